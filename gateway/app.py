@@ -1,0 +1,220 @@
+"""The composition root: builds the ASGI app from settings.
+
+The lifespan opens every connector (an ldap3 pool, one ``httpx.AsyncClient`` per
+HTTP upstream, the social database, the record cache) and closes them on
+shutdown. Each GraphQL request is authenticated, then gets a fresh ``Context``
+with new DataLoaders. Nothing but the entry points imports this module.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+from strawberry.asgi import GraphQL
+
+from connectors.directory import LdapOptions, open_embedded, open_ldap
+from connectors.documents import DocumentConnector, FolderAccess
+from connectors.hr import HRConnector, ScimPaths
+from connectors.social import SocialStore
+from schema import build_schema
+from schema.context import Context, Policy, Viewer
+
+from .auth import AuthError, Authenticator
+from .cache import RecordCache
+from .loaders import Upstreams, build_loaders
+from .photos import PhotoSigner, photo_endpoint
+from .settings import Settings
+
+log = logging.getLogger("townhall")
+
+
+class TownhallGraphQL(GraphQL[Context, None]):
+    """Strawberry's ASGI app, handed the context the auth wrapper prepared."""
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        context: Context = request.scope["state"]["townhall_context"]
+        context.request = request
+        context.response = response
+        return context
+
+
+class AuthenticatedGraphQL:
+    """Signs the caller in before Strawberry runs; GraphiQL's page needs no sign-in."""
+
+    def __init__(self, app: TownhallGraphQL, state: dict[str, Any]) -> None:
+        self._app = app
+        self._state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        if request.method == "GET" and "query" not in request.query_params:
+            await self._app(scope, receive, send)  # the GraphiQL page
+            return
+        settings: Settings = self._state["settings"]
+        upstreams: Upstreams = self._state["upstreams"]
+        holder: dict[str, str] = {}
+        loaders = build_loaders(
+            upstreams, settings.cache, settings.hr, lambda: holder.get("guid", "")
+        )
+        try:
+            person = await self._state["auth"].viewer(request, loaders)
+        except AuthError as exc:
+            await _refuse(exc, scope, receive, send)
+            return
+        except Exception:
+            log.exception("sign-in failed")
+            response = JSONResponse(
+                {"errors": [{"message": "Sign-in is unavailable right now.",
+                             "extensions": {"code": "SOURCE_UNAVAILABLE", "source": "directory"}}]},
+                status_code=503,
+            )  # fmt: skip
+            await response(scope, receive, send)
+            return
+        holder["guid"] = person.guid
+        scope.setdefault("state", {})["townhall_context"] = Context(
+            viewer=Viewer(person=person),
+            loaders=loaders,
+            social=upstreams.social,
+            directory=upstreams.directory,
+            policy=self._state["policy"],
+            request_id=request.headers.get("x-request-id") or uuid.uuid4().hex[:16],
+        )
+        await self._app(scope, receive, send)
+
+
+async def _refuse(exc: AuthError, scope: Scope, receive: Receive, send: Send) -> None:
+    code = "UNAUTHENTICATED" if exc.status == 401 else "FORBIDDEN"
+    response = JSONResponse(
+        {"errors": [{"message": str(exc), "extensions": {"code": code}}]},
+        status_code=exc.status,
+        headers={"WWW-Authenticate": "Bearer"} if exc.status == 401 else None,
+    )
+    await response(scope, receive, send)
+
+
+def open_upstreams(settings: Settings, stack: contextlib.AsyncExitStack) -> Upstreams:
+    """Open every connector; ``stack`` closes them."""
+    d = settings.directory
+    if d.mode == "embedded":
+        if d.ldif_file is None:
+            raise ValueError("directory.ldif_file is needed for the embedded directory")
+        directory = open_embedded(d.ldif_file, d.base_dn)
+    else:
+        directory = open_ldap(
+            LdapOptions(
+                url=d.url, bind_dn=d.bind_dn, password=d.bind_password.get_secret_value(),
+                base_dn=d.base_dn, group_base_dn=d.group_base_dn, start_tls=d.start_tls,
+                allow_plain=d.allow_plain, ca_file=d.ca_file, verify_tls=d.verify_tls,
+                pool_size=d.pool_size, connect_timeout=d.connect_timeout,
+                operation_timeout=d.operation_timeout, page_size=d.page_size,
+                batch_size=d.batch_size,
+            )
+        )  # fmt: skip
+    stack.push_async_callback(directory.close)
+
+    hr = None
+    if settings.hr.url:
+        token = settings.hr.token.get_secret_value()
+        client = httpx.AsyncClient(
+            base_url=settings.hr.url.rstrip("/") + "/",
+            headers={"Authorization": f"Bearer {token}"} if token else None,
+            timeout=settings.hr.timeout,
+            limits=httpx.Limits(max_connections=20),
+        )
+        stack.push_async_callback(client.aclose)
+        hr = HRConnector(
+            client, paths=ScimPaths(extension=settings.hr.extension_schema),
+            batch_size=settings.hr.batch_size,
+        )  # fmt: skip
+
+    documents = None
+    if settings.documents.url:
+        s = settings.documents
+        client = httpx.AsyncClient(
+            base_url=s.url.rstrip("/") + "/",
+            auth=(s.username, s.password.get_secret_value()) if s.username else None,
+            timeout=s.timeout,
+            limits=httpx.Limits(max_connections=20),
+        )
+        stack.push_async_callback(client.aclose)
+        documents = DocumentConnector(client, namespace=s.property_namespace)
+
+    social = SocialStore.open(settings.social.database_url)
+    stack.push_async_callback(social.close)
+
+    if settings.cache.backend == "redis":
+        cache = RecordCache.redis(settings.cache.redis_url, settings.cache.namespace)
+    else:
+        cache = RecordCache.memory(settings.cache.namespace)
+    stack.push_async_callback(cache.close)
+    return Upstreams(directory=directory, hr=hr, documents=documents, social=social, cache=cache)
+
+
+def create_app(settings: Settings) -> Starlette:
+    """The Townhall ASGI application."""
+    state: dict[str, Any] = {"settings": settings, "auth": Authenticator(settings.auth)}
+    signer = PhotoSigner.from_settings(settings)
+    access_file = settings.documents.access_file
+    state["policy"] = Policy(
+        hr_join=settings.hr.join,
+        hr_groups=frozenset(g.casefold() for g in settings.access.hr_groups),
+        document_access=FolderAccess.from_file(access_file) if access_file else FolderAccess({}),
+        photo_url=signer.url,
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            upstreams = open_upstreams(settings, stack)
+            await upstreams.social.migrate()
+            if settings.social.seed_file is not None:
+                await upstreams.social.seed(settings.social.seed_file)
+            state["upstreams"] = upstreams
+            app.state.upstreams = upstreams
+            log.info("Townhall is ready")
+            yield
+
+    schema = build_schema(max_depth=settings.server.max_query_depth)
+    graphql = TownhallGraphQL(schema, graphql_ide="graphiql" if settings.server.graphiql else None)
+
+    async def health(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def home(_: Request) -> Response:
+        return RedirectResponse("/graphql")
+
+    middleware = []
+    if settings.server.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.server.cors_origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type"],
+            )
+        )
+    return Starlette(
+        routes=[
+            Route("/", home),
+            Route("/healthz", health),
+            Route("/photos/{guid}", photo_endpoint(state, signer)),
+            Route("/graphql", AuthenticatedGraphQL(graphql, state), methods=["GET", "POST"]),
+        ],
+        middleware=middleware,
+        lifespan=lifespan,
+    )

@@ -1,0 +1,183 @@
+"""Upstream records cached across requests (aiocache: memory, or Redis shared by instances).
+
+The cache holds connector *records*, never GraphQL results: permission and
+privacy rules run on every request, after the cache. Every entry remembers
+when it was fetched. A key the upstream does not know is remembered as missing
+(for a shorter time) so a bad id cannot hammer the upstream.
+
+In Redis, records are stored as JSON (pydantic), never pickled: a shared cache
+must not be able to run code in the gateway. Concurrent misses for the same
+keys are coalesced in-process (single flight): one upstream call, many waiters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from aiocache import RedisCache, SimpleMemoryCache
+from aiocache.base import BaseCache
+from aiocache.serializers import NullSerializer
+from pydantic import BaseModel, TypeAdapter
+
+log = logging.getLogger(__name__)
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry(Generic[R]):
+    """A cached record (``None`` = the upstream has no such key) and when it was fetched."""
+
+    record: R | None
+    fetched_at: float
+
+
+class RecordCache:
+    """``get_many``/``set_many`` of typed records over an aiocache backend."""
+
+    def __init__(self, backend: BaseCache, *, serialize: bool) -> None:
+        self._backend = backend
+        self._serialize = serialize
+        self._inflight: dict[str, asyncio.Future[Any]] = {}
+        self.hits = 0
+        self.misses = 0
+
+    @classmethod
+    def memory(cls, namespace: str = "townhall") -> RecordCache:
+        return cls(SimpleMemoryCache(namespace=namespace, timeout=None), serialize=False)
+
+    @classmethod
+    def redis(cls, url: str, namespace: str = "townhall") -> RecordCache:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        backend = RedisCache(
+            endpoint=parts.hostname or "127.0.0.1",
+            port=parts.port or 6379,
+            db=int((parts.path or "/0").strip("/") or 0),
+            password=parts.password,
+            namespace=namespace,
+            serializer=NullSerializer(),
+            timeout=2,
+        )
+        return cls(backend, serialize=True)
+
+    async def close(self) -> None:
+        await self._backend.close()
+
+    async def clear(self) -> None:
+        await self._backend.clear()
+
+    async def get_many(
+        self, kind: str, keys: Sequence[str], model: type[R]
+    ) -> list[Entry[R] | None]:
+        """Entries for each key in order; ``None`` where nothing is cached."""
+        if not keys:
+            return []
+        values = await self._backend.multi_get([f"{kind}:{k}" for k in keys])
+        entries = [self._decode(v, model) if v is not None else None for v in values]
+        hits = sum(e is not None for e in entries)
+        self.hits += hits
+        self.misses += len(entries) - hits
+        return entries
+
+    async def set_many(
+        self, kind: str, records: dict[str, Any], *, ttl: float, missing_ttl: float
+    ) -> None:
+        """Store records (``None`` = known missing) with their time-to-live."""
+        now = time.time()
+        present = [(f"{kind}:{k}", self._encode(v, now)) for k, v in records.items() if v is not None]
+        missing = [(f"{kind}:{k}", self._encode(None, now)) for k, v in records.items() if v is None]
+        if present and ttl > 0:
+            await self._backend.multi_set(present, ttl=ttl)
+        if missing and missing_ttl > 0:
+            await self._backend.multi_set(missing, ttl=missing_ttl)
+
+    async def delete(self, kind: str, keys: Sequence[str]) -> None:
+        for key in keys:
+            await self._backend.delete(f"{kind}:{key}")
+
+    async def load(
+        self,
+        kind: str,
+        keys: Sequence[str],
+        model: type[R],
+        fetch: Callable[[list[str]], Awaitable[Sequence[R | None]]],
+        *,
+        ttl: float,
+        missing_ttl: float,
+    ) -> list[R | None]:
+        """Cached records for ``keys``; misses fetched with ONE call to ``fetch``.
+
+        Keys another task is already fetching are awaited, not fetched again.
+        """
+        entries = await self.get_many(kind, keys, model)
+        result: dict[str, R | None] = {
+            k: e.record for k, e in zip(keys, entries, strict=True) if e is not None
+        }
+        waiting: dict[str, asyncio.Future[Any]] = {}
+        mine: list[str] = []
+        for key in dict.fromkeys(k for k in keys if k not in result):
+            future = self._inflight.get(f"{kind}:{key}")
+            if future is not None:
+                waiting[key] = future
+            else:
+                mine.append(key)
+        if mine:
+            loop = asyncio.get_running_loop()
+            futures = {k: loop.create_future() for k in mine}
+            for key, future in futures.items():
+                self._inflight[f"{kind}:{key}"] = future
+            try:
+                fetched = list(await fetch(mine))
+                records = dict(zip(mine, fetched, strict=True))
+                await self.set_many(kind, records, ttl=ttl, missing_ttl=missing_ttl)
+                result.update(records)
+                for key, future in futures.items():
+                    future.set_result(records[key])
+            except BaseException as exc:
+                for future in futures.values():
+                    if not future.done():
+                        future.set_exception(exc)
+                        future.exception()  # mark retrieved: the caller re-raises it
+                raise
+            finally:
+                for key in mine:
+                    self._inflight.pop(f"{kind}:{key}", None)
+        for key, future in waiting.items():
+            result[key] = await asyncio.shield(future)
+        return [result[k] for k in keys]
+
+    def _encode(self, record: Any, now: float) -> Any:
+        if not self._serialize:
+            return Entry(record, now)
+        body = record.model_dump(mode="json") if isinstance(record, BaseModel) else record
+        return json.dumps({"t": now, "r": body}, separators=(",", ":"))
+
+    def _decode(self, value: Any, model: type[R]) -> Entry[R] | None:
+        if not self._serialize:
+            return value if isinstance(value, Entry) else None
+        try:
+            data = json.loads(value)
+            raw = data["r"]
+            record = None if raw is None else _adapter(model).validate_python(raw)
+            return Entry(record, float(data["t"]))
+        except (ValueError, KeyError, TypeError):
+            log.warning("dropping an unreadable cache entry of %s", model)
+            return None
+
+
+_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
+
+
+def _adapter(model: Any) -> TypeAdapter[Any]:
+    adapter = _ADAPTERS.get(model)
+    if adapter is None:
+        adapter = _ADAPTERS[model] = TypeAdapter(model)
+    return adapter

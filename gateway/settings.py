@@ -1,0 +1,185 @@
+"""Townhall's settings: one pydantic-settings tree, read from the environment.
+
+Every value has an environment variable named ``TOWNHALL_<SECTION>__<FIELD>``
+(e.g. ``TOWNHALL_DIRECTORY__URL``) and may also come from a ``.env`` file or a
+settings file named by ``TOWNHALL_SETTINGS_FILE`` (JSON). Secrets are
+``SecretStr`` so they never appear in logs or reprs.
+
+Settings are built once by the entry point and passed down; nothing reads them
+from a global.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class DirectorySettings(BaseModel):
+    """Where people, the org chart and groups come from (Active Directory over LDAP)."""
+
+    mode: Literal["ldap", "embedded"] = Field(
+        "embedded",
+        description="'ldap' talks to a real directory; 'embedded' serves the sample council "
+        "from ldap3's in-memory directory (the demo).",
+    )
+    url: str = Field("ldaps://127.0.0.1:636", description="ldap:// or ldaps:// URL of a DC.")
+    start_tls: bool = Field(False, description="Upgrade an ldap:// connection with StartTLS.")
+    allow_plain: bool = Field(
+        False, description="Allow an unencrypted ldap:// bind (never in production)."
+    )
+    ca_file: Path | None = Field(None, description="CA bundle that signed the DC's certificate.")
+    verify_tls: bool = Field(True, description="Verify the DC's certificate and host name.")
+    bind_dn: str = Field("", description="Service account (DN or user@domain) Townhall binds as.")
+    bind_password: SecretStr = SecretStr("")
+    base_dn: str = Field("DC=ad,DC=northshire,DC=test", description="Search base for people.")
+    group_base_dn: str | None = Field(None, description="Search base for groups (default: base).")
+    ldif_file: Path | None = Field(None, description="LDIF served by the embedded directory.")
+    pool_size: int = Field(4, ge=1, le=64, description="LDAP connections kept open.")
+    connect_timeout: float = Field(5.0, gt=0)
+    operation_timeout: float = Field(10.0, gt=0)
+    page_size: int = Field(500, ge=1, le=1000, description="Simple Paged Results page size.")
+    batch_size: int = Field(100, ge=1, le=500, description="Keys per OR-filter search.")
+
+
+class HRSettings(BaseModel):
+    """The HR system, read over SCIM 2.0."""
+
+    url: str = Field("", description="SCIM base URL, e.g. https://hr.example/scim/v2.")
+    token: SecretStr = SecretStr("")
+    timeout: float = Field(5.0, gt=0)
+    batch_size: int = Field(50, ge=1, le=200, description="Keys per SCIM 'or' filter.")
+    join: Literal["employee_number", "user_name"] = Field(
+        "employee_number",
+        description="How a directory person is joined to an HR record: AD employeeID to SCIM "
+        "employeeNumber, or the UPN to SCIM userName.",
+    )
+    extension_schema: str = Field(
+        "urn:townhall:scim:schemas:extension:council:2.0:Employee",
+        description="SCIM schema URN holding grade, working pattern, location, start date.",
+    )
+
+
+class DocumentSettings(BaseModel):
+    """The document store, read over WebDAV."""
+
+    url: str = Field("", description="WebDAV root URL.")
+    username: str = ""
+    password: SecretStr = SecretStr("")
+    timeout: float = Field(10.0, gt=0)
+    property_namespace: str = Field(
+        "urn:townhall:dav:props", description="XML namespace of author/editor/tag properties."
+    )
+    access_file: Path | None = Field(
+        None, description="JSON map of folders to the directory groups that may read them."
+    )
+
+
+class SocialSettings(BaseModel):
+    """Townhall's own store: follows, comments, reactions, activity."""
+
+    database_url: str = Field(
+        "sqlite+aiosqlite:///var/townhall.db",
+        description="SQLAlchemy async URL (sqlite+aiosqlite:// or postgresql+asyncpg://).",
+    )
+    seed_file: Path | None = Field(None, description="Social data loaded into an empty store.")
+
+
+class CacheSettings(BaseModel):
+    """Cross-request cache of upstream records."""
+
+    backend: Literal["memory", "redis"] = "memory"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    namespace: str = "townhall"
+    directory_ttl: float = Field(300.0, ge=0, description="Seconds a directory record is fresh.")
+    hr_ttl: float = Field(900.0, ge=0)
+    documents_ttl: float = Field(120.0, ge=0)
+    missing_ttl: float = Field(60.0, ge=0, description="Seconds a 'not found' is remembered.")
+    search_ttl: float = Field(60.0, ge=0, description="Seconds a people-search result is reused.")
+
+
+class AuthSettings(BaseModel):
+    """How callers prove who they are."""
+
+    dev_sign_in: bool = Field(
+        False,
+        description="Accept 'X-Townhall-User: <sAMAccountName>' without a token. "
+        "Demo only: refused unless the environment is 'demo'.",
+    )
+    dev_default_user: str = Field(
+        "", description="With dev_sign_in, the account used when a request names none."
+    )
+    jwt_issuer: str = ""
+    jwt_audience: str = ""
+    jwt_jwks_url: str = ""
+    jwt_public_key: SecretStr = SecretStr("")
+    jwt_claim: str = Field("upn", description="Token claim holding the user's UPN.")
+
+
+class AccessSettings(BaseModel):
+    """Roles that widen what a viewer may see."""
+
+    hr_groups: list[str] = Field(
+        default_factory=lambda: ["HR Confidential"],
+        description="Directory groups whose members hold the HR role (see restricted HR fields).",
+    )
+
+
+class ServerSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = Field("", description="External base URL used in links (photo URLs).")
+    url_signing_key: SecretStr = Field(
+        SecretStr(""),
+        description="Key that signs photo URLs; share it between instances (random if unset).",
+    )
+    photo_url_lifetime: int = Field(3600, ge=60, description="Seconds a signed photo URL works.")
+    graphiql: bool = True
+    max_query_depth: int = Field(12, ge=1)
+    cors_origins: list[str] = Field(default_factory=list)
+
+
+class Settings(BaseSettings):
+    """All of Townhall's settings."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TOWNHALL_", env_nested_delimiter="__", env_file=".env", extra="ignore"
+    )
+
+    environment: Literal["production", "demo", "test"] = "production"
+    directory: DirectorySettings = DirectorySettings()
+    hr: HRSettings = HRSettings()
+    documents: DocumentSettings = DocumentSettings()
+    social: SocialSettings = SocialSettings()
+    cache: CacheSettings = CacheSettings()
+    auth: AuthSettings = AuthSettings()
+    access: AccessSettings = AccessSettings()
+    server: ServerSettings = ServerSettings()
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.environment == "production":
+            if self.auth.dev_sign_in:
+                raise ValueError("auth.dev_sign_in is refused outside the demo and tests")
+            if self.directory.mode == "embedded":
+                raise ValueError("directory.mode 'embedded' is for the demo; set 'ldap'")
+            if self.directory.url.startswith("ldap://") and not (
+                self.directory.start_tls or self.directory.allow_plain
+            ):
+                raise ValueError("plain ldap:// needs directory.start_tls (or allow_plain)")
+        return self
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings from the environment, an optional JSON file, and overrides."""
+    data: dict[str, Any] = {}
+    file = os.environ.get("TOWNHALL_SETTINGS_FILE")
+    if file:
+        data = json.loads(Path(file).read_text(encoding="utf-8"))
+    data.update(overrides)
+    return Settings(**data)

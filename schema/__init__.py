@@ -1,0 +1,106 @@
+"""Townhall's GraphQL schema: root types composed from one module per domain.
+
+Resolvers receive a typed ``Context`` (``schema.context``) and read through its
+per-request loaders; privacy and document trimming live in ``schema.access``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import strawberry
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+
+from .context import Info
+from .documents import Comment, Document, DocumentQueries, readable_document
+from .errors import BadInput, MaskInternalErrors, upstream
+from .ids import parse_global_id
+from .pagination import Connection, check_first, offset_page
+from .people import Employment, Node, Person
+from .social import SocialMutations
+
+MAX_SEARCH = 200
+
+
+@strawberry.type
+class PeopleQueries:
+    @strawberry.field(description="The signed-in person.")
+    def me(self, info: Info) -> Person:
+        return Person.of(info.context.viewer.person)
+
+    @strawberry.field(description="A person by global id; null if there is no such person.")
+    async def person(self, info: Info, id: strawberry.ID) -> Person | None:
+        _, guid = parse_global_id(id, "Person")
+        found = await upstream(info.context.loaders.person.load(guid))
+        return Person.of(found) if found else None
+
+    @strawberry.field(
+        description="Staff whose name, job title, department or office contain every word of "
+        "`search` (everyone when empty), sorted by name. Leavers are left out unless "
+        "`includeLeavers` is true."
+    )
+    async def people(
+        self,
+        info: Info,
+        search: str | None = None,
+        first: int = 20,
+        after: str | None = None,
+        include_leavers: bool = False,
+    ) -> Connection[Person]:
+        check_first(first)
+        text = " ".join((search or "").split())
+        if len(text) > MAX_SEARCH:
+            raise BadInput(f"`search` is longer than {MAX_SEARCH} characters.", field="search")
+        key = f"{int(include_leavers)}|{text.casefold()}"
+        found = await upstream(info.context.loaders.people_search.load(key))
+        info.context.loaders.person.prime_many({p.guid: p for p in found})
+        return offset_page([Person.of(p) for p in found], first, after)
+
+    @strawberry.field(description="Any object by its global id.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        type_name, key = parse_global_id(id, "Person", "Document")
+        if type_name == "Person":
+            found = await upstream(info.context.loaders.person.load(key))
+            return Person.of(found) if found else None
+        return await readable_document(info, key)
+
+
+@strawberry.type(description="Read Townhall: people, documents and what connects them.")
+class Query(PeopleQueries, DocumentQueries):
+    pass
+
+
+@strawberry.type(description="Change Townhall's own social data.")
+class Mutation(SocialMutations):
+    pass
+
+
+def build_schema(
+    *, max_depth: int = 12, extra_extensions: Sequence[object] = ()
+) -> strawberry.Schema:
+    """The schema with Townhall's limits, caches and error masking."""
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=[Person, Document, Employment, Comment],
+        config=StrawberryConfig(auto_camel_case=True),
+        extensions=[
+            MaskInternalErrors,
+            QueryDepthLimiter(max_depth=max_depth),
+            MaxAliasesLimiter(max_alias_count=30),
+            MaxTokensLimiter(max_token_count=4000),
+            ParserCache(maxsize=512),
+            ValidationCache(maxsize=512),
+            *extra_extensions,  # type: ignore[list-item]
+        ],
+    )
+
+
+__all__ = ["build_schema"]

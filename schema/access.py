@@ -1,0 +1,129 @@
+"""Who may see what: the privacy rules every resolver calls (UK GDPR).
+
+Each HR field names the audiences that may read it. A viewer's relationship to
+the person is worked out per request, after the cache, so a cached record never
+carries one viewer's view to another. Reads of restricted fields are written to
+the ``townhall.audit`` log. Documents are trimmed by the folder access map: a
+document the viewer may not read is indistinguishable from a missing one.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+
+from connectors.directory import DirectoryPerson
+from connectors.documents import DocumentRecord
+
+from .context import Info
+from .errors import upstream
+
+audit = logging.getLogger("townhall.audit")
+
+_MAX_CHAIN = 32  # longer than any real org chart; also ends a manager loop
+
+
+class Audience(enum.Enum):
+    STAFF = "staff"  # anyone signed in
+    SELF = "self"  # the person themself
+    MANAGER_CHAIN = "manager_chain"  # anyone above them in the line-management chain
+    HR = "hr"  # members of the HR role groups
+    NEVER = "never"  # not exposed at all (never fetched)
+
+
+_RESTRICTED = frozenset({Audience.SELF, Audience.MANAGER_CHAIN, Audience.HR})
+_STAFF = frozenset({Audience.STAFF})
+
+# Every HR field Townhall knows of, and who may read it.
+HR_FIELD_AUDIENCES: dict[str, frozenset[Audience]] = {
+    "jobTitle": _STAFF,
+    "department": _STAFF,
+    "division": _STAFF,
+    "costCentre": _STAFF,
+    "workLocation": _STAFF,
+    "workingPattern": _STAFF,
+    "workStyle": _STAFF,
+    "startDate": _STAFF,
+    "lineManager": _STAFF,
+    "employeeNumber": _RESTRICTED,
+    "grade": _RESTRICTED,
+    "fte": _RESTRICTED,
+    "contractType": _RESTRICTED,
+    "dateOfBirth": frozenset({Audience.NEVER}),
+    "homeAddress": frozenset({Audience.NEVER}),
+    "nationalInsuranceNumber": frozenset({Audience.NEVER}),
+    "salary": frozenset({Audience.NEVER}),
+    "absenceReasons": frozenset({Audience.NEVER}),
+    "equalityData": frozenset({Audience.NEVER}),
+    "unionMembership": frozenset({Audience.NEVER}),
+}
+
+
+def may_see(field: str, relationship: frozenset[Audience]) -> bool:
+    """Whether a viewer with ``relationship`` to a person may read their HR ``field``."""
+    audiences = HR_FIELD_AUDIENCES.get(field, frozenset({Audience.NEVER}))
+    if Audience.NEVER in audiences:
+        return False
+    return bool(audiences & relationship)
+
+
+async def relationship(info: Info, subject: DirectoryPerson) -> frozenset[Audience]:
+    """The viewer's relationships to ``subject``."""
+    ctx = info.context
+    viewer = ctx.viewer.person
+    found = {Audience.STAFF}
+    if viewer.guid == subject.guid:
+        found.add(Audience.SELF)
+    if await _is_hr(info):
+        found.add(Audience.HR)
+    if await _manages(info, viewer, subject):
+        found.add(Audience.MANAGER_CHAIN)
+    return frozenset(found)
+
+
+async def _is_hr(info: Info) -> bool:
+    ctx = info.context
+    if not ctx.policy.hr_groups:
+        return False
+    groups = await upstream(ctx.loaders.groups.load(ctx.viewer.person.dn))
+    return any(g.name.casefold() in ctx.policy.hr_groups for g in groups)
+
+
+async def _manages(info: Info, viewer: DirectoryPerson, subject: DirectoryPerson) -> bool:
+    """Whether ``viewer`` is above ``subject`` in the manager chain (loops end the walk)."""
+    seen = {subject.guid}
+    current = subject
+    for _ in range(_MAX_CHAIN):
+        if not current.manager_dn:
+            return False
+        manager = await upstream(info.context.loaders.person_by_dn.load(current.manager_dn))
+        if manager is None or manager.guid in seen:
+            return False
+        if manager.guid == viewer.guid:
+            return True
+        seen.add(manager.guid)
+        current = manager
+    return False
+
+
+def audit_read(info: Info, subject: DirectoryPerson, field: str) -> None:
+    audit.info(
+        "restricted read",
+        extra={"viewer": info.context.viewer.guid, "subject": subject.guid, "field": field,
+               "request_id": info.context.request_id},
+    )  # fmt: skip
+
+
+async def readable_documents(
+    info: Info, documents: list[DocumentRecord | None]
+) -> list[DocumentRecord | None]:
+    """The same list with every document the viewer may not read replaced by ``None``."""
+    ctx = info.context
+    if all(d is None for d in documents):
+        return documents
+    groups = await upstream(ctx.loaders.groups.load(ctx.viewer.person.dn))
+    names = [g.name for g in groups]
+    return [
+        d if d is not None and ctx.policy.document_access.may_read(d.path, names) else None
+        for d in documents
+    ]

@@ -1,0 +1,79 @@
+"""The typed context every resolver receives: who is asking, and the per-request loaders.
+
+The gateway builds one per request (loaders are new each time, so batching and
+deduplication never leak between viewers). Resolvers read from loaders and
+services here; they never open a connection themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+from strawberry.types import Info as StrawberryInfo
+
+from connectors.directory import DirectoryConnector, DirectoryGroup, DirectoryPerson
+from connectors.documents import DocumentRecord, FolderAccess
+from connectors.hr import HRRecord
+from connectors.social import SocialStore
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """The signed-in person."""
+
+    person: DirectoryPerson
+
+    @property
+    def guid(self) -> str:
+        return self.person.guid
+
+
+@dataclass(slots=True)
+class Loaders:
+    """Per-request DataLoaders: one upstream call per source per batch."""
+
+    person: DataLoader[str, DirectoryPerson | None]  # by objectGUID
+    person_by_dn: DataLoader[str, DirectoryPerson | None]
+    person_by_upn: DataLoader[str, DirectoryPerson | None]
+    person_by_account: DataLoader[str, DirectoryPerson | None]  # by sAMAccountName
+    reports: DataLoader[str, list[DirectoryPerson]]  # by manager DN
+    groups: DataLoader[str, list[DirectoryGroup]]  # by member DN, nested included
+    hr: DataLoader[str, HRRecord | None]  # by the join key (employeeNumber or userName)
+    document: DataLoader[str, DocumentRecord | None]  # by path
+    document_index: DataLoader[str, list[DocumentRecord]]  # by root folder ("")
+    follower_count: DataLoader[tuple[str, str], int]  # (kind, target)
+    following_count: DataLoader[str, int]  # people a person follows
+    viewer_follows: DataLoader[tuple[str, str], bool]  # (kind, target) the viewer follows
+    people_search: DataLoader[str, list[DirectoryPerson]]  # by "leavers|text"
+    comment_count: DataLoader[tuple[str, str], int]
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Access settings the schema enforces."""
+
+    hr_join: str  # "employee_number" or "user_name"
+    hr_groups: frozenset[str]  # groups whose members hold the HR role
+    document_access: FolderAccess
+    photo_url: Callable[[str], str]  # person GUID -> URL of their photo, served by the gateway
+
+
+@dataclass(slots=True)
+class Context:
+    """What a resolver can use."""
+
+    viewer: Viewer
+    loaders: Loaders
+    social: SocialStore
+    directory: DirectoryConnector
+    policy: Policy
+    request_id: str
+    stale_sources: dict[str, float] = field(default_factory=dict)
+    request: Any = None
+    response: Any = None
+
+
+Info = StrawberryInfo[Context, None]

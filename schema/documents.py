@@ -1,0 +1,153 @@
+"""Documents from the council's document store, trimmed to what each viewer may read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+import strawberry
+
+from connectors.documents import DocumentRecord
+
+from .access import readable_documents
+from .context import Info
+from .errors import BadInput, upstream
+from .ids import global_id, parse_global_id
+from .pagination import Connection, check_first, offset_page
+from .people import Node, Person
+
+
+MAX_COMMENTS = 200
+
+
+@strawberry.type(
+    description="A document in the council's document store. Only documents the viewer may "
+    "read are ever returned: a hidden document looks exactly like a missing one."
+)
+class Document(Node):
+    record: strawberry.Private[DocumentRecord]
+
+    @classmethod
+    def of(cls, record: DocumentRecord) -> Document:
+        return cls(id=strawberry.ID(global_id("Document", record.path)), record=record)
+
+    @strawberry.field(description="Path in the store, from its root. Source: documents.")
+    def path(self) -> str:
+        return self.record.path
+
+    @strawberry.field(description="File name. Source: documents.")
+    def name(self) -> str:
+        return self.record.file_name
+
+    @strawberry.field(description="Title, where the store keeps one; else the file name.")
+    def title(self) -> str:
+        return self.record.title or self.record.file_name
+
+    @strawberry.field(description="Folder holding the document. Source: documents.")
+    def folder(self) -> str:
+        return self.record.folder
+
+    @strawberry.field(description="MIME type. Source: documents.")
+    def content_type(self) -> str | None:
+        return self.record.content_type
+
+    @strawberry.field(description="Size in bytes. Source: documents.")
+    def size(self) -> int | None:
+        return self.record.size
+
+    @strawberry.field(description="When the document was created. Source: documents.")
+    def created_at(self) -> datetime | None:
+        return self.record.created_at
+
+    @strawberry.field(description="When the document last changed. Source: documents.")
+    def modified_at(self) -> datetime | None:
+        return self.record.modified_at
+
+    @strawberry.field(description="Tags the store keeps on the document. Source: documents.")
+    def tags(self) -> list[str]:
+        return list(self.record.tags)
+
+    @strawberry.field(description="Who wrote it (resolved in the directory).")
+    async def author(self, info: Info) -> Person | None:
+        return await _person_by_upn(info, self.record.author)
+
+    @strawberry.field(description="Who changed it last (resolved in the directory).")
+    async def last_editor(self, info: Info) -> Person | None:
+        return await _person_by_upn(info, self.record.last_editor)
+
+    @strawberry.field(description="How many people follow this document. Source: Townhall.")
+    async def follower_count(self, info: Info) -> int:
+        return await upstream(info.context.loaders.follower_count.load(("document", self.record.path)))
+
+    @strawberry.field(description="How many comments the document has. Source: Townhall.")
+    async def comment_count(self, info: Info) -> int:
+        return await upstream(info.context.loaders.comment_count.load(("document", self.record.path)))
+
+    @strawberry.field(description="Comments on the document, oldest first. Source: Townhall.")
+    async def comments(self, info: Info, first: int = 50) -> list[Comment]:
+        if first < 0 or first > MAX_COMMENTS:
+            raise BadInput(f"`first` must be between 0 and {MAX_COMMENTS}.", field="first")
+        rows = await upstream(info.context.social.comments_on("document", self.record.path, limit=first))
+        return [
+            Comment(
+                id=strawberry.ID(global_id("Comment", r.id)), body=r.body, created_at=r.created_at,
+                author_guid=r.author, parent_id=r.parent_id,
+            )
+            for r in rows
+        ]  # fmt: skip
+
+
+@strawberry.type(description="A comment on a document. Text is stored as written: render it as text.")
+class Comment:
+    id: strawberry.ID = strawberry.field(description="Global id.")
+    body: str = strawberry.field(description="The comment as written (plain text).")
+    created_at: datetime = strawberry.field(description="When it was written.")
+    author_guid: strawberry.Private[str]
+    parent_id: strawberry.Private[str | None]
+
+    @strawberry.field(description="Who wrote it.")
+    async def author(self, info: Info) -> Person | None:
+        found = await upstream(info.context.loaders.person.load(self.author_guid))
+        return Person.of(found) if found else None
+
+    @strawberry.field(description="Id of the comment this one replies to, if any.")
+    def reply_to(self) -> strawberry.ID | None:
+        return strawberry.ID(global_id("Comment", self.parent_id)) if self.parent_id else None
+
+
+async def _person_by_upn(info: Info, upn: str | None) -> Person | None:
+    if not upn:
+        return None
+    found = await upstream(info.context.loaders.person_by_upn.load(upn))
+    return Person.of(found) if found else None
+
+
+async def readable_document(info: Info, path: str) -> Document | None:
+    record = await upstream(info.context.loaders.document.load(path))
+    [visible] = await readable_documents(info, [record])
+    return Document.of(visible) if visible else None
+
+
+@strawberry.type
+class DocumentQueries:
+    @strawberry.field(description="A document by its global id; null if missing or not readable.")
+    async def document(self, info: Info, id: strawberry.ID) -> Document | None:
+        _, path = parse_global_id(id, "Document")
+        return await readable_document(info, path)
+
+    @strawberry.field(
+        description="Documents the viewer may read, newest first; `folder` limits the list to "
+        "one folder and everything below it."
+    )
+    async def documents(
+        self, info: Info, first: int = 20, after: str | None = None, folder: str | None = None
+    ) -> Connection[Document]:
+        check_first(first)
+        prefix = (folder or "").strip("/")
+        if len(prefix) > 1024:
+            raise BadInput("`folder` is too long.", field="folder")
+        index = await upstream(info.context.loaders.document_index.load(""))
+        inside = [d for d in index if not prefix or d.path == prefix or d.path.startswith(prefix + "/")]
+        visible = [d for d in await readable_documents(info, list(inside)) if d is not None]
+        visible.sort(key=lambda d: (d.modified_at is not None, d.modified_at, d.path), reverse=True)
+        return offset_page([Document.of(d) for d in visible], first, after)

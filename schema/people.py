@@ -1,0 +1,273 @@
+"""People: the directory account, the HR record (privacy-trimmed) and the social graph."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Annotated, TypeVar
+
+import strawberry
+
+from connectors.directory import DirectoryPerson
+from connectors.hr import HRRecord
+
+from .access import audit_read, may_see, readable_documents, relationship
+from .context import Info
+from .errors import upstream
+from .ids import cursor, global_id, parse_cursor
+from .pagination import Connection, Edge, PageInfo, check_first, offset_page
+
+if TYPE_CHECKING:
+    from .documents import Document
+
+T = TypeVar("T")
+DocumentType = Annotated["Document", strawberry.lazy("schema.documents")]
+
+
+@strawberry.interface(description="An object with a global id, fetchable with `node(id:)`.")
+class Node:
+    id: strawberry.ID = strawberry.field(description="Global, opaque, stable id.")
+
+
+@strawberry.type(
+    description="A member of staff. Directory fields come from Active Directory; `employment` "
+    "from the HR system (trimmed to what the viewer may see); followers and following from "
+    "Townhall itself."
+)
+class Person(Node):
+    record: strawberry.Private[DirectoryPerson]
+
+    @classmethod
+    def of(cls, record: DirectoryPerson) -> Person:
+        return cls(id=strawberry.ID(global_id("Person", record.guid)), record=record)
+
+    @strawberry.field(description="Directory account name (sAMAccountName). Source: directory.")
+    def account_name(self) -> str | None:
+        return self.record.account_name
+
+    @strawberry.field(description="User principal name, the sign-in name. Source: directory.")
+    def user_principal_name(self) -> str | None:
+        return self.record.upn
+
+    @strawberry.field(description="Name as shown to others. Source: directory.")
+    def display_name(self) -> str:
+        return self.record.display_name
+
+    @strawberry.field(description="Given name. Source: directory.")
+    def given_name(self) -> str | None:
+        return self.record.given_name
+
+    @strawberry.field(description="Family name. Source: directory.")
+    def surname(self) -> str | None:
+        return self.record.surname
+
+    @strawberry.field(description="Work email address. Source: directory.")
+    def mail(self) -> str | None:
+        return self.record.mail
+
+    @strawberry.field(description="Job title as the directory holds it. Source: directory.")
+    def title(self) -> str | None:
+        return self.record.title
+
+    @strawberry.field(description="Department. Source: directory.")
+    def department(self) -> str | None:
+        return self.record.department
+
+    @strawberry.field(description="Office (physicalDeliveryOfficeName). Source: directory.")
+    def office(self) -> str | None:
+        return self.record.office
+
+    @strawberry.field(description="Town of the office. Source: directory.")
+    def locality(self) -> str | None:
+        return self.record.locality
+
+    @strawberry.field(description="Work telephone number. Source: directory.")
+    def telephone(self) -> str | None:
+        return self.record.telephone
+
+    @strawberry.field(description="Work mobile number. Source: directory.")
+    def mobile(self) -> str | None:
+        return self.record.mobile
+
+    @strawberry.field(
+        description="False for a leaver (disabled or expired account): kept for history, "
+        "hidden from search. Source: directory."
+    )
+    def is_active(self) -> bool:
+        return not self.record.is_leaver(datetime.now(UTC))
+
+    @strawberry.field(description="URL of the person's photo, served by Townhall (404 when they have none). "
+        "The URL is signed and expires, so it works in an <img> tag without a token.")
+    def photo_url(self, info: Info) -> str:
+        return info.context.policy.photo_url(self.record.guid)
+
+    @strawberry.field(description="Line manager in the directory. Source: directory.")
+    async def manager(self, info: Info) -> Person | None:
+        if not self.record.manager_dn:
+            return None
+        found = await upstream(info.context.loaders.person_by_dn.load(self.record.manager_dn))
+        return Person.of(found) if found else None
+
+    @strawberry.field(description="People who report to this person. Source: directory.")
+    async def direct_reports(self, info: Info, include_leavers: bool = False) -> list[Person] | None:
+        people = await upstream(info.context.loaders.reports.load(self.record.dn))
+        now = datetime.now(UTC)
+        return [Person.of(p) for p in people if include_leavers or not p.is_leaver(now)]
+
+    @strawberry.field(
+        description="The HR record, each field trimmed to what the viewer may see. Null when "
+        "HR holds no record for this person. Source: HR."
+    )
+    async def employment(self, info: Info) -> Employment | None:
+        policy = info.context.policy
+        key = self.record.employee_id if policy.hr_join == "employee_number" else self.record.upn
+        if not key:
+            return None
+        record = await upstream(info.context.loaders.hr.load(key))
+        if record is None:
+            return None
+        rel = await relationship(info, self.record)
+        return Employment(record=record, subject=self.record, relationship=rel)
+
+    @strawberry.field(description="Documents this person wrote that the viewer may read.")
+    async def documents(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Connection[DocumentType]:
+        from .documents import Document
+
+        check_first(first)
+        upn = (self.record.upn or "").casefold()
+        index = await upstream(info.context.loaders.document_index.load(""))
+        mine = [d for d in index if upn and (d.author or "").casefold() == upn]
+        visible = [d for d in await readable_documents(info, list(mine)) if d is not None]
+        visible.sort(key=lambda d: (d.modified_at or datetime.min.replace(tzinfo=UTC)), reverse=True)
+        return offset_page([Document.of(d) for d in visible], first, after)
+
+    @strawberry.field(description="How many people follow this person. Source: Townhall.")
+    async def follower_count(self, info: Info) -> int:
+        return await upstream(info.context.loaders.follower_count.load(("person", self.record.guid)))
+
+    @strawberry.field(description="How many people this person follows. Source: Townhall.")
+    async def following_count(self, info: Info) -> int:
+        return await upstream(info.context.loaders.following_count.load(self.record.guid))
+
+    @strawberry.field(description="Whether the signed-in viewer follows this person.")
+    async def viewer_is_following(self, info: Info) -> bool:
+        return await upstream(info.context.loaders.viewer_follows.load(("person", self.record.guid)))
+
+    @strawberry.field(description="People who follow this person, most recent first.")
+    async def followers(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Connection[Person]:
+        rows = await upstream(info.context.social.followers(
+            "person", self.record.guid, first=check_first(first) + 1, after=parse_cursor(after)
+        ))  # fmt: skip
+        return await _follow_page(info, [(r.id, r.follower) for r in rows], first, after)
+
+    @strawberry.field(description="People this person follows, most recent first.")
+    async def following(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Connection[Person]:
+        rows = await upstream(info.context.social.following(
+            self.record.guid, "person", first=check_first(first) + 1, after=parse_cursor(after)
+        ))  # fmt: skip
+        return await _follow_page(info, [(r.id, r.target) for r in rows], first, after)
+
+
+async def _follow_page(
+    info: Info, rows: list[tuple[int, str]], first: int, after: str | None
+) -> Connection[Person]:
+    """A keyset page of people from (follow id, person guid) rows (one extra row = more)."""
+    page = rows[:first]
+    people = await upstream(info.context.loaders.person.load_many([guid for _, guid in page]))
+    edges = [
+        Edge(cursor=cursor(fid), node=Person.of(p))
+        for (fid, _), p in zip(page, people, strict=True)
+        if p is not None
+    ]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=len(rows) > first,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=None,
+    )
+
+
+@strawberry.type(
+    description="A person's HR record. Each field is null when the viewer may not see it: "
+    "grade, FTE, contract type and employee number are visible only to the person, their "
+    "line-management chain and HR. Special-category data is never exposed."
+)
+class Employment:
+    record: strawberry.Private[HRRecord]
+    subject: strawberry.Private[DirectoryPerson]
+    relationship: strawberry.Private[frozenset]  # type: ignore[type-arg]
+
+    def _get(self, info: Info, field: str, value: T) -> T | None:
+        if not may_see(field, self.relationship):
+            return None
+        if field in _AUDITED:
+            audit_read(info, self.subject, field)
+        return value
+
+    @strawberry.field(description="Job title on the HR record. Visible to: all staff.")
+    def job_title(self, info: Info) -> str | None:
+        return self._get(info, "jobTitle", self.record.job_title)
+
+    @strawberry.field(description="Department on the HR record. Visible to: all staff.")
+    def department(self, info: Info) -> str | None:
+        return self._get(info, "department", self.record.department)
+
+    @strawberry.field(description="Directorate. Visible to: all staff.")
+    def division(self, info: Info) -> str | None:
+        return self._get(info, "division", self.record.division)
+
+    @strawberry.field(description="Cost centre code. Visible to: all staff.")
+    def cost_centre(self, info: Info) -> str | None:
+        return self._get(info, "costCentre", self.record.cost_centre)
+
+    @strawberry.field(description="Main work location. Visible to: all staff.")
+    def work_location(self, info: Info) -> str | None:
+        return self._get(info, "workLocation", self.record.work_location)
+
+    @strawberry.field(
+        description="Working pattern (full time, part time, compressed hours, term time...). "
+        "Visible to: all staff."
+    )
+    def working_pattern(self, info: Info) -> str | None:
+        return self._get(info, "workingPattern", self.record.working_pattern)
+
+    @strawberry.field(description="Office based, hybrid, home based or mobile. Visible to: all staff.")
+    def work_style(self, info: Info) -> str | None:
+        return self._get(info, "workStyle", self.record.work_style)
+
+    @strawberry.field(description="Start date with the council. Visible to: all staff.")
+    def start_date(self, info: Info) -> date | None:
+        value = self.record.start_date
+        return self._get(info, "startDate", value.date() if value else None)
+
+    @strawberry.field(description="Pay grade. Visible to: self, line-management chain, HR.")
+    def grade(self, info: Info) -> str | None:
+        return self._get(info, "grade", self.record.grade)
+
+    @strawberry.field(
+        description="Full-time equivalent (1.0 = full time). Visible to: self, line-management "
+        "chain, HR."
+    )
+    def fte(self, info: Info) -> float | None:
+        return self._get(info, "fte", self.record.fte)
+
+    @strawberry.field(description="Contract type. Visible to: self, line-management chain, HR.")
+    def contract_type(self, info: Info) -> str | None:
+        return self._get(info, "contractType", self.record.contract_type)
+
+    @strawberry.field(description="Employee number. Visible to: self, line-management chain, HR.")
+    def employee_number(self, info: Info) -> str | None:
+        return self._get(info, "employeeNumber", self.record.employee_number)
+
+
+_AUDITED = frozenset({"grade", "fte", "contractType", "employeeNumber"})
