@@ -9,6 +9,7 @@ the cache is in memory. Development sign-in is on (only the demo allows it).
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import secrets
 from pathlib import Path
@@ -57,14 +58,19 @@ async def embedded_upstreams(fixtures: Path, workdir: Path) -> Any:
     workdir.mkdir(parents=True, exist_ok=True)
     token = secrets.token_urlsafe(24)
     dav_password = secrets.token_urlsafe(18)
+    users = json.loads((fixtures / "hr" / "users.json").read_text(encoding="utf-8"))
+    props = json.loads((fixtures / "documents.json").read_text(encoding="utf-8"))
     scim = await upstreams.start_scim_server(
-        token=token, schemas_dir=fixtures / "hr", users_file=fixtures / "hr" / "users.json",
-        workdir=workdir / "scim",
-    )  # fmt: skip
+        token=token, schemas_dir=fixtures / "hr", users=users, workdir=workdir / "scim"
+    )
     try:
         dav = await upstreams.start_webdav_server(
-            root=fixtures / "documents", props_file=fixtures / "documents.json",
-            users={DAV_USER: dav_password}, workdir=workdir / "webdav",
+            root=fixtures / "documents", props=props,
+            users={
+                "seed": upstreams.WebDavUser(password=secrets.token_urlsafe(18)),
+                DAV_USER: upstreams.WebDavUser(password=dav_password, read_only=True),
+            },
+            workdir=workdir / "webdav",
         )  # fmt: skip
         try:
             yield {"hr_url": scim.url, "hr_token": token, "dav_url": dav.url,

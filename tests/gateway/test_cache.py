@@ -18,7 +18,9 @@ def cache() -> RecordCache:
     return RecordCache.memory(namespace="test-cache")
 
 
-async def test_misses_are_fetched_in_one_call_and_then_served_from_cache(cache: RecordCache) -> None:
+async def test_misses_are_fetched_in_one_call_and_then_served_from_cache(
+    cache: RecordCache,
+) -> None:
     calls: list[list[str]] = []
 
     async def fetch(keys: list[str]) -> list[Rec | None]:

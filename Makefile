@@ -1,0 +1,56 @@
+# Townhall: `make run` serves the sample council; `make test` runs the whole suite
+# against real servers (installing what it needs first).
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+
+.PHONY: run test install install-dev packages lint typecheck schema fixtures bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[demo]'
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## Serve the embedded sample council at http://127.0.0.1:8000/graphql
+run: install
+	$(BIN)/townhall demo
+
+## Install the Debian packages of the real upstream servers (Samba AD DC, ...)
+packages:
+	bash tests/servers/install-packages.sh
+
+## Install everything, start the real servers, run the whole suite, stop them
+test: packages install-dev
+	$(BIN)/python -m pytest
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install-dev
+	$(BIN)/mypy
+
+## Rewrite schema.graphql from the code
+schema: install
+	$(BIN)/townhall schema --output schema.graphql
+
+## Regenerate the sample council (deterministic)
+fixtures: install
+	$(BIN)/python -m fixtures.generate
+
+bench: install-dev
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,287 @@
+"""Townhall end to end: HTTP through uvicorn, against real scim2-server and wsgidav."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from servers import Council, parse_ldif
+
+from gateway.settings import Settings
+
+from .conftest import Gateway, base_settings, serve
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+PEOPLE_WITH_MANAGERS = """
+query Hundred($first: Int!) {
+  people(first: $first) {
+    totalCount
+    nodes {
+      displayName
+      manager { displayName }
+      employment { grade jobTitle }
+    }
+  }
+}
+"""
+
+
+def readme_queries() -> list[str]:
+    return re.findall(r"```graphql\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+
+
+def person(council: Council, account: str) -> dict[str, Any]:
+    return next(p for p in council.people if p["sAMAccountName"] == account)
+
+
+def group_members(council: Council, group: str) -> list[str]:
+    """Account names of a group's direct user members, read from the LDIF."""
+    entries = {e.dn.lower(): e for e in parse_ldif(council.ldif)}
+
+    def values(entry: Any, name: str) -> list[str]:
+        return [v.decode() for v in entry.attrs.get(name.lower(), [])]
+
+    group_entry = next(
+        e for e in entries.values() if e.first("cn") == group and "group" in values(e, "objectClass")
+    )
+    members = [entries.get(dn.lower()) for dn in values(group_entry, "member")]
+    return [m.first("sAMAccountName") for m in members if m is not None and "user" in values(m, "objectClass")]
+
+
+async def test_graphiql_is_served(demo_gateway: Gateway) -> None:
+    async with demo_gateway.client() as client:
+        response = await client.get("/graphql", headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    assert "graphiql" in response.text.lower()
+
+
+def test_the_readme_has_its_examples() -> None:
+    assert len(readme_queries()) >= 3
+
+
+@pytest.mark.parametrize("index", range(4))
+async def test_readme_examples_work_as_pasted(demo_gateway: Gateway, index: int) -> None:
+    queries = readme_queries()
+    if index >= len(queries):
+        pytest.fail("the README lost an example")
+    body = await demo_gateway.query(queries[index])
+    assert "errors" not in body, body.get("errors")
+    data = body["data"]
+    assert data and all(value is not None for value in data.values())
+    text = str(data)
+    assert "None" not in text or "employment" in text  # no unexpected holes
+
+
+async def test_me_is_the_demo_persona(demo_gateway: Gateway) -> None:
+    body = await demo_gateway.query("{ me { accountName displayName title department } }")
+    assert body["data"]["me"]["accountName"] == "alex.morgan"
+    assert body["data"]["me"]["department"] == "IT and Digital"
+
+
+async def test_sign_in_as_someone_else_and_refuse_strangers(demo_gateway: Gateway) -> None:
+    body = await demo_gateway.query("{ me { accountName } }", user="priya.shah")
+    assert body["data"]["me"]["accountName"] == "priya.shah"
+    async with demo_gateway.client("nobody.here") as client:
+        response = await client.post("/graphql", json={"query": "{ me { accountName } }"})
+    assert response.status_code == 403
+    assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_leavers_cannot_sign_in_and_are_hidden_from_search(
+    demo_gateway: Gateway, council: Council
+) -> None:
+    leaver = next(p for p in council.people if not p["enabled"] and p["hasHr"])
+    async with demo_gateway.client(leaver["sAMAccountName"]) as client:
+        response = await client.post("/graphql", json={"query": "{ me { accountName } }"})
+    assert response.status_code == 403
+    query = "query($s: String!, $l: Boolean!) { people(search: $s, includeLeavers: $l) { nodes { accountName isActive } } }"
+    hidden = await demo_gateway.query(query, {"s": leaver["displayName"], "l": False})
+    shown = await demo_gateway.query(query, {"s": leaver["displayName"], "l": True})
+    assert leaver["sAMAccountName"] not in str(hidden["data"])
+    assert {"accountName": leaver["sAMAccountName"], "isActive": False} in shown["data"]["people"][
+        "nodes"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ('{ person(id: "not-an-id") { displayName } }', "id"),
+        ("{ people(first: 1000) { totalCount } }", "first"),
+        ('{ people(after: "garbage") { totalCount } }', "after"),
+        ('{ document(id: "UGVyc29uOng") { title } }', "id"),
+    ],
+)
+async def test_bad_input_gets_a_clear_error(demo_gateway: Gateway, query: str, field: str) -> None:
+    body = await demo_gateway.query(query)
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": field}
+
+
+async def test_follow_and_unfollow_a_person(demo_gateway: Gateway, council: Council) -> None:
+    target = person(council, "priya.shah")
+    lookup = await demo_gateway.query(
+        '{ people(search: "Priya Shah") { nodes { id accountName followerCount viewerIsFollowing } } }',
+        user="helen.carter",
+    )
+    node = next(
+        n for n in lookup["data"]["people"]["nodes"] if n["accountName"] == target["sAMAccountName"]
+    )
+    before = node["followerCount"]
+    mutation = """
+      mutation($id: ID!) { followPerson(personId: $id) {
+        __typename ... on FollowSuccess { changed person { followerCount viewerIsFollowing } } } }
+    """
+    undo = mutation.replace("followPerson", "unfollowPerson")
+    if node["viewerIsFollowing"]:
+        await demo_gateway.query(undo, {"id": node["id"]}, user="helen.carter")
+        before -= 1
+    first = await demo_gateway.query(mutation, {"id": node["id"]}, user="helen.carter")
+    assert first["data"]["followPerson"] == {
+        "__typename": "FollowSuccess", "changed": True,
+        "person": {"followerCount": before + 1, "viewerIsFollowing": True},
+    }  # fmt: skip
+    again = await demo_gateway.query(mutation, {"id": node["id"]}, user="helen.carter")
+    assert again["data"]["followPerson"]["changed"] is False
+    followers = await demo_gateway.query(
+        "{ me { following(first: 100) { nodes { accountName } } } }", user="helen.carter"
+    )
+    assert target["sAMAccountName"] in str(followers["data"])
+    gone = await demo_gateway.query(undo, {"id": node["id"]}, user="helen.carter")
+    assert gone["data"]["unfollowPerson"]["person"] == {
+        "followerCount": before, "viewerIsFollowing": False,
+    }  # fmt: skip
+
+
+async def test_following_yourself_or_nobody_is_a_typed_error(demo_gateway: Gateway) -> None:
+    me = await demo_gateway.query("{ me { id } }")
+    mutation = "mutation($id: ID!) { followPerson(personId: $id) { __typename } }"
+    own = await demo_gateway.query(mutation, {"id": me["data"]["me"]["id"]})
+    assert own["data"]["followPerson"]["__typename"] == "NotAllowedError"
+    ghost = await demo_gateway.query(
+        mutation, {"id": "UGVyc29uOjAwMDAwMDAwLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwMA"}
+    )
+    assert ghost["data"]["followPerson"]["__typename"] == "NotFoundError"
+
+
+async def test_restricted_hr_fields_follow_the_management_chain(
+    demo_gateway: Gateway, council: Council
+) -> None:
+    query = """query($s: String!) { people(search: $s, first: 5) { nodes {
+        accountName employment { grade fte jobTitle workingPattern } } } }"""
+    subject = person(council, "priya.shah")
+    chain = []
+    current = subject
+    while current.get("managerSAM"):
+        current = person(council, current["managerSAM"])
+        chain.append(current["sAMAccountName"])
+    outsider = next(
+        p["sAMAccountName"] for p in council.people
+        if p["enabled"] and p["hasHr"] and p["department"] == "Finance" and p["role"] == "officer"
+    )  # fmt: skip
+
+    async def view(viewer: str) -> dict[str, Any]:
+        body = await demo_gateway.query(query, {"s": subject["displayName"]}, user=viewer)
+        return next(n for n in body["data"]["people"]["nodes"] if n["accountName"] == "priya.shah")[
+            "employment"
+        ]
+
+    own = await view("priya.shah")
+    assert own["grade"] and own["fte"] is not None
+    for manager in chain:  # the whole chain, up to the chief executive
+        assert (await view(manager))["grade"] == own["grade"]
+    stranger = await view(outsider)
+    assert stranger["grade"] is None and stranger["fte"] is None
+    assert (
+        stranger["jobTitle"] == own["jobTitle"]
+        and stranger["workingPattern"] == own["workingPattern"]
+    )
+
+
+async def test_confidential_documents_are_trimmed(demo_gateway: Gateway, council: Council) -> None:
+    folder = "HR and Organisational Development/Confidential"
+    query = "query($f: String!) { documents(folder: $f) { totalCount nodes { id path } } }"
+    insiders = group_members(council, "HR Confidential")
+    assert insiders
+    inside = await demo_gateway.query(query, {"f": folder}, user=insiders[0])
+    outside = await demo_gateway.query(query, {"f": folder}, user="alex.morgan")
+    assert inside["data"]["documents"]["totalCount"] > 0
+    assert outside["data"]["documents"]["totalCount"] == 0
+    doc_id = inside["data"]["documents"]["nodes"][0]["id"]
+    lookup = "query($id: ID!) { document(id: $id) { path } node(id: $id) { id } }"
+    assert (await demo_gateway.query(lookup, {"id": doc_id}, user=insiders[0]))["data"]["document"]
+    hidden = await demo_gateway.query(lookup, {"id": doc_id}, user="alex.morgan")
+    assert hidden == {"data": {"document": None, "node": None}}
+
+
+async def test_a_person_has_their_documents_and_a_photo(demo_gateway: Gateway) -> None:
+    body = await demo_gateway.query(
+        '{ people(search: "Priya Shah") { nodes { accountName photoUrl documents(first: 50) { totalCount nodes { title author { accountName } } } } } }'
+    )
+    node = next(n for n in body["data"]["people"]["nodes"] if n["accountName"] == "priya.shah")
+    titles = [d["title"] for d in node["documents"]["nodes"]]
+    assert any("Local Plan 2026" in t for t in titles)
+    assert {d["author"]["accountName"] for d in node["documents"]["nodes"]} == {"priya.shah"}
+    async with demo_gateway.client() as client:
+        photo = await client.get(node["photoUrl"])
+        assert photo.status_code == 200 and photo.content.startswith(b"\x89PNG")
+        again = await client.get(node["photoUrl"], headers={"If-None-Match": photo.headers["etag"]})
+        assert again.status_code == 304
+        forged = await client.get(node["photoUrl"].replace("sig=", "sig=0"))
+        assert forged.status_code == 403
+
+
+async def _count_calls(
+    gateway: Gateway, query: str, variables: dict[str, Any], user: str
+) -> tuple[dict[str, int], dict[str, Any]]:
+    await gateway.clear_cache()
+    before = gateway.calls()
+    body = await gateway.query(query, variables, user=user)
+    after = gateway.calls()
+    return {k: after[k] - before[k] for k in after}, body
+
+
+@pytest.mark.parametrize("which", ["demo_gateway", "ad_gateway"])
+async def test_a_hundred_people_with_managers_and_grades_cost_a_few_calls(
+    which: str, request: pytest.FixtureRequest
+) -> None:
+    gateway: Gateway = request.getfixturevalue(which)
+    cold, body = await _count_calls(gateway, PEOPLE_WITH_MANAGERS, {"first": 100}, "helen.carter")
+    assert "errors" not in body, body.get("errors")
+    nodes = body["data"]["people"]["nodes"]
+    assert len(nodes) == 100
+    assert sum(1 for n in nodes if n["manager"]) >= 95
+    # The chief executive sees every grade: the whole chain walk ran for each person.
+    assert sum(1 for n in nodes if n["employment"] and n["employment"]["grade"]) >= 90
+    # One search for the list, one per level of managers (the chain walk to the top is
+    # about six levels), one for the viewer's groups; HR: 100 keys in batches of 50.
+    assert cold["directory"] <= 12, cold
+    assert cold["hr"] <= 2, cold
+    before = gateway.calls()
+    warm = await gateway.query(PEOPLE_WITH_MANAGERS, {"first": 100}, user="helen.carter")
+    assert warm == body
+    assert gateway.calls() == before  # everything from the cache
+
+
+async def test_a_dead_hr_system_blanks_only_hr_fields(
+    council: Council, scim_server: Any, webdav_server: Any, tmp_path: Path
+) -> None:
+    settings: Settings = base_settings(council, scim_server, webdav_server, tmp_path)
+    settings.hr.url = "http://127.0.0.1:9/scim/v2"  # the discard port: nothing listens
+    async with serve(settings) as gateway:
+        body = await gateway.query(
+            "{ me { displayName manager { displayName } employment { jobTitle } } }"
+        )
+    assert body["data"]["me"]["displayName"] and body["data"]["me"]["manager"]
+    assert body["data"]["me"]["employment"] is None
+    [error] = body["errors"]
+    assert error["path"] == ["me", "employment"]
+    assert error["extensions"] == {
+        "code": "SOURCE_UNAVAILABLE",
+        "source": "hr",
+        "reason": "unavailable",
+    }
+    assert "127.0.0.1" not in str(body) and "scim" not in error["message"].lower()
