@@ -1,0 +1,57 @@
+"""Session fixtures for the whole suite.
+
+The upstream servers are real (Samba AD DC, scim2-server, wsgidav), started
+once per session and only when a test asks for them. Their logic lives in
+``tests/servers``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from servers import Council, fixtures_dir, start_test_scim, start_test_webdav
+from servers.samba import SambaDC
+
+from gateway.upstreams import ScimServer, WebDavServer
+
+
+@pytest.fixture(scope="session")
+def council() -> Council:
+    """The council fixture data (directory LDIF, HR users, documents)."""
+    data = Council(fixtures_dir())
+    data.check()
+    return data
+
+
+@pytest.fixture(scope="session")
+def samba(tmp_path_factory: pytest.TempPathFactory, council: Council) -> Iterator[SambaDC]:
+    """A Samba AD DC loaded with directory.ldif, on 127.0.0.1:389/636."""
+    dc = SambaDC(tmp_path_factory.mktemp("samba"), council.ldif)
+    dc.start()
+    yield dc
+    dc.stop()
+
+
+@pytest.fixture(scope="session")
+async def scim_server(
+    tmp_path_factory: pytest.TempPathFactory, council: Council
+) -> AsyncIterator[ScimServer]:
+    """scim2-server seeded with hr/users.json (bearer token ``servers.SCIM_TOKEN``)."""
+    server = await start_test_scim(council, tmp_path_factory.mktemp("scim"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+async def webdav_server(
+    tmp_path_factory: pytest.TempPathFactory, council: Council
+) -> AsyncIterator[WebDavServer]:
+    """wsgidav over a copy of documents/, dead properties seeded from documents.json.
+
+    Users: ``servers.WEBDAV_USER`` (everything) and ``servers.WEBDAV_READER``
+    (read-only, one department folder).
+    """
+    server = await start_test_webdav(council, tmp_path_factory.mktemp("webdav"))
+    yield server
+    server.stop()
