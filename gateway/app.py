@@ -31,7 +31,7 @@ from connectors.social import SocialStore
 from schema import build_schema
 from schema.context import Context, Policy, Viewer
 
-from .auth import AuthError, Authenticator
+from .auth import Authenticator, AuthError
 from .cache import RecordCache
 from .loaders import Upstreams, build_loaders
 from .photos import PhotoSigner, photo_endpoint
@@ -79,10 +79,16 @@ class AuthenticatedGraphQL:
         except Exception:
             log.exception("sign-in failed")
             response = JSONResponse(
-                {"errors": [{"message": "Sign-in is unavailable right now.",
-                             "extensions": {"code": "SOURCE_UNAVAILABLE", "source": "directory"}}]},
+                {
+                    "errors": [
+                        {
+                            "message": "Sign-in is unavailable right now.",
+                            "extensions": {"code": "SOURCE_UNAVAILABLE", "source": "directory"},
+                        }
+                    ]
+                },
                 status_code=503,
-            )  # fmt: skip
+            )
             await response(scope, receive, send)
             return
         holder["guid"] = person.guid
@@ -117,14 +123,22 @@ def open_upstreams(settings: Settings, stack: contextlib.AsyncExitStack) -> Upst
     else:
         directory = open_ldap(
             LdapOptions(
-                url=d.url, bind_dn=d.bind_dn, password=d.bind_password.get_secret_value(),
-                base_dn=d.base_dn, group_base_dn=d.group_base_dn, start_tls=d.start_tls,
-                allow_plain=d.allow_plain, ca_file=d.ca_file, verify_tls=d.verify_tls,
-                pool_size=d.pool_size, connect_timeout=d.connect_timeout,
-                operation_timeout=d.operation_timeout, page_size=d.page_size,
+                url=d.url,
+                bind_dn=d.bind_dn,
+                password=d.bind_password.get_secret_value(),
+                base_dn=d.base_dn,
+                group_base_dn=d.group_base_dn,
+                start_tls=d.start_tls,
+                allow_plain=d.allow_plain,
+                ca_file=d.ca_file,
+                verify_tls=d.verify_tls,
+                pool_size=d.pool_size,
+                connect_timeout=d.connect_timeout,
+                operation_timeout=d.operation_timeout,
+                page_size=d.page_size,
                 batch_size=d.batch_size,
             )
-        )  # fmt: skip
+        )
     stack.push_async_callback(directory.close)
 
     hr = None
@@ -138,9 +152,10 @@ def open_upstreams(settings: Settings, stack: contextlib.AsyncExitStack) -> Upst
         )
         stack.push_async_callback(client.aclose)
         hr = HRConnector(
-            client, paths=ScimPaths(extension=settings.hr.extension_schema),
+            client,
+            paths=ScimPaths(extension=settings.hr.extension_schema),
             batch_size=settings.hr.batch_size,
-        )  # fmt: skip
+        )
 
     documents = None
     if settings.documents.url:

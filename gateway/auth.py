@@ -78,11 +78,14 @@ class Authenticator:
             else:
                 raise SignInRefused("bearer tokens are not configured")
             claims = jwt.decode(
-                token, key, algorithms=["RS256", "ES256", "PS256"],
-                audience=s.jwt_audience or None, issuer=s.jwt_issuer or None,
+                token,
+                key,
+                algorithms=["RS256", "ES256", "PS256"],
+                audience=s.jwt_audience or None,
+                issuer=s.jwt_issuer or None,
                 options={"require": ["exp", "iat"], "verify_aud": bool(s.jwt_audience)},
                 leeway=30,
-            )  # fmt: skip
+            )
         except jwt.PyJWTError as exc:
             raise SignInRefused(f"the token was refused ({type(exc).__name__})") from exc
         value = claims.get(s.jwt_claim)

@@ -92,8 +92,12 @@ class RecordCache:
     ) -> None:
         """Store records (``None`` = known missing) with their time-to-live."""
         now = time.time()
-        present = [(f"{kind}:{k}", self._encode(v, now)) for k, v in records.items() if v is not None]
-        missing = [(f"{kind}:{k}", self._encode(None, now)) for k, v in records.items() if v is None]
+        present = [
+            (f"{kind}:{k}", self._encode(v, now)) for k, v in records.items() if v is not None
+        ]
+        missing = [
+            (f"{kind}:{k}", self._encode(None, now)) for k, v in records.items() if v is None
+        ]
         if present and ttl > 0:
             await self._backend.multi_set(present, ttl=ttl)
         if missing and missing_ttl > 0:

@@ -19,7 +19,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="townhall", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    serve = commands.add_parser("serve", help="serve the gateway, configured by TOWNHALL_* settings")
+    serve = commands.add_parser(
+        "serve", help="serve the gateway, configured by TOWNHALL_* settings"
+    )
     serve.add_argument("--workers", type=int, default=1)
 
     demo = commands.add_parser("demo", help="serve the embedded sample council")
@@ -58,9 +60,12 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
 
-    from .demo import run_demo
+    from .demo import default_fixtures, run_demo
 
-    asyncio.run(run_demo(port=args.port, fixtures=args.fixtures, workdir=args.workdir))
+    workdir = args.workdir.resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    fixtures = (args.fixtures or default_fixtures()).resolve()
+    asyncio.run(run_demo(port=args.port, fixtures=fixtures, workdir=workdir))
     return 0
 
 

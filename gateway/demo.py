@@ -32,22 +32,37 @@ def default_fixtures() -> Path:
 
 
 def demo_settings(
-    fixtures: Path, workdir: Path, *, hr_url: str, hr_token: str, dav_url: str,
-    dav_password: str, port: int,
+    fixtures: Path,
+    workdir: Path,
+    *,
+    hr_url: str,
+    hr_token: str,
+    dav_url: str,
+    dav_password: str,
+    port: int,
 ) -> Settings:
     """Settings that point Townhall at the embedded upstreams."""
     return Settings(
         environment="demo",
-        directory={"mode": "embedded", "ldif_file": fixtures / "directory.ldif",
-                   "base_dn": "DC=ad,DC=northshire,DC=test"},
+        directory={
+            "mode": "embedded",
+            "ldif_file": fixtures / "directory.ldif",
+            "base_dn": "DC=ad,DC=northshire,DC=test",
+        },
         hr={"url": hr_url, "token": hr_token},
-        documents={"url": dav_url, "username": DAV_USER, "password": dav_password,
-                   "access_file": fixtures / "document_access.json"},
-        social={"database_url": f"sqlite+aiosqlite:///{workdir / 'townhall.db'}",
-                "seed_file": fixtures / "social.json"},
+        documents={
+            "url": dav_url,
+            "username": DAV_USER,
+            "password": dav_password,
+            "access_file": fixtures / "document_access.json",
+        },
+        social={
+            "database_url": f"sqlite+aiosqlite:///{workdir / 'townhall.db'}",
+            "seed_file": fixtures / "social.json",
+        },
         auth={"dev_sign_in": True, "dev_default_user": DEMO_PERSONA},
         server={"port": port, "public_url": f"http://127.0.0.1:{port}"},
-    )  # type: ignore[arg-type]  # fmt: skip
+    )
 
 
 @contextlib.asynccontextmanager
@@ -55,7 +70,6 @@ async def embedded_upstreams(fixtures: Path, workdir: Path) -> Any:
     """Start and seed scim2-server and wsgidav; stop them on exit."""
     from . import upstreams
 
-    workdir.mkdir(parents=True, exist_ok=True)
     token = secrets.token_urlsafe(24)
     dav_password = secrets.token_urlsafe(18)
     users = json.loads((fixtures / "hr" / "users.json").read_text(encoding="utf-8"))
@@ -65,30 +79,40 @@ async def embedded_upstreams(fixtures: Path, workdir: Path) -> Any:
     )
     try:
         dav = await upstreams.start_webdav_server(
-            root=fixtures / "documents", props=props,
+            root=fixtures / "documents",
+            props=props,
             users={
                 "seed": upstreams.WebDavUser(password=secrets.token_urlsafe(18)),
                 DAV_USER: upstreams.WebDavUser(password=dav_password, read_only=True),
             },
             workdir=workdir / "webdav",
-        )  # fmt: skip
+        )
         try:
-            yield {"hr_url": scim.url, "hr_token": token, "dav_url": dav.url,
-                   "dav_password": dav_password}  # fmt: skip
+            yield {
+                "hr_url": scim.url,
+                "hr_token": token,
+                "dav_url": dav.url,
+                "dav_password": dav_password,
+            }
         finally:
             dav.stop()
     finally:
         scim.stop()
 
 
-async def run_demo(*, port: int, fixtures: Path | None, workdir: Path) -> None:
-    fixtures = fixtures or default_fixtures()
-    workdir = workdir.resolve()
+async def run_demo(*, port: int, fixtures: Path, workdir: Path) -> None:
+    """Serve the demo until interrupted; ``workdir`` must exist."""
     async with embedded_upstreams(fixtures, workdir) as up:
         settings = demo_settings(fixtures, workdir, port=port, **up)
         config = uvicorn.Config(
-            create_app(settings), host="127.0.0.1", port=port, loop="none",
-            http="httptools", log_level="info",
-        )  # fmt: skip
-        log.info("Townhall demo: open http://127.0.0.1:%d/graphql (signed in as %s)", port, DEMO_PERSONA)
+            create_app(settings),
+            host="127.0.0.1",
+            port=port,
+            loop="none",
+            http="httptools",
+            log_level="info",
+        )
+        log.info(
+            "Townhall demo: open http://127.0.0.1:%d/graphql (signed in as %s)", port, DEMO_PERSONA
+        )
         await uvicorn.Server(config).serve()

@@ -39,9 +39,12 @@ class Upstreams:
 
 
 def build_loaders(
-    up: Upstreams, cache_settings: CacheSettings, hr_settings: HRSettings, viewer_guid: str
+    up: Upstreams,
+    cache_settings: CacheSettings,
+    hr_settings: HRSettings,
+    viewer_guid: Callable[[], str],
 ) -> Loaders:
-    """Fresh loaders for one request made by ``viewer_guid``."""
+    """Fresh loaders for one request; ``viewer_guid`` names the signed-in person once known."""
     c = cache_settings
     cache = up.cache
 
@@ -55,7 +58,9 @@ def build_loaders(
         async def batch(keys: list[str]) -> list[Any]:
             norm = [normalise(k) for k in keys]
             try:
-                return await cache.load(kind, norm, model, fetch, ttl=ttl, missing_ttl=c.missing_ttl)
+                return await cache.load(
+                    kind, norm, model, fetch, ttl=ttl, missing_ttl=c.missing_ttl
+                )
             except Exception as exc:  # fill every slot: only these keys fail
                 return [exc for _ in keys]
 
@@ -117,7 +122,7 @@ def build_loaders(
         found: set[tuple[str, str]] = set()
         for kind in {k for k, _ in keys}:
             targets = [t for k, t in keys if k == kind]
-            found |= {(kind, t) for t in await social.followed_by(viewer_guid, kind, targets)}
+            found |= {(kind, t) for t in await social.followed_by(viewer_guid(), kind, targets)}
         return [k in found for k in keys]
 
     async def people_search(keys: list[str]) -> Sequence[list[DirectoryPerson]]:
@@ -129,7 +134,9 @@ def build_loaders(
 
     return Loaders(
         person=cached("person", DirectoryPerson, people, c.directory_ttl, _lower),
-        person_by_dn=cached("person-dn", DirectoryPerson, people_by_dn, c.directory_ttl, normalise_dn),
+        person_by_dn=cached(
+            "person-dn", DirectoryPerson, people_by_dn, c.directory_ttl, normalise_dn
+        ),
         person_by_upn=cached("person-upn", DirectoryPerson, people_by_upn, c.directory_ttl, _lower),
         person_by_account=cached(
             "person-account", DirectoryPerson, people_by_account, c.directory_ttl, _lower
@@ -138,7 +145,9 @@ def build_loaders(
         groups=cached("groups", list[DirectoryGroup], groups, c.directory_ttl, normalise_dn),
         hr=cached("hr", HRRecord, hr_records, c.hr_ttl, _lower),
         document=cached("document", DocumentRecord, document, c.documents_ttl),
-        document_index=cached("document-index", list[DocumentRecord], document_index, c.documents_ttl),
+        document_index=cached(
+            "document-index", list[DocumentRecord], document_index, c.documents_ttl
+        ),
         follower_count=DataLoader(load_fn=follower_count),
         following_count=DataLoader(load_fn=following_count),
         comment_count=DataLoader(load_fn=comment_count),

@@ -70,7 +70,13 @@ def photo_endpoint(
         headers = {"ETag": etag, "Cache-Control": "private, max-age=3600"}
         if request.headers.get("if-none-match") == etag:
             return Response(status_code=304, headers=headers)
-        kind = "image/png" if data.startswith(_PNG) else "image/jpeg" if data.startswith(_JPEG) else "application/octet-stream"
+        kind = (
+            "image/png"
+            if data.startswith(_PNG)
+            else "image/jpeg"
+            if data.startswith(_JPEG)
+            else "application/octet-stream"
+        )
         return Response(data, media_type=kind, headers=headers)
 
     return photo

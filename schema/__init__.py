@@ -7,6 +7,7 @@ per-request loaders; privacy and document trimming live in ``schema.access``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import strawberry
 from strawberry.extensions import (
@@ -86,20 +87,21 @@ def build_schema(
     *, max_depth: int = 12, extra_extensions: Sequence[object] = ()
 ) -> strawberry.Schema:
     """The schema with Townhall's limits, caches and error masking."""
+    extensions: list[Any] = [
+        MaskInternalErrors,
+        QueryDepthLimiter(max_depth=max_depth),
+        MaxAliasesLimiter(max_alias_count=30),
+        MaxTokensLimiter(max_token_count=4000),
+        ParserCache(maxsize=512),
+        ValidationCache(maxsize=512),
+        *extra_extensions,
+    ]
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
         types=[Person, Document, Employment, Comment],
         config=StrawberryConfig(auto_camel_case=True),
-        extensions=[
-            MaskInternalErrors,
-            QueryDepthLimiter(max_depth=max_depth),
-            MaxAliasesLimiter(max_alias_count=30),
-            MaxTokensLimiter(max_token_count=4000),
-            ParserCache(maxsize=512),
-            ValidationCache(maxsize=512),
-            *extra_extensions,  # type: ignore[list-item]
-        ],
+        extensions=extensions,
     )
 
 

@@ -109,9 +109,13 @@ async def _manages(info: Info, viewer: DirectoryPerson, subject: DirectoryPerson
 def audit_read(info: Info, subject: DirectoryPerson, field: str) -> None:
     audit.info(
         "restricted read",
-        extra={"viewer": info.context.viewer.guid, "subject": subject.guid, "field": field,
-               "request_id": info.context.request_id},
-    )  # fmt: skip
+        extra={
+            "viewer": info.context.viewer.guid,
+            "subject": subject.guid,
+            "field": field,
+            "request_id": info.context.request_id,
+        },
+    )
 
 
 async def readable_documents(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-
 import strawberry
 
 from connectors.documents import DocumentRecord
@@ -15,7 +14,6 @@ from .errors import BadInput, upstream
 from .ids import global_id, parse_global_id
 from .pagination import Connection, check_first, offset_page
 from .people import Node, Person
-
 
 MAX_COMMENTS = 200
 
@@ -77,27 +75,38 @@ class Document(Node):
 
     @strawberry.field(description="How many people follow this document. Source: Townhall.")
     async def follower_count(self, info: Info) -> int:
-        return await upstream(info.context.loaders.follower_count.load(("document", self.record.path)))
+        return await upstream(
+            info.context.loaders.follower_count.load(("document", self.record.path))
+        )
 
     @strawberry.field(description="How many comments the document has. Source: Townhall.")
     async def comment_count(self, info: Info) -> int:
-        return await upstream(info.context.loaders.comment_count.load(("document", self.record.path)))
+        return await upstream(
+            info.context.loaders.comment_count.load(("document", self.record.path))
+        )
 
     @strawberry.field(description="Comments on the document, oldest first. Source: Townhall.")
     async def comments(self, info: Info, first: int = 50) -> list[Comment]:
         if first < 0 or first > MAX_COMMENTS:
             raise BadInput(f"`first` must be between 0 and {MAX_COMMENTS}.", field="first")
-        rows = await upstream(info.context.social.comments_on("document", self.record.path, limit=first))
+        rows = await upstream(
+            info.context.social.comments_on("document", self.record.path, limit=first)
+        )
         return [
             Comment(
-                id=strawberry.ID(global_id("Comment", r.id)), body=r.body, created_at=r.created_at,
-                author_guid=r.author, parent_id=r.parent_id,
+                id=strawberry.ID(global_id("Comment", r.id)),
+                body=r.body,
+                created_at=r.created_at,
+                author_guid=r.author,
+                parent_id=r.parent_id,
             )
             for r in rows
-        ]  # fmt: skip
+        ]
 
 
-@strawberry.type(description="A comment on a document. Text is stored as written: render it as text.")
+@strawberry.type(
+    description="A comment on a document. Text is stored as written: render it as text."
+)
 class Comment:
     id: strawberry.ID = strawberry.field(description="Global id.")
     body: str = strawberry.field(description="The comment as written (plain text).")
@@ -147,7 +156,9 @@ class DocumentQueries:
         if len(prefix) > 1024:
             raise BadInput("`folder` is too long.", field="folder")
         index = await upstream(info.context.loaders.document_index.load(""))
-        inside = [d for d in index if not prefix or d.path == prefix or d.path.startswith(prefix + "/")]
+        inside = [
+            d for d in index if not prefix or d.path == prefix or d.path.startswith(prefix + "/")
+        ]
         visible = [d for d in await readable_documents(info, list(inside)) if d is not None]
         visible.sort(key=lambda d: (d.modified_at is not None, d.modified_at, d.path), reverse=True)
         return offset_page([Document.of(d) for d in visible], first, after)

@@ -50,8 +50,11 @@ class SourceUnavailable(ClientError):
     def from_error(cls, error: Exception) -> SourceUnavailable:
         source = getattr(error, "source", "unknown")
         reason = "timeout" if isinstance(error, _TIMEOUTS) else _reason(error)
-        return cls(f"The {source} source is not answering; its fields are empty.",
-                   source=source, reason=reason)  # fmt: skip
+        return cls(
+            f"The {source} source is not answering; its fields are empty.",
+            source=source,
+            reason=reason,
+        )
 
 
 def _reason(error: Exception) -> str:

@@ -20,7 +20,9 @@ class PageInfo:
     has_next_page: bool = strawberry.field(description="More items follow this page.")
     has_previous_page: bool = strawberry.field(description="Items come before this page.")
     start_cursor: str | None = strawberry.field(description="Cursor of the first item.")
-    end_cursor: str | None = strawberry.field(description="Cursor of the last item; pass as `after`.")
+    end_cursor: str | None = strawberry.field(
+        description="Cursor of the last item; pass as `after`."
+    )
 
 
 @strawberry.type(description="An item of a page, with the cursor that points at it.")

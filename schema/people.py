@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
@@ -96,8 +95,10 @@ class Person(Node):
     def is_active(self) -> bool:
         return not self.record.is_leaver(datetime.now(UTC))
 
-    @strawberry.field(description="URL of the person's photo, served by Townhall (404 when they have none). "
-        "The URL is signed and expires, so it works in an <img> tag without a token.")
+    @strawberry.field(
+        description="URL of the person's photo, served by Townhall (404 when they have none). "
+        "The URL is signed and expires, so it works in an <img> tag without a token."
+    )
     def photo_url(self, info: Info) -> str:
         return info.context.policy.photo_url(self.record.guid)
 
@@ -109,7 +110,9 @@ class Person(Node):
         return Person.of(found) if found else None
 
     @strawberry.field(description="People who report to this person. Source: directory.")
-    async def direct_reports(self, info: Info, include_leavers: bool = False) -> list[Person] | None:
+    async def direct_reports(
+        self, info: Info, include_leavers: bool = False
+    ) -> list[Person] | None:
         people = await upstream(info.context.loaders.reports.load(self.record.dn))
         now = datetime.now(UTC)
         return [Person.of(p) for p in people if include_leavers or not p.is_leaver(now)]
@@ -140,12 +143,14 @@ class Person(Node):
         index = await upstream(info.context.loaders.document_index.load(""))
         mine = [d for d in index if upn and (d.author or "").casefold() == upn]
         visible = [d for d in await readable_documents(info, list(mine)) if d is not None]
-        visible.sort(key=lambda d: (d.modified_at or datetime.min.replace(tzinfo=UTC)), reverse=True)
+        visible.sort(key=lambda d: d.modified_at or datetime.min.replace(tzinfo=UTC), reverse=True)
         return offset_page([Document.of(d) for d in visible], first, after)
 
     @strawberry.field(description="How many people follow this person. Source: Townhall.")
     async def follower_count(self, info: Info) -> int:
-        return await upstream(info.context.loaders.follower_count.load(("person", self.record.guid)))
+        return await upstream(
+            info.context.loaders.follower_count.load(("person", self.record.guid))
+        )
 
     @strawberry.field(description="How many people this person follows. Source: Townhall.")
     async def following_count(self, info: Info) -> int:
@@ -153,24 +158,30 @@ class Person(Node):
 
     @strawberry.field(description="Whether the signed-in viewer follows this person.")
     async def viewer_is_following(self, info: Info) -> bool:
-        return await upstream(info.context.loaders.viewer_follows.load(("person", self.record.guid)))
+        return await upstream(
+            info.context.loaders.viewer_follows.load(("person", self.record.guid))
+        )
 
     @strawberry.field(description="People who follow this person, most recent first.")
     async def followers(
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[Person]:
-        rows = await upstream(info.context.social.followers(
-            "person", self.record.guid, first=check_first(first) + 1, after=parse_cursor(after)
-        ))  # fmt: skip
+        rows = await upstream(
+            info.context.social.followers(
+                "person", self.record.guid, first=check_first(first) + 1, after=parse_cursor(after)
+            )
+        )
         return await _follow_page(info, [(r.id, r.follower) for r in rows], first, after)
 
     @strawberry.field(description="People this person follows, most recent first.")
     async def following(
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[Person]:
-        rows = await upstream(info.context.social.following(
-            self.record.guid, "person", first=check_first(first) + 1, after=parse_cursor(after)
-        ))  # fmt: skip
+        rows = await upstream(
+            info.context.social.following(
+                self.record.guid, "person", first=check_first(first) + 1, after=parse_cursor(after)
+            )
+        )
         return await _follow_page(info, [(r.id, r.target) for r in rows], first, after)
 
 
@@ -241,7 +252,9 @@ class Employment:
     def working_pattern(self, info: Info) -> str | None:
         return self._get(info, "workingPattern", self.record.working_pattern)
 
-    @strawberry.field(description="Office based, hybrid, home based or mobile. Visible to: all staff.")
+    @strawberry.field(
+        description="Office based, hybrid, home based or mobile. Visible to: all staff."
+    )
     def work_style(self, info: Info) -> str | None:
         return self._get(info, "workStyle", self.record.work_style)
 

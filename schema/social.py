@@ -30,7 +30,9 @@ class NotAllowedError:
 
 FollowResult = Annotated[
     FollowSuccess | NotFoundError | NotAllowedError,
-    strawberry.union("FollowResult", description="The outcome of following or unfollowing someone."),
+    strawberry.union(
+        "FollowResult", description="The outcome of following or unfollowing someone."
+    ),
 ]
 
 

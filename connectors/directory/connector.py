@@ -105,7 +105,10 @@ class DirectoryConnector:
             )
         query = f"(&{self._map.person_filter}({self._map.display_name}=*){''.join(clauses)})"
         now = datetime.now(UTC)
-        people = [self._person(e) for e in await self._search(self._base, query, self._map.person_attributes())]
+        people = [
+            self._person(e)
+            for e in await self._search(self._base, query, self._map.person_attributes())
+        ]
         if not include_leavers:
             people = [p for p in people if not p.is_leaver(now)]
         people.sort(key=lambda p: (p.display_name.casefold(), p.guid))
@@ -136,9 +139,7 @@ class DirectoryConnector:
         seen = set(frontier)
         while frontier:
             for chunk in _chunks(sorted(frontier.values()), self._batch_size):
-                clauses = "".join(
-                    f"({self._map.member}={escape_filter_chars(dn)})" for dn in chunk
-                )
+                clauses = "".join(f"({self._map.member}={escape_filter_chars(dn)})" for dn in chunk)
                 query = f"(&{self._map.group_filter}(|{clauses}))"
                 attrs = [*self._map.group_attributes(), self._map.member]
                 for entry in await self._search(self._group_base, query, attrs):
@@ -166,9 +167,7 @@ class DirectoryConnector:
 
     # -- plumbing -----------------------------------------------------------------------
 
-    async def _search(
-        self, base: str, query: str, attributes: list[str]
-    ) -> list[dict[str, Any]]:
+    async def _search(self, base: str, query: str, attributes: list[str]) -> list[dict[str, Any]]:
         self.calls += 1
         page_size = self._page_size
 
@@ -177,15 +176,21 @@ class DirectoryConnector:
             cookie: bytes | None = None
             while True:
                 connection.search(
-                    base, query, SUBTREE, attributes=attributes,
-                    paged_size=page_size, paged_cookie=cookie,
-                )  # fmt: skip
+                    base,
+                    query,
+                    SUBTREE,
+                    attributes=attributes,
+                    paged_size=page_size,
+                    paged_cookie=cookie,
+                )
                 result = connection.result
                 if result.get("result") not in (0, 4):  # success, sizeLimitExceeded
                     if result.get("result") == 32:  # noSuchObject: the base is empty
                         return entries
                     raise DirectoryRejected(f"search failed ({result.get('description')})")
-                entries.extend(e for e in connection.response or [] if e.get("type") == "searchResEntry")
+                entries.extend(
+                    e for e in connection.response or [] if e.get("type") == "searchResEntry"
+                )
                 control = (result.get("controls") or {}).get(_PAGED_RESULTS)
                 cookie = control["value"]["cookie"] if control else None
                 if not cookie:
@@ -195,21 +200,30 @@ class DirectoryConnector:
 
     def _lookup_attribute(self, field: LookupField) -> str:
         m = self._map
-        return {
-            "guid": m.guid, "account_name": m.account_name, "upn": m.upn,
-            "employee_id": m.employee_id, "dn": m.dn_attribute, "mail": m.mail,
-        }[field]  # fmt: skip
+        names: dict[str, str] = {
+            "guid": m.guid,
+            "account_name": m.account_name,
+            "upn": m.upn,
+            "employee_id": m.employee_id,
+            "dn": m.dn_attribute,
+            "mail": m.mail,
+        }
+        return names[field]
 
     def _assertion(self, field: LookupField, key: str) -> str:
         if field == "guid" and self._map.guid_is_binary:
-            return escape_bytes(uuid.UUID(key).bytes_le)
-        return escape_filter_chars(key)
+            return str(escape_bytes(uuid.UUID(key).bytes_le))
+        return str(escape_filter_chars(key))
 
     def _key_of(self, field: LookupField, person: DirectoryPerson) -> str:
         value = {
-            "guid": person.guid, "account_name": person.account_name, "upn": person.upn,
-            "employee_id": person.employee_id, "dn": person.dn, "mail": person.mail,
-        }[field]  # fmt: skip
+            "guid": person.guid,
+            "account_name": person.account_name,
+            "upn": person.upn,
+            "employee_id": person.employee_id,
+            "dn": person.dn,
+            "mail": person.mail,
+        }[field]
         return _normalise(field, value or "")
 
     def _person(self, entry: dict[str, Any]) -> DirectoryPerson:

@@ -21,7 +21,7 @@ from .pool import ConnectionPool
 from .records import AttributeMap
 
 EMBEDDED_BIND_DN = "CN=Townhall Embedded,CN=Users"
-EMBEDDED_PASSWORD = "embedded"  # noqa: S105 - in-memory demo directory only
+EMBEDDED_PASSWORD = "embedded"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,16 +55,24 @@ def open_ldap(options: LdapOptions, attributes: AttributeMap | None = None) -> D
             version=ssl.PROTOCOL_TLS_CLIENT if options.verify_tls else None,
         )
     server = Server(
-        options.url, use_ssl=secure, tls=tls, get_info=NONE,
+        options.url,
+        use_ssl=secure,
+        tls=tls,
+        get_info=NONE,
         connect_timeout=options.connect_timeout,
-    )  # fmt: skip
+    )
 
     def connect() -> Connection:
         connection = Connection(
-            server, user=options.bind_dn, password=options.password,
-            client_strategy=SYNC, auto_bind=False, raise_exceptions=False,
-            receive_timeout=options.operation_timeout, check_names=False,
-        )  # fmt: skip
+            server,
+            user=options.bind_dn,
+            password=options.password,
+            client_strategy=SYNC,
+            auto_bind=False,
+            raise_exceptions=False,
+            receive_timeout=options.operation_timeout,
+            check_names=False,
+        )
         connection.open()
         if options.start_tls and not secure:
             connection.start_tls()
@@ -73,9 +81,13 @@ def open_ldap(options: LdapOptions, attributes: AttributeMap | None = None) -> D
 
     pool = ConnectionPool(connect, options.pool_size)
     return DirectoryConnector(
-        pool, base_dn=options.base_dn, group_base_dn=options.group_base_dn,
-        attributes=attributes, page_size=options.page_size, batch_size=options.batch_size,
-    )  # fmt: skip
+        pool,
+        base_dn=options.base_dn,
+        group_base_dn=options.group_base_dn,
+        attributes=attributes,
+        page_size=options.page_size,
+        batch_size=options.batch_size,
+    )
 
 
 def open_embedded(ldif_file: Path, base_dn: str) -> DirectoryConnector:
@@ -83,7 +95,9 @@ def open_embedded(ldif_file: Path, base_dn: str) -> DirectoryConnector:
     server = Server("townhall-embedded", get_info=OFFLINE_AD_2012_R2)
     bind_dn = f"{EMBEDDED_BIND_DN},{base_dn}"
     loader = Connection(server, user=bind_dn, password=EMBEDDED_PASSWORD, client_strategy=MOCK_SYNC)
-    loader.strategy.add_entry(bind_dn, {"objectClass": ["top", "person"], "userPassword": EMBEDDED_PASSWORD})
+    loader.strategy.add_entry(
+        bind_dn, {"objectClass": ["top", "person"], "userPassword": EMBEDDED_PASSWORD}
+    )
     with ldif_file.open("rb") as stream:
         for dn, entry in LDIFParser(stream).parse():
             attributes = dict(entry)
@@ -92,9 +106,12 @@ def open_embedded(ldif_file: Path, base_dn: str) -> DirectoryConnector:
 
     def connect() -> Connection:
         connection = Connection(
-            server, user=bind_dn, password=EMBEDDED_PASSWORD, client_strategy=MOCK_SYNC,
+            server,
+            user=bind_dn,
+            password=EMBEDDED_PASSWORD,
+            client_strategy=MOCK_SYNC,
             raise_exceptions=False,
-        )  # fmt: skip
+        )
         connection.bind()
         return connection
 

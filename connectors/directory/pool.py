@@ -124,5 +124,5 @@ def _discard(connection: Connection | None) -> None:
         return
     try:
         connection.unbind()
-    except Exception:  # noqa: BLE001 - the connection is being thrown away anyway
+    except Exception:
         log.debug("ignoring an error while closing a broken directory connection")

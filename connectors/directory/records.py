@@ -88,11 +88,26 @@ class AttributeMap:
 
     def person_attributes(self) -> list[str]:
         return [
-            self.guid, self.account_name, self.upn, self.display_name, self.given_name,
-            self.surname, self.common_name, self.mail, self.title, self.department,
-            self.office, self.locality, self.telephone, self.mobile, self.employee_id,
-            self.manager, self.account_control, self.account_expires, self.changed,
-        ]  # fmt: skip
+            self.guid,
+            self.account_name,
+            self.upn,
+            self.display_name,
+            self.given_name,
+            self.surname,
+            self.common_name,
+            self.mail,
+            self.title,
+            self.department,
+            self.office,
+            self.locality,
+            self.telephone,
+            self.mobile,
+            self.employee_id,
+            self.manager,
+            self.account_control,
+            self.account_expires,
+            self.changed,
+        ]
 
     def group_attributes(self) -> list[str]:
         return [self.guid, self.group_name, self.description]

@@ -2,7 +2,13 @@
 
 from .access import FolderAccess
 from .connector import DocumentConnector
-from .errors import DocumentError, DocumentNotFound, DocumentRejected, DocumentTimeout, DocumentUnavailable
+from .errors import (
+    DocumentError,
+    DocumentNotFound,
+    DocumentRejected,
+    DocumentTimeout,
+    DocumentUnavailable,
+)
 from .records import DocumentRecord
 
 __all__ = [

@@ -31,8 +31,15 @@ from .errors import (
 from .records import DocumentRecord
 
 DAV = "DAV:"
-_LIVE = ("displayname", "getcontenttype", "getcontentlength", "getetag", "creationdate",
-         "getlastmodified", "resourcetype")  # fmt: skip
+_LIVE = (
+    "displayname",
+    "getcontenttype",
+    "getcontentlength",
+    "getetag",
+    "creationdate",
+    "getlastmodified",
+    "resourcetype",
+)
 _DEAD = ("author", "lastEditor", "tags", "title")
 
 
@@ -102,9 +109,11 @@ class DocumentConnector:
             self.calls += 1
             try:
                 response = await self._client.request(
-                    "PROPFIND", url or "./", content=self._body,
+                    "PROPFIND",
+                    url or "./",
+                    content=self._body,
                     headers={"Depth": depth, "Content-Type": "application/xml; charset=utf-8"},
-                )  # fmt: skip
+                )
             except httpx.TimeoutException as exc:
                 raise DocumentTimeout("the document store did not answer in time") from exc
             except httpx.HTTPError as exc:

@@ -12,6 +12,7 @@ and Townhall needs control of the request (ETags, batching, error mapping).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
@@ -112,10 +113,8 @@ class HRConnector:
             raise HRUnavailable(f"the HR system failed (HTTP {response.status_code})")
         if response.status_code >= 400:
             scim_type = None
-            try:
+            with contextlib.suppress(ValueError, AttributeError):
                 scim_type = response.json().get("scimType")
-            except ValueError:
-                pass
             raise HRRejected(
                 f"the HR system refused the request (HTTP {response.status_code}"
                 f"{', ' + scim_type if scim_type else ''})",

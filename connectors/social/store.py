@@ -10,6 +10,7 @@ changes go through the Alembic migrations beside this module, applied by
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -99,9 +100,12 @@ class SocialStore:
             async with self._begin() as connection:
                 await connection.execute(
                     insert(follows).values(
-                        follower=follower, target_kind=kind, target=target, notify=True,
+                        follower=follower,
+                        target_kind=kind,
+                        target=target,
+                        notify=True,
                         created_at=datetime.now(UTC),
-                    )  # fmt: skip
+                    )
                 )
         except IntegrityError:
             return False
@@ -127,7 +131,7 @@ class SocialStore:
             .where(follows.c.target_kind == kind, follows.c.target.in_(set(targets)))
             .group_by(follows.c.target)
         )
-        counts = dict((await self._rows(query)))  # type: ignore[arg-type]
+        counts = {row[0]: row[1] for row in await self._rows(query)}
         return [int(counts.get(t, 0)) for t in targets]
 
     async def following_counts(self, kind: str, followers: Sequence[str]) -> list[int]:
@@ -137,7 +141,7 @@ class SocialStore:
             .where(follows.c.target_kind == kind, follows.c.follower.in_(set(followers)))
             .group_by(follows.c.follower)
         )
-        counts = dict((await self._rows(query)))  # type: ignore[arg-type]
+        counts = {row[0]: row[1] for row in await self._rows(query)}
         return [int(counts.get(f, 0)) for f in followers]
 
     async def followers(
@@ -181,7 +185,7 @@ class SocialStore:
             )
             .group_by(comments.c.target)
         )
-        counts = dict((await self._rows(query)))  # type: ignore[arg-type]
+        counts = {row[0]: row[1] for row in await self._rows(query)}
         return [int(counts.get(t, 0)) for t in targets]
 
     async def comments_on(self, kind: str, target: str, *, limit: int) -> list[Comment]:
@@ -194,7 +198,9 @@ class SocialStore:
             .limit(limit)
         )
         return [
-            Comment(r.id, r.author, r.target_kind, r.target, r.parent_id, r.body, _utc(r.created_at))
+            Comment(
+                r.id, r.author, r.target_kind, r.target, r.parent_id, r.body, _utc(r.created_at)
+            )
             for r in await self._rows(query)
         ]
 
@@ -202,28 +208,46 @@ class SocialStore:
 
     async def seed(self, file: Path) -> bool:
         """Load a seed file into an empty store; ``False`` if the store had data."""
-        data: dict[str, Any] = json.loads(file.read_text(encoding="utf-8"))
+        data: dict[str, Any] = json.loads(await asyncio.to_thread(file.read_text, encoding="utf-8"))
         async with self._begin() as connection:
-            existing = (await connection.execute(select(func.count()).select_from(follows))).scalar()
+            existing = (
+                await connection.execute(select(func.count()).select_from(follows))
+            ).scalar()
             if existing:
                 return False
             rows = [
-                {"follower": f["follower"], "target_kind": "person", "target": f["followee"],
-                 "notify": True, "created_at": _parse(f["created"])}
+                {
+                    "follower": f["follower"],
+                    "target_kind": "person",
+                    "target": f["followee"],
+                    "notify": True,
+                    "created_at": _parse(f["created"]),
+                }
                 for f in data.get("follows", [])
             ] + [
-                {"follower": f["follower"], "target_kind": "document", "target": f["path"],
-                 "notify": True, "created_at": _parse(f["created"])}
+                {
+                    "follower": f["follower"],
+                    "target_kind": "document",
+                    "target": f["path"],
+                    "notify": True,
+                    "created_at": _parse(f["created"]),
+                }
                 for f in data.get("documentFollows", [])
-            ]  # fmt: skip
+            ]
             if rows:
                 await connection.execute(insert(follows), rows)
             comment_rows = [
-                {"id": c["id"], "author": c["author"], "target_kind": "document",
-                 "target": c["path"], "parent_id": c.get("parent"), "body": c["body"],
-                 "created_at": _parse(c["created"])}
+                {
+                    "id": c["id"],
+                    "author": c["author"],
+                    "target_kind": "document",
+                    "target": c["path"],
+                    "parent_id": c.get("parent"),
+                    "body": c["body"],
+                    "created_at": _parse(c["created"]),
+                }
                 for c in data.get("comments", [])
-            ]  # fmt: skip
+            ]
             if comment_rows:
                 await connection.execute(insert(comments), comment_rows)
         return True

@@ -24,10 +24,15 @@ pytestmark = pytest.mark.samba
 
 def options(samba: SambaDC, **overrides: Any) -> LdapOptions:
     values: dict[str, Any] = {
-        "url": samba.ldaps_url, "bind_dn": samba.bind_user, "password": samba.password,
-        "base_dn": samba.base_dn, "ca_file": samba.ca_file, "pool_size": 2,
-        "connect_timeout": 3, "operation_timeout": 10,
-    }  # fmt: skip
+        "url": samba.ldaps_url,
+        "bind_dn": samba.bind_user,
+        "password": samba.password,
+        "base_dn": samba.base_dn,
+        "ca_file": samba.ca_file,
+        "pool_size": 2,
+        "connect_timeout": 3,
+        "operation_timeout": 10,
+    }
     values.update(overrides)
     return LdapOptions(**values)
 
@@ -64,9 +69,11 @@ async def test_lookups_by_every_identifier(
 ) -> None:
     priya = account(council, "priya.shah")
     key = {
-        "account_name": priya["sAMAccountName"], "upn": priya["userPrincipalName"],
-        "employee_id": priya["employeeID"], "mail": priya["userPrincipalName"],
-    }[field]  # fmt: skip
+        "account_name": priya["sAMAccountName"],
+        "upn": priya["userPrincipalName"],
+        "employee_id": priya["employeeID"],
+        "mail": priya["userPrincipalName"],
+    }[field]
     [found, missing] = await directory.people_by(field, [key.upper(), "nobody"])
     assert found is not None and found.guid == priya["guid"]
     assert missing is None
@@ -76,8 +83,18 @@ async def test_lookups_by_every_identifier(
 
 @pytest.mark.parametrize(
     "hostile",
-    ["*", "*)(objectClass=*", ")(|(cn=*", "priya.shah)(sAMAccountName=*", "\\00", "\x00",
-     "pri*", "Ω≈ç√∫" * 50, "a" * 5000, "\\2a"],  # fmt: skip
+    [
+        "*",
+        "*)(objectClass=*",
+        ")(|(cn=*",
+        "priya.shah)(sAMAccountName=*",
+        "\\00",
+        "\x00",
+        "pri*",
+        "Ω≈ç√∫" * 50,
+        "a" * 5000,
+        "\\2a",
+    ],
 )
 async def test_injection_strings_match_nothing(directory: DirectoryConnector, hostile: str) -> None:
     assert await directory.people_by("account_name", [hostile]) == [None]
@@ -89,7 +106,9 @@ async def test_org_chart(directory: DirectoryConnector, council: Council) -> Non
     [record] = await directory.people_by("account_name", ["alex.morgan"])
     assert record is not None
     reports = (await directory.reports_of([record.dn]))[record.dn]
-    expected = sorted(p["sAMAccountName"] for p in council.people if p["managerSAM"] == "alex.morgan")
+    expected = sorted(
+        p["sAMAccountName"] for p in council.people if p["managerSAM"] == "alex.morgan"
+    )
     assert sorted(r.account_name for r in reports) == expected and expected
     [manager] = await directory.people_by("dn", [record.manager_dn])
     assert manager is not None and manager.account_name == alex["managerSAM"]
@@ -116,13 +135,16 @@ async def test_search_pages_through_everyone(samba: SambaDC, council: Council) -
     assert len(everyone) > 1000  # past one page many times over
     assert len(active) < len(everyone)
     assert all(p.enabled for p in active)
-    assert [p.display_name.casefold() for p in active] == sorted(p.display_name.casefold() for p in active)
+    assert [p.display_name.casefold() for p in active] == sorted(
+        p.display_name.casefold() for p in active
+    )
 
 
 async def test_search_by_title_department_and_office(directory: DirectoryConnector) -> None:
     found = await directory.search_people("planning officer")
     assert found and all(
-        "planning" in " ".join(filter(None, [p.display_name, p.title, p.department, p.office])).lower()
+        "planning"
+        in " ".join(filter(None, [p.display_name, p.title, p.department, p.office])).lower()
         for p in found
     )
 
@@ -169,7 +191,9 @@ async def test_start_tls(samba: SambaDC) -> None:
         await connector.close()
 
 
-async def test_recovers_after_the_server_restarts(directory: DirectoryConnector, samba: SambaDC) -> None:
+async def test_recovers_after_the_server_restarts(
+    directory: DirectoryConnector, samba: SambaDC
+) -> None:
     [before] = await directory.people_by("account_name", ["priya.shah"])
     samba.restart()
     deadline = time.monotonic() + 20
@@ -192,4 +216,3 @@ async def test_a_stopped_server_is_unavailable_not_a_crash(samba: SambaDC) -> No
     finally:
         samba.start()
         await connector.close()
-

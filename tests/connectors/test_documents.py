@@ -8,14 +8,21 @@ import httpx
 import pytest
 from servers import WEBDAV_PASSWORD, WEBDAV_USER, Council
 
-from connectors.documents import DocumentConnector, DocumentNotFound, DocumentRejected, DocumentUnavailable
+from connectors.documents import (
+    DocumentConnector,
+    DocumentNotFound,
+    DocumentRejected,
+    DocumentUnavailable,
+)
 from gateway.upstreams import WebDavServer
 
 
 @pytest.fixture
 async def documents(webdav_server: WebDavServer) -> AsyncIterator[DocumentConnector]:
     async with httpx.AsyncClient(
-        base_url=webdav_server.url.rstrip("/") + "/", auth=(WEBDAV_USER, WEBDAV_PASSWORD), timeout=10
+        base_url=webdav_server.url.rstrip("/") + "/",
+        auth=(WEBDAV_USER, WEBDAV_PASSWORD),
+        timeout=10,
     ) as client:
         yield DocumentConnector(client, namespace=council_namespace())
 
@@ -41,7 +48,9 @@ async def test_a_crawl_finds_every_document_with_its_properties(
 
 async def test_listing_a_folder(documents: DocumentConnector, council: Council) -> None:
     listing = await documents.list_folder("Planning")
-    assert listing and all(r.path.startswith("Planning/") and r.path.count("/") == 1 for r in listing)
+    assert listing and all(
+        r.path.startswith("Planning/") and r.path.count("/") == 1 for r in listing
+    )
     assert any(r.is_folder for r in listing)
     with pytest.raises(DocumentNotFound):
         await documents.list_folder("No Such Folder")

@@ -35,7 +35,9 @@ async def test_a_batch_is_one_request_per_fifty_keys_in_key_order(
     found = await hr.records_by("employee_number", keys)
     assert hr.calls == 3  # 101 keys, batches of 50
     assert found[0] is None
-    assert [r.employee_number for r in found[1:] if r] == [p["employeeID"] for p in reversed(people)]
+    assert [r.employee_number for r in found[1:] if r] == [
+        p["employeeID"] for p in reversed(people)
+    ]
 
 
 async def test_records_carry_the_council_extension(hr: HRConnector, council: Council) -> None:

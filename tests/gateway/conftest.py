@@ -97,17 +97,25 @@ def base_settings(
     fixtures = council.root
     return Settings(
         environment="test",
-        directory=directory or {
-            "mode": "embedded", "ldif_file": fixtures / "directory.ldif",
+        directory=directory
+        or {
+            "mode": "embedded",
+            "ldif_file": fixtures / "directory.ldif",
             "base_dn": "DC=ad,DC=northshire,DC=test",
         },
         hr={"url": scim.url, "token": SCIM_TOKEN},
-        documents={"url": dav.url, "username": WEBDAV_USER, "password": WEBDAV_PASSWORD,
-                   "access_file": fixtures / "document_access.json"},
-        social={"database_url": f"sqlite+aiosqlite:///{workdir / 'townhall.db'}",
-                "seed_file": fixtures / "social.json"},
+        documents={
+            "url": dav.url,
+            "username": WEBDAV_USER,
+            "password": WEBDAV_PASSWORD,
+            "access_file": fixtures / "document_access.json",
+        },
+        social={
+            "database_url": f"sqlite+aiosqlite:///{workdir / 'townhall.db'}",
+            "seed_file": fixtures / "social.json",
+        },
         auth={"dev_sign_in": True, "dev_default_user": "alex.morgan"},
-    )  # type: ignore[arg-type]  # fmt: skip
+    )  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")
@@ -131,9 +139,16 @@ async def ad_gateway(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[Gateway]:
     settings = base_settings(
-        council, scim_server, webdav_server, tmp_path_factory.mktemp("ad"),
-        mode="ldap", url=samba.ldaps_url, ca_file=samba.ca_file, bind_dn=samba.bind_user,
-        bind_password=samba.password, base_dn=samba.base_dn,
-    )  # fmt: skip
+        council,
+        scim_server,
+        webdav_server,
+        tmp_path_factory.mktemp("ad"),
+        mode="ldap",
+        url=samba.ldaps_url,
+        ca_file=samba.ca_file,
+        bind_dn=samba.bind_user,
+        bind_password=samba.password,
+        base_dn=samba.base_dn,
+    )
     async with serve(settings) as gateway:
         yield gateway

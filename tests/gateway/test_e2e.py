@@ -45,10 +45,16 @@ def group_members(council: Council, group: str) -> list[str]:
         return [v.decode() for v in entry.attrs.get(name.lower(), [])]
 
     group_entry = next(
-        e for e in entries.values() if e.first("cn") == group and "group" in values(e, "objectClass")
+        e
+        for e in entries.values()
+        if e.first("cn") == group and "group" in values(e, "objectClass")
     )
     members = [entries.get(dn.lower()) for dn in values(group_entry, "member")]
-    return [m.first("sAMAccountName") for m in members if m is not None and "user" in values(m, "objectClass")]
+    return [
+        m.first("sAMAccountName")
+        for m in members
+        if m is not None and "user" in values(m, "objectClass")
+    ]
 
 
 async def test_graphiql_is_served(demo_gateway: Gateway) -> None:
@@ -141,9 +147,10 @@ async def test_follow_and_unfollow_a_person(demo_gateway: Gateway, council: Coun
         before -= 1
     first = await demo_gateway.query(mutation, {"id": node["id"]}, user="helen.carter")
     assert first["data"]["followPerson"] == {
-        "__typename": "FollowSuccess", "changed": True,
+        "__typename": "FollowSuccess",
+        "changed": True,
         "person": {"followerCount": before + 1, "viewerIsFollowing": True},
-    }  # fmt: skip
+    }
     again = await demo_gateway.query(mutation, {"id": node["id"]}, user="helen.carter")
     assert again["data"]["followPerson"]["changed"] is False
     followers = await demo_gateway.query(
@@ -152,8 +159,9 @@ async def test_follow_and_unfollow_a_person(demo_gateway: Gateway, council: Coun
     assert target["sAMAccountName"] in str(followers["data"])
     gone = await demo_gateway.query(undo, {"id": node["id"]}, user="helen.carter")
     assert gone["data"]["unfollowPerson"]["person"] == {
-        "followerCount": before, "viewerIsFollowing": False,
-    }  # fmt: skip
+        "followerCount": before,
+        "viewerIsFollowing": False,
+    }
 
 
 async def test_following_yourself_or_nobody_is_a_typed_error(demo_gateway: Gateway) -> None:
@@ -179,9 +187,10 @@ async def test_restricted_hr_fields_follow_the_management_chain(
         current = person(council, current["managerSAM"])
         chain.append(current["sAMAccountName"])
     outsider = next(
-        p["sAMAccountName"] for p in council.people
+        p["sAMAccountName"]
+        for p in council.people
         if p["enabled"] and p["hasHr"] and p["department"] == "Finance" and p["role"] == "officer"
-    )  # fmt: skip
+    )
 
     async def view(viewer: str) -> dict[str, Any]:
         body = await demo_gateway.query(query, {"s": subject["displayName"]}, user=viewer)
