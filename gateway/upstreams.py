@@ -162,6 +162,7 @@ class RunningServer:
                 stderr=subprocess.STDOUT,
                 cwd=self.workdir,
                 start_new_session=True,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
             )
 
     async def wait_ready(self, ready_within: float = 30.0) -> None:
@@ -227,6 +228,22 @@ class RunningServer:
         return f"<{type(self).__name__} {self.url} pid={self.pid}>"
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: ask Linux to SIGTERM it when its parent dies.
+
+    So a crashed demo or test run leaves no server behind holding its port. The
+    signal follows the *thread* that started the child: start servers from the
+    event loop's thread, not from a short-lived worker thread.
+    """
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
 def _console_script(name: str) -> str | None:
     """The console script installed next to the running interpreter, if any."""
     candidate = Path(sys.executable).parent / name
@@ -284,12 +301,17 @@ class ScimServer(RunningServer):
         )
         return [
             *prefix,
-            "--hostname", HOST,
-            "--port", str(self.port),
-            "--bearer-token", self.token,
-            "--schema", str(self.schemas_file),
-            "--resource-type", str(self.resource_types_file),
-        ]  # fmt: skip
+            "--hostname",
+            HOST,
+            "--port",
+            str(self.port),
+            "--bearer-token",
+            self.token,
+            "--schema",
+            str(self.schemas_file),
+            "--resource-type",
+            str(self.resource_types_file),
+        ]
 
     async def after_start(self) -> None:
         await self.seed()

@@ -252,8 +252,19 @@ class SambaDC:
             shutil.rmtree(partial, ignore_errors=True)
             self._copy_tree(self.workdir, partial, str(self.workdir), _CACHE_PLACEHOLDER)
             os.rename(partial, cached)
+            self._prune_cache(keep=cached)
         except OSError:
             shutil.rmtree(partial, ignore_errors=True)  # another session won the race
+
+    def _prune_cache(self, keep: Path, newest: int = 2) -> None:
+        """Drop all but the ``newest`` cached domains (the fixture data changes)."""
+        cached = sorted(
+            (p for p in self.cache_dir.glob("samba-*") if p != keep),
+            key=lambda p: p.stat().st_mtime,
+            reverse=True,
+        )
+        for old in cached[newest - 1 :]:
+            shutil.rmtree(old, ignore_errors=True)
 
     @staticmethod
     def _copy_tree(src: Path, dst: Path, old_path: str, new_path: str) -> None:
@@ -288,7 +299,7 @@ class SambaDC:
                     "--no-process-group", "--debug-stdout", "-d1",
                 ],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,
+                start_new_session=True, preexec_fn=_die_with_parent,
             )  # fmt: skip
         self._wait_ready(timeout)
         self.timings.setdefault("first_start", time.monotonic() - started)
@@ -395,6 +406,14 @@ def _which(tool: str) -> str | None:
             if os.access(f"{folder}/{tool}", os.X_OK):
                 return f"{folder}/{tool}"
     return found
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM it when the test session dies, so no
+    stray Samba keeps the fixed LDAP ports."""
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def _port_open(port: int, host: str = "127.0.0.1") -> bool:
