@@ -22,7 +22,7 @@ from typing import Any, Generic, TypeVar
 
 from aiocache import RedisCache, SimpleMemoryCache
 from aiocache.base import BaseCache
-from aiocache.serializers import NullSerializer
+from aiocache.serializers import BaseSerializer
 from pydantic import BaseModel, TypeAdapter
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ class RecordCache:
             db=int((parts.path or "/0").strip("/") or 0),
             password=parts.password,
             namespace=namespace,
-            serializer=NullSerializer(),
+            serializer=_RawBytes(),
             timeout=2,
         )
         return cls(backend, serialize=True)
@@ -172,9 +172,21 @@ class RecordCache:
             raw = data["r"]
             record = None if raw is None else _adapter(model).validate_python(raw)
             return Entry(record, float(data["t"]))
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError):  # includes a bad UTF-8 sequence
             log.warning("dropping an unreadable cache entry of %s", model)
             return None
+
+
+class _RawBytes(BaseSerializer):  # type: ignore[misc]
+    """Pass values through untouched and undecoded: entries are JSON made by RecordCache."""
+
+    DEFAULT_ENCODING = None
+
+    def dumps(self, value: Any) -> Any:
+        return value
+
+    def loads(self, value: Any) -> Any:
+        return value
 
 
 _ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
