@@ -44,7 +44,9 @@ class TownhallGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI app, handed the context the auth wrapper prepared."""
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        context: Context = request.scope["state"]["townhall_context"]
+        context: Context | None = request.scope.get("state", {}).get("townhall_context")
+        if context is None:  # serving the GraphiQL page: nothing will be executed
+            return None  # type: ignore[return-value]
         context.request = request
         context.response = response
         return context
@@ -132,6 +134,7 @@ def open_upstreams(settings: Settings, stack: contextlib.AsyncExitStack) -> Upst
                 allow_plain=d.allow_plain,
                 ca_file=d.ca_file,
                 verify_tls=d.verify_tls,
+                tls_server_name=d.tls_server_name,
                 pool_size=d.pool_size,
                 connect_timeout=d.connect_timeout,
                 operation_timeout=d.operation_timeout,

@@ -35,6 +35,9 @@ class DirectorySettings(BaseModel):
     )
     ca_file: Path | None = Field(None, description="CA bundle that signed the DC's certificate.")
     verify_tls: bool = Field(True, description="Verify the DC's certificate and host name.")
+    tls_server_name: str | None = Field(
+        None, description="Name on the DC's certificate when it differs from the URL's host."
+    )
     bind_dn: str = Field("", description="Service account (DN or user@domain) Townhall binds as.")
     bind_password: SecretStr = SecretStr("")
     base_dn: str = Field("DC=ad,DC=northshire,DC=test", description="Search base for people.")

@@ -87,13 +87,15 @@ def build_schema(
     *, max_depth: int = 12, extra_extensions: Sequence[object] = ()
 ) -> strawberry.Schema:
     """The schema with Townhall's limits, caches and error masking."""
+    # Factories: a fresh extension per request; the parser and validation caches
+    # live at module level in Strawberry, so they are shared across requests.
     extensions: list[Any] = [
         MaskInternalErrors,
-        QueryDepthLimiter(max_depth=max_depth),
-        MaxAliasesLimiter(max_alias_count=30),
-        MaxTokensLimiter(max_token_count=4000),
-        ParserCache(maxsize=512),
-        ValidationCache(maxsize=512),
+        lambda: QueryDepthLimiter(max_depth=max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=30),
+        lambda: MaxTokensLimiter(max_token_count=4000),
+        lambda: ParserCache(maxsize=512),
+        lambda: ValidationCache(maxsize=512),
         *extra_extensions,
     ]
     return strawberry.Schema(

@@ -69,7 +69,7 @@ class DirectoryConnector:
             for entry in await self._search(self._base, query, self._map.person_attributes()):
                 person = self._person(entry)
                 found[self._key_of(field, person)] = person
-        return [found.get(_normalise(field, key)) for key in keys]
+        return [found.get(_normalise(field, key)) if _valid_key(field, key) else None for key in keys]
 
     async def reports_of(self, manager_dns: Sequence[str]) -> dict[str, list[DirectoryPerson]]:
         """Direct reports of each manager, keyed by the manager DN as given."""
@@ -317,15 +317,15 @@ def _valid_key(field: LookupField, key: str) -> bool:
             uuid.UUID(key)
         except (ValueError, AttributeError, TypeError):
             return False
-    return bool(key) and len(key) <= 1024 and "\x00" not in key
+    return isinstance(key, str) and bool(key) and len(key) <= 1024 and "\x00" not in key
 
 
 def _normalise(field: LookupField, key: str) -> str:
     if field == "guid":
         try:
             return str(uuid.UUID(key))
-        except ValueError:
-            return key
+        except (ValueError, TypeError, AttributeError):
+            return str(key)
     if field == "dn":
         return normalise_dn(key)
     return key.casefold()

@@ -35,6 +35,7 @@ class LdapOptions:
     allow_plain: bool = False
     ca_file: Path | None = None
     verify_tls: bool = True
+    tls_server_name: str | None = None  # the name on the DC's certificate, if not the URL's host
     pool_size: int = 4
     connect_timeout: float = 5.0
     operation_timeout: float = 10.0
@@ -53,6 +54,7 @@ def open_ldap(options: LdapOptions, attributes: AttributeMap | None = None) -> D
             validate=ssl.CERT_REQUIRED if options.verify_tls else ssl.CERT_NONE,
             ca_certs_file=str(options.ca_file) if options.ca_file else None,
             version=ssl.PROTOCOL_TLS_CLIENT if options.verify_tls else None,
+            valid_names=[options.tls_server_name] if options.tls_server_name else None,
         )
     server = Server(
         options.url,

@@ -146,6 +146,7 @@ async def ad_gateway(
         mode="ldap",
         url=samba.ldaps_url,
         ca_file=samba.ca_file,
+        tls_server_name=samba.tls_hostname,
         bind_dn=samba.bind_user,
         bind_password=samba.password,
         base_dn=samba.base_dn,

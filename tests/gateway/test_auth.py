@@ -10,7 +10,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 from servers import Council
 
 from gateway.settings import Settings
@@ -40,11 +40,11 @@ async def test_bearer_tokens(
     other_key, _ = keypair()
     settings = base_settings(council, scim_server, webdav_server, tmp_path)
     settings.auth.dev_sign_in = False
-    settings.auth.jwt_public_key = public  # type: ignore[assignment]
+    settings.auth.jwt_public_key = SecretStr(public)
     settings.auth.jwt_issuer = "https://login.council.test"
     settings.auth.jwt_audience = "townhall"
     priya = next(p for p in council.people if p["sAMAccountName"] == "priya.shah")
-    leaver = next(p for p in council.people if not p["enabled"] and p["userPrincipalName"])
+    leaver = next(p for p in council.people if not p["enabled"] and p["hasAd"])
     query = {"query": "{ me { accountName } }"}
     async with serve(settings) as gateway, gateway.client() as client:
 
