@@ -69,7 +69,9 @@ class DirectoryConnector:
             for entry in await self._search(self._base, query, self._map.person_attributes()):
                 person = self._person(entry)
                 found[self._key_of(field, person)] = person
-        return [found.get(_normalise(field, key)) if _valid_key(field, key) else None for key in keys]
+        return [
+            found.get(_normalise(field, key)) if _valid_key(field, key) else None for key in keys
+        ]
 
     async def reports_of(self, manager_dns: Sequence[str]) -> dict[str, list[DirectoryPerson]]:
         """Direct reports of each manager, keyed by the manager DN as given."""

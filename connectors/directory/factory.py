@@ -8,9 +8,11 @@ connector never relies on, and no extensible matching rules).
 
 from __future__ import annotations
 
+import math
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ldap3 import MOCK_SYNC, NONE, OFFLINE_AD_2012_R2, SYNC, Connection, Server, Tls
 from ldif import LDIFParser
@@ -72,7 +74,8 @@ def open_ldap(options: LdapOptions, attributes: AttributeMap | None = None) -> D
             client_strategy=SYNC,
             auto_bind=False,
             raise_exceptions=False,
-            receive_timeout=options.operation_timeout,
+            # ldap3 packs this into SO_RCVTIMEO as whole seconds: it must be an int.
+            receive_timeout=max(1, math.ceil(options.operation_timeout)),
             check_names=False,
         )
         connection.open()
@@ -102,7 +105,7 @@ def open_embedded(ldif_file: Path, base_dn: str) -> DirectoryConnector:
     )
     with ldif_file.open("rb") as stream:
         for dn, entry in LDIFParser(stream).parse():
-            attributes = dict(entry)
+            attributes = {name: _binary(name, values) for name, values in entry.items()}
             attributes.setdefault("distinguishedName", [dn])
             loader.strategy.add_entry(dn, attributes)
 
@@ -119,3 +122,13 @@ def open_embedded(ldif_file: Path, base_dn: str) -> DirectoryConnector:
 
     # One connection: the mock strategy is not safe to share between threads.
     return DirectoryConnector(ConnectionPool(connect, 1), base_dn=base_dn)
+
+
+_BINARY = frozenset({"objectguid", "objectsid", "thumbnailphoto", "jpegphoto"})
+
+
+def _binary(name: str, values: list[Any]) -> list[Any]:
+    """The LDIF parser returns base64 values as text when they happen to be valid UTF-8."""
+    if name.lower() not in _BINARY:
+        return values
+    return [v.encode("utf-8") if isinstance(v, str) else v for v in values]

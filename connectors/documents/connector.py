@@ -154,7 +154,6 @@ class DocumentConnector:
             value = (element.text or "").strip() if element is not None else ""
             return value or None
 
-        tags = text(self._ns, "tags")
         size = text(DAV, "getcontentlength")
         name = path.rsplit("/", 1)[-1]
         return DocumentRecord(
@@ -169,7 +168,7 @@ class DocumentConnector:
             modified_at=_http_date(text(DAV, "getlastmodified")),
             author=text(self._ns, "author"),
             last_editor=text(self._ns, "lastEditor"),
-            tags=tuple(t.strip() for t in (tags or "").split(",") if t.strip()),
+            tags=_tags(props.get(f"{{{self._ns}}}tags")),
         )
 
 
@@ -191,6 +190,15 @@ def _propfind_body(namespace: str) -> bytes:
         f'<D:propfind xmlns:D="DAV:" xmlns:T="{namespace}"><D:prop>{live}{dead}</D:prop>'
         "</D:propfind>"
     ).encode()
+
+
+def _tags(element: Element | None) -> tuple[str, ...]:
+    """Tags kept as child elements (``<tag>a</tag><tag>b</tag>``) or as comma-separated text."""
+    if element is None:
+        return ()
+    children = list(element)
+    values = [c.text or "" for c in children] if children else (element.text or "").split(",")
+    return tuple(v.strip() for v in values if v.strip())
 
 
 def _has(props: dict[str, Any], namespace: str, name: str) -> bool:
