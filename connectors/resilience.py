@@ -56,7 +56,7 @@ class RetryPolicy:
     jitter: float = 0.2  # +/- fraction of each delay, so clients do not retry in step
 
     def backoff(self, retry: int) -> float:
-        delay = min(self.max_delay, self.base_delay * (2**retry))
+        delay: float = min(self.max_delay, self.base_delay * (2**retry))
         return max(0.0, delay * (1 + random.uniform(-self.jitter, self.jitter)))
 
 
