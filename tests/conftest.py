@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from servers import Council, fixtures_dir, start_test_scim, start_test_webdav
+from servers.postgres import PostgresServer
 from servers.samba import SambaDC
 
 from gateway.upstreams import ScimServer, WebDavServer
@@ -53,5 +54,14 @@ async def webdav_server(
     (read-only, one department folder).
     """
     server = await start_test_webdav(council, tmp_path_factory.mktemp("webdav"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """PostgreSQL on a free loopback port; ``create_database()`` gives each test its own."""
+    server = PostgresServer()
+    server.start()
     yield server
     server.stop()
