@@ -29,7 +29,7 @@ from connectors.documents import DocumentConnector, FolderAccess
 from connectors.hr import HRConnector, ScimPaths
 from connectors.social import SocialStore
 from schema import build_schema
-from schema.context import Context, Policy, Viewer
+from schema.context import Context, Policy, StaleSources, Viewer
 
 from .auth import Authenticator, AuthError
 from .cache import RecordCache
@@ -70,9 +70,8 @@ class AuthenticatedGraphQL:
         settings: Settings = self._state["settings"]
         upstreams: Upstreams = self._state["upstreams"]
         holder: dict[str, str] = {}
-        loaders = build_loaders(
-            upstreams, settings.cache, settings.hr, lambda: holder.get("guid", "")
-        )
+        stale = StaleSources()
+        loaders = build_loaders(upstreams, settings, lambda: holder.get("guid", ""), stale)
         try:
             person = await self._state["auth"].viewer(request, loaders)
         except AuthError as exc:
@@ -101,6 +100,7 @@ class AuthenticatedGraphQL:
             directory=upstreams.directory,
             policy=self._state["policy"],
             request_id=request.headers.get("x-request-id") or uuid.uuid4().hex[:16],
+            stale=stale,
         )
         await self._app(scope, receive, send)
 

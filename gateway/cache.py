@@ -44,7 +44,9 @@ class RecordCache:
     def __init__(self, backend: BaseCache, *, serialize: bool) -> None:
         self._backend = backend
         self._serialize = serialize
-        self._inflight: dict[str, asyncio.Future[Any]] = {}
+        self._inflight: dict[str, asyncio.Task[dict[str, Any]]] = {}
+        self._background: set[asyncio.Task[None]] = set()
+        self._failing: set[str] = set()  # kinds whose last upstream fetch failed
         self.hits = 0
         self.misses = 0
 
@@ -116,47 +118,120 @@ class RecordCache:
         *,
         ttl: float,
         missing_ttl: float,
+        stale_for: float = 0.0,
+        on_stale: Callable[[float, bool], None] | None = None,
     ) -> list[R | None]:
-        """Cached records for ``keys``; misses fetched with ONE call to ``fetch``.
+        """Records for ``keys``: fresh from the cache, else from ONE call to ``fetch``.
 
-        Keys another task is already fetching are awaited, not fetched again.
+        A record past ``ttl`` but younger than ``ttl + stale_for`` is served at
+        once while one background refresh runs (stale-while-revalidate); while the
+        upstream keeps failing it goes on being served (stale-if-error) until it
+        is too old. ``on_stale(fetched_at, failing)`` is told when that happens.
+        Keys another task is already fetching are awaited, not fetched again, and
+        a caller that gives up (a per-request deadline) does not cancel the fetch
+        that others, and the cache, are waiting for.
         """
+        now = time.time()
         entries = await self.get_many(kind, keys, model)
-        result: dict[str, R | None] = {
-            k: e.record for k, e in zip(keys, entries, strict=True) if e is not None
-        }
-        waiting: dict[str, asyncio.Future[Any]] = {}
-        mine: list[str] = []
-        for key in dict.fromkeys(k for k in keys if k not in result):
-            future = self._inflight.get(f"{kind}:{key}")
-            if future is not None:
-                waiting[key] = future
-            else:
-                mine.append(key)
-        if mine:
-            loop = asyncio.get_running_loop()
-            futures = {k: loop.create_future() for k in mine}
-            for key, future in futures.items():
-                self._inflight[f"{kind}:{key}"] = future
-            try:
-                fetched = list(await fetch(mine))
-                records = dict(zip(mine, fetched, strict=True))
-                await self.set_many(kind, records, ttl=ttl, missing_ttl=missing_ttl)
-                result.update(records)
-                for key, future in futures.items():
-                    future.set_result(records[key])
-            except BaseException as exc:
-                for future in futures.values():
-                    if not future.done():
-                        future.set_exception(exc)
-                        future.exception()  # mark retrieved: the caller re-raises it
-                raise
-            finally:
-                for key in mine:
-                    self._inflight.pop(f"{kind}:{key}", None)
-        for key, future in waiting.items():
-            result[key] = await asyncio.shield(future)
+        result: dict[str, R | None] = {}
+        stale: list[str] = []
+        oldest = now
+        for key, entry in zip(keys, entries, strict=True):
+            if entry is None or key in result:
+                continue
+            limit = ttl if entry.record is not None else missing_ttl
+            result[key] = entry.record
+            if now - entry.fetched_at > limit:
+                stale.append(key)
+                oldest = min(oldest, entry.fetched_at)
+        if stale:
+            if on_stale is not None:
+                on_stale(oldest, kind in self._failing)
+            self._refresh_later(kind, stale, fetch, ttl, missing_ttl, stale_for)
+        misses = [k for k in dict.fromkeys(keys) if k not in result]
+        if misses:
+            result.update(
+                await self._fetch_shared(kind, misses, fetch, ttl, missing_ttl, stale_for)
+            )
         return [result[k] for k in keys]
+
+    async def _fetch_shared(
+        self,
+        kind: str,
+        keys: list[str],
+        fetch: Callable[[list[str]], Awaitable[Sequence[Any]]],
+        ttl: float,
+        missing_ttl: float,
+        stale_for: float,
+    ) -> dict[str, Any]:
+        """Fetch ``keys`` once across concurrent callers (single flight)."""
+        tasks: dict[str, asyncio.Task[dict[str, Any]]] = {}
+        mine = [k for k in keys if f"{kind}:{k}" not in self._inflight]
+        for key in keys:
+            if key not in mine:
+                tasks[key] = self._inflight[f"{kind}:{key}"]
+        if mine:
+            task = asyncio.create_task(
+                self._fetch_and_store(kind, mine, fetch, ttl, missing_ttl, stale_for)
+            )
+            for key in mine:
+                self._inflight[f"{kind}:{key}"] = task
+                tasks[key] = task
+            task.add_done_callback(lambda t: self._forget(kind, mine, t))
+        found: dict[str, Any] = {}
+        for task in {id(t): t for t in tasks.values()}.values():
+            found.update(await asyncio.shield(task))
+        return {k: found[k] for k in keys}
+
+    async def _fetch_and_store(
+        self,
+        kind: str,
+        keys: list[str],
+        fetch: Callable[[list[str]], Awaitable[Sequence[Any]]],
+        ttl: float,
+        missing_ttl: float,
+        stale_for: float,
+    ) -> dict[str, Any]:
+        try:
+            fetched = list(await fetch(keys))
+        except Exception:
+            self._failing.add(kind)
+            raise
+        self._failing.discard(kind)
+        records = dict(zip(keys, fetched, strict=True))
+        await self.set_many(kind, records, ttl=ttl + stale_for, missing_ttl=missing_ttl)
+        return records
+
+    def _refresh_later(
+        self,
+        kind: str,
+        keys: list[str],
+        fetch: Callable[[list[str]], Awaitable[Sequence[Any]]],
+        ttl: float,
+        missing_ttl: float,
+        stale_for: float,
+    ) -> None:
+        """Refresh stale keys in the background, once, whoever else asks meanwhile."""
+        wanted = [k for k in keys if f"{kind}:{k}" not in self._inflight]
+        if not wanted:
+            return
+
+        async def refresh() -> None:
+            try:
+                await self._fetch_shared(kind, wanted, fetch, ttl, missing_ttl, stale_for)
+            except Exception as exc:  # the stale records stay and keep being served
+                log.warning("refreshing %d stale %s records failed: %s", len(wanted), kind, exc)
+
+        task = asyncio.create_task(refresh())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def _forget(self, kind: str, keys: list[str], task: asyncio.Task[Any]) -> None:
+        for key in keys:
+            if self._inflight.get(f"{kind}:{key}") is task:
+                del self._inflight[f"{kind}:{key}"]
+        if not task.cancelled():
+            task.exception()  # retrieved here: every waiter re-raises it itself
 
     def _encode(self, record: Any, now: float) -> Any:
         if not self._serialize:

@@ -8,20 +8,27 @@ slots), so other sources still answer.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from connectors.directory import DirectoryConnector, DirectoryGroup, DirectoryPerson, normalise_dn
-from connectors.documents import DocumentConnector, DocumentRecord
-from connectors.hr import HRConnector, HRRecord
+from connectors.directory import (
+    DirectoryConnector,
+    DirectoryGroup,
+    DirectoryPerson,
+    DirectoryTimeout,
+    normalise_dn,
+)
+from connectors.documents import DocumentConnector, DocumentRecord, DocumentTimeout
+from connectors.hr import HRConnector, HRRecord, HRTimeout
 from connectors.social import SocialStore
-from schema.context import Loaders
+from schema.context import Loaders, StaleSources
 
 from .cache import RecordCache
-from .settings import CacheSettings, HRSettings
+from .settings import Settings
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -40,13 +47,25 @@ class Upstreams:
 
 def build_loaders(
     up: Upstreams,
-    cache_settings: CacheSettings,
-    hr_settings: HRSettings,
+    settings: Settings,
     viewer_guid: Callable[[], str],
+    stale: StaleSources,
 ) -> Loaders:
-    """Fresh loaders for one request; ``viewer_guid`` names the signed-in person once known."""
-    c = cache_settings
+    """Fresh loaders for one request; ``viewer_guid`` names the signed-in person once known.
+
+    Each source has a per-request deadline: a slow upstream fails its own fields
+    (as a timeout) instead of holding the whole response. Stale records served
+    from the cache are noted in ``stale`` for the response's extensions.
+    """
+    c = settings.cache
+    hr_settings = settings.hr
     cache = up.cache
+    deadlines = settings.deadlines
+    timeouts: dict[str, tuple[float, type[Exception]]] = {
+        "directory": (deadlines.directory, DirectoryTimeout),
+        "hr": (deadlines.hr, HRTimeout),
+        "documents": (deadlines.documents, DocumentTimeout),
+    }
 
     def cached(
         kind: str,
@@ -55,12 +74,23 @@ def build_loaders(
         ttl: float,
         normalise: Callable[[str], str] = str,
     ) -> DataLoader[str, Any]:
+        source = _SOURCES[kind]
+        deadline, timeout_error = timeouts[source]
+
+        def note_stale(fetched_at: float, failing: bool) -> None:
+            stale.note(source, fetched_at, failing)
+
         async def batch(keys: list[str]) -> list[Any]:
             norm = [normalise(k) for k in keys]
             try:
-                return await cache.load(
-                    kind, norm, model, fetch, ttl=ttl, missing_ttl=c.missing_ttl
-                )
+                async with asyncio.timeout(deadline):
+                    return await cache.load(
+                        kind, norm, model, fetch, ttl=ttl, missing_ttl=c.missing_ttl,
+                        stale_for=c.max_stale, on_stale=note_stale,
+                    )  # fmt: skip
+            except TimeoutError:
+                error = timeout_error(f"the {source} source did not answer within {deadline:g}s")
+                return [error for _ in keys]
             except Exception as exc:  # fill every slot: only these keys fail
                 return [exc for _ in keys]
 
@@ -168,6 +198,14 @@ async def _grouped(
         for target, value in zip(targets, await count(kind, targets), strict=True):
             found[(kind, target)] = value
     return [found[k] for k in keys]
+
+
+_SOURCES = {
+    "person": "directory", "person-dn": "directory", "person-upn": "directory",
+    "person-account": "directory", "reports": "directory", "groups": "directory",
+    "people-search": "directory", "hr": "hr", "document": "documents",
+    "document-index": "documents",
+}  # fmt: skip
 
 
 def _lower(key: str) -> str:

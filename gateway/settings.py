@@ -104,6 +104,20 @@ class CacheSettings(BaseModel):
     documents_ttl: float = Field(120.0, ge=0)
     missing_ttl: float = Field(60.0, ge=0, description="Seconds a 'not found' is remembered.")
     search_ttl: float = Field(60.0, ge=0, description="Seconds a people-search result is reused.")
+    max_stale: float = Field(
+        3600.0,
+        ge=0,
+        description="Seconds past its freshness a record may still be served: at once while one "
+        "background refresh runs, and for as long as the upstream keeps failing.",
+    )
+
+
+class DeadlineSettings(BaseModel):
+    """Seconds each source may take within one request before its fields fail as a timeout."""
+
+    directory: float = Field(5.0, gt=0)
+    hr: float = Field(4.0, gt=0)
+    documents: float = Field(6.0, gt=0)
 
 
 class AuthSettings(BaseModel):
@@ -160,6 +174,7 @@ class Settings(BaseSettings):
     documents: DocumentSettings = DocumentSettings()
     social: SocialSettings = SocialSettings()
     cache: CacheSettings = CacheSettings()
+    deadlines: DeadlineSettings = DeadlineSettings()
     auth: AuthSettings = AuthSettings()
     access: AccessSettings = AccessSettings()
     server: ServerSettings = ServerSettings()

@@ -24,6 +24,7 @@ from .documents import Comment, Document, DocumentQueries, readable_document
 from .errors import BadInput, MaskInternalErrors, upstream
 from .ids import parse_global_id
 from .pagination import Connection, check_first, offset_page
+from .partial import StaleDataReport
 from .people import Employment, Node, Person
 from .social import SocialMutations
 
@@ -91,6 +92,7 @@ def build_schema(
     # live at module level in Strawberry, so they are shared across requests.
     extensions: list[Any] = [
         MaskInternalErrors,
+        StaleDataReport,
         lambda: QueryDepthLimiter(max_depth=max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=30),
         lambda: MaxTokensLimiter(max_token_count=4000),

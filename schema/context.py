@@ -62,6 +62,19 @@ class Policy:
 
 
 @dataclass(slots=True)
+class StaleSources:
+    """Sources whose records were served past their freshness in this request."""
+
+    oldest: dict[str, float] = field(default_factory=dict)  # source -> oldest fetched_at
+    failing: set[str] = field(default_factory=set)  # sources whose refresh is failing
+
+    def note(self, source: str, fetched_at: float, failing: bool) -> None:
+        self.oldest[source] = min(fetched_at, self.oldest.get(source, fetched_at))
+        if failing:
+            self.failing.add(source)
+
+
+@dataclass(slots=True)
 class Context:
     """What a resolver can use."""
 
@@ -71,7 +84,7 @@ class Context:
     directory: DirectoryConnector
     policy: Policy
     request_id: str
-    stale_sources: dict[str, float] = field(default_factory=dict)
+    stale: StaleSources = field(default_factory=StaleSources)
     request: Any = None
     response: Any = None
 
