@@ -1,50 +1,57 @@
-"""Reads documents and their properties from a WebDAV store (RFC 4918).
+"""Reads documents, their properties and their content from a WebDAV store (RFC 4918).
 
 Listing is PROPFIND depth 1; a whole tree is one PROPFIND depth infinity where
 the store allows it, folder by folder where it does not. Metadata for a batch
 of documents costs one PROPFIND per distinct parent folder, sent concurrently,
-never one request per document. Dead properties (author, last editor, tags,
-title) are read from a configurable XML namespace. Responses are parsed with
-defusedxml: the store is trusted to be a store, not to be a safe XML source.
+never one request per document. Content is streamed (``open``), never read
+whole, with ``Range`` and ``If-None-Match`` passed through.
+
+Every request goes through a :class:`ResilientClient` (retries with backoff for
+idempotent methods, a per-call deadline, a circuit breaker); what escapes is
+mapped to this package's exception tree (``errors.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+import hashlib
+import time
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
 from posixpath import dirname
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
-from xml.etree.ElementTree import Element
+from urllib.parse import quote, urlsplit
 
 import httpx
-from defusedxml import ElementTree
 
+from connectors.resilience import CircuitBreaker, CircuitOpen, DeadlineExceeded, ResilientClient
+from connectors.resilience import RetryPolicy as RetryPolicy
+
+from .dav import http_datetime, normalise_etag, parse_multistatus, propfind_body
 from .errors import (
+    DocumentCircuitOpen,
+    DocumentError,
     DocumentNotFound,
     DocumentRejected,
     DocumentTimeout,
     DocumentUnavailable,
 )
-from .records import DocumentRecord
+from .records import DocumentRecord, Download
 
-DAV = "DAV:"
-_LIVE = (
-    "displayname",
-    "getcontenttype",
-    "getcontentlength",
-    "getetag",
-    "creationdate",
-    "getlastmodified",
-    "resourcetype",
+# Headers of a content response passed on to whoever streams it.
+_PASSED_HEADERS = (
+    "content-type",
+    "content-length",
+    "content-range",
+    "accept-ranges",
+    "etag",
+    "last-modified",
 )
-_DEAD = ("author", "lastEditor", "tags", "title")
+_DOWNLOAD_STATUSES = frozenset({200, 206, 304, 416})
 
 
 class DocumentConnector:
-    """Listings, crawls and batch metadata over one shared ``httpx.AsyncClient``."""
+    """Listings, crawls, batch metadata and streamed content over one ``httpx.AsyncClient``."""
 
     def __init__(
         self,
@@ -52,13 +59,24 @@ class DocumentConnector:
         *,
         namespace: str = "urn:townhall:dav:props",
         concurrency: int = 8,
+        retry: RetryPolicy | None = None,
+        breaker: CircuitBreaker | None = None,
+        deadline: float | None = None,
+        read_acl: bool = False,
     ) -> None:
+        self._http = ResilientClient(client, retry=retry, breaker=breaker)
         self._client = client
         self._ns = namespace
         self._limit = asyncio.Semaphore(concurrency)
         self._root = urlsplit(str(client.base_url)).path.rstrip("/")
-        self._body = _propfind_body(namespace)
-        self.calls = 0  # HTTP requests sent, for tests and benchmarks
+        self._body = propfind_body(namespace, acl=read_acl)
+        self._deadline = deadline
+        self.calls = 0  # HTTP requests asked for (retries not counted), for tests and benchmarks
+        self.server_time: datetime | None = None  # the store's clock, from its last answer
+
+    @property
+    def breaker(self) -> CircuitBreaker:
+        return self._http.breaker
 
     async def list_folder(self, folder: str = "") -> list[DocumentRecord]:
         """The documents and sub-folders directly inside ``folder``."""
@@ -76,7 +94,7 @@ class DocumentConnector:
 
     async def documents(self, paths: Sequence[str]) -> list[DocumentRecord | None]:
         """Metadata for each path, in order; ``None`` where there is no such document."""
-        folders = sorted({dirname(p.strip("/")) for p in paths if _safe_path(p)})
+        folders = sorted({dirname(p.strip("/")) for p in paths if safe_path(p)})
 
         async def listing(folder: str) -> list[DocumentRecord]:
             try:
@@ -87,7 +105,82 @@ class DocumentConnector:
         found: dict[str, DocumentRecord] = {}
         for records in await asyncio.gather(*(listing(f) for f in folders)):
             found.update((r.path, r) for r in records if not r.is_folder)
-        return [found.get(p.strip("/")) if _safe_path(p) else None for p in paths]
+        return [found.get(p.strip("/")) if safe_path(p) else None for p in paths]
+
+    async def open(
+        self, path: str, *, range: str | None = None, if_none_match: str | None = None
+    ) -> Download:
+        """Start streaming a document's content; the caller must ``aclose()`` the download."""
+        if not safe_path(path):
+            raise DocumentNotFound("no such document")
+        headers = {"Accept-Encoding": "identity"}  # byte ranges must mean the stored bytes
+        if range:
+            headers["Range"] = range
+        if if_none_match:
+            headers["If-None-Match"] = if_none_match
+        request = self._client.build_request("GET", _href(path), headers=headers)
+        breaker = self._http.breaker
+        try:
+            breaker.before_call()
+        except CircuitOpen as exc:
+            raise DocumentCircuitOpen("the document store is failing; not calling it") from exc
+        self.calls += 1
+        try:
+            response = await self._client.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            breaker.record_failure()
+            raise _transport_error(exc) from exc
+        if response.status_code >= 500:
+            breaker.record_failure()
+        else:
+            breaker.record_success()
+        if response.status_code not in _DOWNLOAD_STATUSES:
+            await response.aclose()
+            _raise_for(response.status_code, what="document")
+        passed = {k: response.headers[k] for k in _PASSED_HEADERS if k in response.headers}
+        if "etag" in passed:
+            passed["etag"] = f'"{normalise_etag(passed["etag"])}"'
+
+        async def chunks() -> AsyncIterator[bytes]:
+            try:
+                async for chunk in response.aiter_bytes(64 * 1024):
+                    yield chunk
+            except httpx.HTTPError as exc:
+                raise _transport_error(exc) from exc
+
+        return Download(response.status_code, passed, chunks(), response.aclose)
+
+    async def read(self, path: str, *, limit: int) -> bytes | None:
+        """The first ``limit`` bytes of a document's content (``None`` if it is gone)."""
+        try:
+            download = await self.open(path, range=f"bytes=0-{max(0, limit - 1)}")
+        except DocumentNotFound:
+            return None
+        try:
+            if download.status == 416:  # an empty file has no byte 0
+                return b""
+            data = bytearray()
+            async for chunk in download.chunks:
+                data += chunk
+                if len(data) >= limit:
+                    break
+            return bytes(data[:limit])
+        finally:
+            await download.aclose()
+
+    async def digest(self, path: str) -> str | None:
+        """SHA-256 of a document's content, streamed (``None`` if it is gone)."""
+        try:
+            download = await self.open(path)
+        except DocumentNotFound:
+            return None
+        sha = hashlib.sha256()
+        try:
+            async for chunk in download.chunks:
+                sha.update(chunk)
+        finally:
+            await download.aclose()
+        return sha.hexdigest()
 
     async def _walk(self, folder: str) -> list[DocumentRecord]:
         records: list[DocumentRecord] = []
@@ -104,130 +197,61 @@ class DocumentConnector:
         return records
 
     async def _propfind(self, folder: str, *, depth: str) -> list[DocumentRecord]:
-        url = quote(folder.strip("/") + ("/" if folder.strip("/") else ""), safe="/")
+        folder = folder.strip("/")
+        if folder and not safe_path(folder):
+            raise DocumentNotFound("no such folder")
+        url = _href(folder) + "/" if folder else "./"
         async with self._limit:
             self.calls += 1
-            try:
-                response = await self._client.request(
-                    "PROPFIND",
-                    url or "./",
-                    content=self._body,
-                    headers={"Depth": depth, "Content-Type": "application/xml; charset=utf-8"},
-                )
-            except httpx.TimeoutException as exc:
-                raise DocumentTimeout("the document store did not answer in time") from exc
-            except httpx.HTTPError as exc:
-                raise DocumentUnavailable(
-                    f"the document store is unreachable ({type(exc).__name__})"
-                ) from exc
-        if response.status_code == 404:
-            raise DocumentNotFound("no such folder")
-        if response.status_code >= 500:
-            raise DocumentUnavailable(f"the document store failed (HTTP {response.status_code})")
+            response = await self._request(
+                "PROPFIND",
+                url,
+                content=self._body,
+                headers={"Depth": depth, "Content-Type": "application/xml; charset=utf-8"},
+            )
         if response.status_code != 207:
-            raise DocumentRejected(f"the document store refused (HTTP {response.status_code})")
+            _raise_for(response.status_code, what="folder")
+        self.server_time = http_datetime(response.headers.get("date")) or self.server_time
+        return parse_multistatus(response.content, root=self._root, namespace=self._ns)
+
+    async def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        deadline = time.monotonic() + self._deadline if self._deadline else None
         try:
-            tree = ElementTree.fromstring(response.content)
-        except ElementTree.ParseError as exc:
-            raise DocumentUnavailable("the document store answered with invalid XML") from exc
-        return [r for r in (self._record(node) for node in tree.iter(f"{{{DAV}}}response")) if r]
-
-    def _record(self, node: Element) -> DocumentRecord | None:
-        href = node.findtext(f"{{{DAV}}}href") or ""
-        path = unquote(urlsplit(href).path)
-        if self._root and path.startswith(self._root):
-            path = path[len(self._root) :]
-        path = path.strip("/")
-        props: dict[str, Element] = {}
-        for propstat in node.findall(f"{{{DAV}}}propstat"):
-            status = propstat.findtext(f"{{{DAV}}}status") or ""
-            if " 200 " not in status + " ":
-                continue
-            for prop in propstat.findall(f"{{{DAV}}}prop/*"):
-                props[prop.tag] = prop
-        is_folder = _has(props, DAV, "resourcetype") and (
-            props[f"{{{DAV}}}resourcetype"].find(f"{{{DAV}}}collection") is not None
-        )
-
-        def text(namespace: str, name: str) -> str | None:
-            element = props.get(f"{{{namespace}}}{name}")
-            value = (element.text or "").strip() if element is not None else ""
-            return value or None
-
-        size = text(DAV, "getcontentlength")
-        name = path.rsplit("/", 1)[-1]
-        return DocumentRecord(
-            path=path,
-            is_folder=is_folder,
-            name=text(DAV, "displayname") or name,
-            title=text(self._ns, "title"),
-            content_type=None if is_folder else _content_type(text(DAV, "getcontenttype")),
-            size=int(size) if size and size.isdigit() else None,
-            etag=normalise_etag(text(DAV, "getetag")),
-            created_at=_iso(text(DAV, "creationdate")),
-            modified_at=_http_date(text(DAV, "getlastmodified")),
-            author=text(self._ns, "author"),
-            last_editor=text(self._ns, "lastEditor"),
-            tags=_tags(props.get(f"{{{self._ns}}}tags")),
-        )
+            return await self._http.request(method, url, deadline=deadline, **kwargs)
+        except CircuitOpen as exc:
+            raise DocumentCircuitOpen("the document store is failing; not calling it") from exc
+        except DeadlineExceeded as exc:
+            raise DocumentTimeout("the document store did not answer in time") from exc
+        except httpx.HTTPError as exc:
+            raise _transport_error(exc) from exc
 
 
-def normalise_etag(value: str | None) -> str | None:
-    """An ETag without quotes or weakness marker: PROPFIND and headers disagree on them."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.startswith("W/"):
-        value = value[2:]
-    return value.strip('"') or None
+def _raise_for(status: int, *, what: str) -> None:
+    if status == 404 or status == 410:
+        raise DocumentNotFound(f"no such {what}")
+    if status >= 500 or status == 429:
+        raise DocumentUnavailable(f"the document store failed (HTTP {status})")
+    raise DocumentRejected(f"the document store refused (HTTP {status})")
 
 
-def _propfind_body(namespace: str) -> bytes:
-    live = "".join(f"<D:{name}/>" for name in _LIVE)
-    dead = "".join(f"<T:{name}/>" for name in _DEAD)
-    return (
-        '<?xml version="1.0" encoding="utf-8"?>'
-        f'<D:propfind xmlns:D="DAV:" xmlns:T="{namespace}"><D:prop>{live}{dead}</D:prop>'
-        "</D:propfind>"
-    ).encode()
+def _transport_error(exc: Exception) -> DocumentError:
+    if isinstance(exc, httpx.TimeoutException):
+        return DocumentTimeout("the document store did not answer in time")
+    return DocumentUnavailable(f"the document store is unreachable ({type(exc).__name__})")
 
 
-def _tags(element: Element | None) -> tuple[str, ...]:
-    """Tags kept as child elements (``<tag>a</tag><tag>b</tag>``) or as comma-separated text."""
-    if element is None:
-        return ()
-    children = list(element)
-    values = [c.text or "" for c in children] if children else (element.text or "").split(",")
-    return tuple(v.strip() for v in values if v.strip())
+def _href(path: str) -> str:
+    return quote(path.strip("/"), safe="/")
 
 
-def _has(props: dict[str, Any], namespace: str, name: str) -> bool:
-    return f"{{{namespace}}}{name}" in props
-
-
-def _safe_path(path: str) -> bool:
+def safe_path(path: str) -> bool:
+    """A relative store path that cannot climb out of the root."""
     parts = path.strip("/").split("/")
-    return bool(path) and len(path) <= 1024 and "\x00" not in path and ".." not in parts
-
-
-def _content_type(value: str | None) -> str | None:
-    return value.split(";")[0].strip() if value else None
-
-
-def _iso(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _http_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
+    return (
+        bool(path.strip("/"))
+        and len(path) <= 1024
+        and "\x00" not in path
+        and ".." not in parts
+        and "." not in parts
+        and "" not in parts
+    )
