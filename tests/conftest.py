@@ -8,6 +8,7 @@ once per session and only when a test asks for them. Their logic lives in
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 from servers import Council, fixtures_dir, start_test_scim, start_test_webdav
@@ -65,3 +66,12 @@ def postgres() -> Iterator[PostgresServer]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def social_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty social database: the social suite runs once on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path}/social.db"
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return await server.create_database()

@@ -1,5 +1,51 @@
-"""Townhall's own social store (follows, comments), the only store Townhall writes to."""
+"""Townhall's own social store, the only store Townhall writes to (see ``store``)."""
 
-from .store import Comment, Follow, SocialError, SocialStore, SocialUnavailable
+from .base import (
+    Event,
+    ItemNotFound,
+    KeyReused,
+    NotAuthor,
+    SocialError,
+    SocialRefused,
+    SocialUnavailable,
+)
+from .comments import CommentText
+from .records import (
+    ActivityEvent,
+    Comment,
+    Follow,
+    Notification,
+    ProfileField,
+    ProfileTag,
+    Report,
+    Revision,
+    TopicSignals,
+    Written,
+)
+from .store import SocialStore
+from .text import mentions_in, normalise_tag, tags_in
 
-__all__ = ["Comment", "Follow", "SocialError", "SocialStore", "SocialUnavailable"]
+__all__ = [
+    "ActivityEvent",
+    "Comment",
+    "CommentText",
+    "Event",
+    "Follow",
+    "ItemNotFound",
+    "KeyReused",
+    "NotAuthor",
+    "Notification",
+    "ProfileField",
+    "ProfileTag",
+    "Report",
+    "Revision",
+    "SocialError",
+    "SocialRefused",
+    "SocialStore",
+    "SocialUnavailable",
+    "TopicSignals",
+    "Written",
+    "mentions_in",
+    "normalise_tag",
+    "tags_in",
+]

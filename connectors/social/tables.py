@@ -1,4 +1,8 @@
-"""The social store's tables (SQLAlchemy Core), the source of truth for migrations."""
+"""The social store's tables (SQLAlchemy Core), the source of truth for migrations.
+
+Counts (followers, comments, reactions) are never stored: they are counted from
+the rows, so concurrent writers cannot leave a counter that disagrees with them.
+"""
 
 from __future__ import annotations
 
@@ -25,9 +29,14 @@ metadata = MetaData(
     }
 )
 
-# What can be followed or commented on: a person (directory GUID), a document
-# (store path), a group (directory GUID) or a tag.
+# What can be followed: a person (directory GUID), a document (store path), a
+# group (directory GUID) or a tag (normalised name).
 TARGET_KINDS = ("person", "document", "group", "tag")
+# What can be commented on: a person's profile, a document, an activity item.
+COMMENT_TARGETS = ("person", "document", "activity")
+# What can be reacted to and reported.
+REACTION_TARGETS = ("comment", "activity", "document")
+REPORT_TARGETS = ("comment", "activity")
 
 follows = Table(
     "follows",
@@ -54,6 +63,155 @@ comments = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("edited_at", DateTime(timezone=True), nullable=True),
     Column("deleted_at", DateTime(timezone=True), nullable=True),
+    # Added by 0002: who deleted it, when a moderator hid it, and the document the
+    # thread lives under (the comment's own target, or its activity item's), so
+    # that visibility is checked without walking the thread.
+    Column("deleted_by", String(36), nullable=True),
+    Column("hidden_at", DateTime(timezone=True), nullable=True),
+    Column("document", String(1024), nullable=True),
     Index("ix_comments_target", "target_kind", "target", "created_at"),
     Index("ix_comments_author", "author", "created_at"),
+    Index("ix_comments_parent", "parent_id"),
+)
+
+# Each edit keeps the text it replaced.
+comment_revisions = Table(
+    "comment_revisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("comment_id", String(36), ForeignKey("comments.id"), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("written_at", DateTime(timezone=True), nullable=False),
+    Column("replaced_at", DateTime(timezone=True), nullable=False),
+    Column("replaced_by", String(36), nullable=False),
+    Index("ix_comment_revisions_comment", "comment_id", "id"),
+)
+
+reactions = Table(
+    "reactions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("person", String(36), nullable=False),
+    Column("target_kind", String(16), nullable=False),
+    Column("target", String(1024), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("document", String(1024), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("person", "target_kind", "target", "kind", name="uq_reactions_one_each"),
+    Index("ix_reactions_target", "target_kind", "target", "kind"),
+)
+
+# #tags on comments and activity items.
+item_tags = Table(
+    "item_tags",
+    metadata,
+    Column("item_kind", String(16), primary_key=True),
+    Column("item_id", String(36), primary_key=True),
+    Column("tag", String(64), primary_key=True),
+    Index("ix_item_tags_tag", "tag", "item_kind"),
+)
+
+mentions = Table(
+    "mentions",
+    metadata,
+    Column("comment_id", String(36), ForeignKey("comments.id"), primary_key=True),
+    Column("person", String(36), primary_key=True),
+    Index("ix_mentions_person", "person"),
+)
+
+# The event model: actor, verb, object, target, audience, time.
+activity = Table(
+    "activity",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("actor", String(36), nullable=False),
+    Column("verb", String(32), nullable=False),
+    Column("object_kind", String(16), nullable=False),
+    Column("object_id", String(1024), nullable=False),
+    Column("target_kind", String(16), nullable=True),
+    Column("target_id", String(1024), nullable=True),
+    # "staff" (anyone signed in) or "document" (readers of ``document`` only).
+    Column("audience", String(16), nullable=False),
+    Column("document", String(1024), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("hidden_at", DateTime(timezone=True), nullable=True),
+    Index("ix_activity_actor", "actor", "id"),
+    Index("ix_activity_document", "document", "id"),
+    Index("ix_activity_target", "target_kind", "target_id", "id"),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("recipient", String(36), nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("activity_id", Integer, ForeignKey("activity.id"), nullable=True),
+    Column("report_id", String(36), nullable=True),
+    Column("actor", String(36), nullable=True),
+    Column("document", String(1024), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("read_at", DateTime(timezone=True), nullable=True),
+    Index("ix_notifications_recipient", "recipient", "id"),
+    Index("ix_notifications_unread", "recipient", "read_at"),
+)
+
+# Profile text fields the person edits (about, pronouns, working hours...).
+profile_fields = Table(
+    "profile_fields",
+    metadata,
+    Column("person", String(36), primary_key=True),
+    Column("field", String(32), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+)
+
+# Skills, interests and ask-me-about topics, as normalised tags.
+profile_tags = Table(
+    "profile_tags",
+    metadata,
+    Column("person", String(36), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("tag", String(64), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_profile_tags_tag", "kind", "tag"),
+)
+
+endorsements = Table(
+    "endorsements",
+    metadata,
+    Column("endorser", String(36), primary_key=True),
+    Column("person", String(36), primary_key=True),
+    Column("skill", String(64), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_endorsements_person", "person", "skill"),
+)
+
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("reporter", String(36), nullable=False),
+    Column("item_kind", String(16), nullable=False),
+    Column("item_id", String(36), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("document", String(1024), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(16), nullable=False),  # open | hidden | dismissed
+    Column("decided_by", String(36), nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("note", Text, nullable=True),
+    Index("ix_reports_status", "status", "created_at"),
+)
+
+# Client retry keys: a write and its key commit together, so a retried mutation
+# finds the key and answers with what the first attempt did.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("actor", String(36), primary_key=True),
+    Column("key", String(64), primary_key=True),
+    Column("operation", String(32), nullable=False),
+    Column("ref", String(1024), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )

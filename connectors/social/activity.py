@@ -1,0 +1,168 @@
+"""Activity events and the feeds read from them; notifications and their read state.
+
+Feeds are keyset-paged by event id (newest first), so a page never shifts when
+new events arrive. The store returns every matching event; trimming events
+about documents a viewer may not read is the schema's job (it knows who may
+read what), which is why each event carries the document it is about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Integer, and_, cast, func, or_, select, update
+
+from .base import Event, StoreBase, utc
+from .records import ActivityEvent, Notification
+from .tables import activity, follows, item_tags, notifications
+
+# Verbs that make a feed; "edited" is recorded but would only be noise there.
+FEED_VERBS = (
+    "commented", "replied", "reacted", "followed", "updated", "created", "joined", "moved", "left",
+    "endorsed", "added_skill", "updated_profile",
+)  # fmt: skip
+
+
+class ActivityMixin(StoreBase):
+    async def record(self, event: Event, *, at: datetime | None = None) -> int:
+        """Record an event from an upstream change feed (joined, moved team, left...)."""
+        async with self._begin() as connection:
+            return await self._record(connection, event, at)
+
+    async def record_document_change(
+        self, path: str, editor: str, *, verb: str = "updated", at: datetime | None = None
+    ) -> int:
+        """A document changed upstream: an event, and a notification for followers who asked."""
+        async with self._begin() as connection:
+            event_id = await self._record(
+                connection, Event(editor, verb, "document", path, document=path), at
+            )
+            watchers = await self._followers_to_notify(connection, [("document", path)])
+            await self._notify(
+                connection, watchers, "document_changed",
+                event_id=event_id, actor=editor, document=path,
+            )  # fmt: skip
+        return event_id
+
+    async def events_by_id(self, ids: Sequence[int]) -> list[ActivityEvent | None]:
+        rows = await self._rows(select(activity).where(activity.c.id.in_(set(ids))))
+        found = {r.id: _event(r) for r in rows if r.hidden_at is None}
+        return [found.get(i) for i in ids]
+
+    async def home_feed(
+        self, viewer: str, team: Sequence[str], *, before: int | None, limit: int
+    ) -> list[ActivityEvent]:
+        """What the viewer follows (people, documents, groups, tags) plus their team."""
+
+        def followed(kind: str) -> Any:
+            return select(follows.c.target).where(
+                follows.c.follower == viewer, follows.c.target_kind == kind
+            )
+
+        tagged = select(cast(item_tags.c.item_id, Integer)).where(
+            item_tags.c.item_kind == "activity", item_tags.c.tag.in_(followed("tag"))
+        )
+        condition = and_(
+            activity.c.actor != viewer,
+            or_(
+                activity.c.actor.in_(followed("person")),
+                activity.c.actor.in_(list(team)),
+                and_(
+                    activity.c.target_kind == "person", activity.c.target_id.in_(followed("person"))
+                ),
+                activity.c.document.in_(followed("document")),
+                and_(
+                    activity.c.target_kind == "group", activity.c.target_id.in_(followed("group"))
+                ),
+                activity.c.id.in_(tagged),
+            ),
+        )
+        return await self._feed(condition, before, limit)
+
+    async def person_feed(
+        self, person: str, *, before: int | None, limit: int
+    ) -> list[ActivityEvent]:
+        return await self._feed(activity.c.actor == person, before, limit)
+
+    async def document_feed(
+        self, path: str, *, before: int | None, limit: int
+    ) -> list[ActivityEvent]:
+        return await self._feed(activity.c.document == path, before, limit)
+
+    async def tag_feed(self, tag: str, *, before: int | None, limit: int) -> list[ActivityEvent]:
+        tagged = select(cast(item_tags.c.item_id, Integer)).where(
+            item_tags.c.item_kind == "activity", item_tags.c.tag == tag
+        )
+        return await self._feed(activity.c.id.in_(tagged), before, limit)
+
+    async def _feed(self, condition: Any, before: int | None, limit: int) -> list[ActivityEvent]:
+        condition = and_(condition, activity.c.hidden_at.is_(None), activity.c.verb.in_(FEED_VERBS))
+        if before is not None:
+            condition = and_(condition, activity.c.id < before)
+        query = select(activity).where(condition).order_by(activity.c.id.desc()).limit(limit)
+        return [_event(r) for r in await self._rows(query)]
+
+    # -- notifications --------------------------------------------------------------------
+
+    async def notifications_for(
+        self,
+        recipient: str,
+        *,
+        before: int | None,
+        limit: int,
+        unread_only: bool = False,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[Notification]:
+        """A person's notifications, newest first, keyset-paged by id."""
+        condition = notifications.c.recipient == recipient
+        if before is not None:
+            condition = and_(condition, notifications.c.id < before)
+        if unread_only:
+            condition = and_(condition, notifications.c.read_at.is_(None))
+        if since is not None:
+            condition = and_(condition, notifications.c.created_at >= since)
+        if until is not None:
+            condition = and_(condition, notifications.c.created_at < until)
+        query = (
+            select(notifications).where(condition).order_by(notifications.c.id.desc()).limit(limit)
+        )
+        return [_notification(r) for r in await self._rows(query)]
+
+    async def unread_by_document(self, recipient: str) -> dict[str | None, int]:
+        """Unread notifications per document they are about (``None``: about no document)."""
+        query = (
+            select(notifications.c.document, func.count())
+            .where(notifications.c.recipient == recipient, notifications.c.read_at.is_(None))
+            .group_by(notifications.c.document)
+        )
+        return {row[0]: int(row[1]) for row in await self._rows(query)}
+
+    async def mark_read(self, recipient: str, ids: Sequence[int] | None = None) -> int:
+        """Mark some (or, with ``None``, all) of a person's notifications read; how many."""
+        condition = and_(notifications.c.recipient == recipient, notifications.c.read_at.is_(None))
+        if ids is not None:
+            condition = and_(condition, notifications.c.id.in_(set(ids)))
+        async with self._begin() as connection:
+            result = await connection.execute(
+                update(notifications).where(condition).values(read_at=func.now())
+            )
+        return int(result.rowcount or 0)
+
+
+def _event(row: Any) -> ActivityEvent:
+    return ActivityEvent(
+        id=row.id, actor=row.actor, verb=row.verb, object_kind=row.object_kind,
+        object_id=row.object_id, target_kind=row.target_kind, target_id=row.target_id,
+        audience=row.audience, document=row.document, created_at=utc(row.created_at),
+    )  # fmt: skip
+
+
+def _notification(row: Any) -> Notification:
+    return Notification(
+        id=row.id, recipient=row.recipient, kind=row.kind, activity_id=row.activity_id,
+        report_id=row.report_id, actor=row.actor, document=row.document,
+        created_at=utc(row.created_at), read_at=utc(row.read_at) if row.read_at else None,
+    )  # fmt: skip

@@ -1,0 +1,253 @@
+"""The store's plumbing: engine, transactions, error mapping, and the writes every
+feature shares (activity events, notifications, retry keys).
+
+    SocialError
+    ├── SocialUnavailable    the database cannot be reached or failed
+    └── SocialRefused        a write the store refused (nothing was written)
+        ├── ItemNotFound     the item does not exist, or no longer takes this write
+        ├── NotAuthor        only the author (or a moderator) may do this
+        └── KeyReused        a retry key already answered a different operation
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Table, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from .tables import activity, follows, idempotency_keys, item_tags, notifications
+
+
+class SocialError(Exception):
+    source = "social"
+
+
+class SocialUnavailable(SocialError):
+    """The social database cannot be reached or failed."""
+
+
+class SocialRefused(SocialError):
+    """The store refused a write; nothing was written."""
+
+
+class ItemNotFound(SocialRefused):
+    """No such item (or it is deleted, hidden, or not of the kind asked for)."""
+
+
+class NotAuthor(SocialRefused):
+    """Only the item's author, or a moderator, may change it."""
+
+
+class KeyReused(SocialRefused):
+    """A retry key that already answered a different operation."""
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """What to record in the activity log alongside a write."""
+
+    actor: str
+    verb: str
+    object_kind: str
+    object_id: str
+    target_kind: str | None = None
+    target_id: str | None = None
+    document: str | None = None  # the document the event is about: only its readers see it
+    tags: Sequence[str] = ()
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def unavailable(exc: BaseException) -> SocialUnavailable:
+    return SocialUnavailable(f"the social store failed ({type(exc).__name__})")
+
+
+class StoreBase:
+    """Engine access shared by every part of the store."""
+
+    def __init__(self, engine: AsyncEngine, writer: AsyncEngine | None = None) -> None:
+        self._engine = engine  # reads
+        self._writer = writer or engine  # write transactions
+        self.calls = 0  # statements or transactions sent, for tests and benchmarks
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
+
+    def _begin(self) -> Any:
+        self.calls += 1
+        return _Guard(self._writer)
+
+    async def _rows(self, query: Any) -> list[Any]:
+        self.calls += 1
+        try:
+            async with self._engine.connect() as connection:
+                return list((await connection.execute(query)).all())
+        except SQLAlchemyError as exc:
+            raise unavailable(exc) from exc
+
+    # -- shared writes, always inside the caller's transaction ---------------------------
+
+    async def _insert_ignore(
+        self, connection: AsyncConnection, table: Table, rows: dict[str, Any] | list[Any]
+    ) -> int:
+        """INSERT ... ON CONFLICT DO NOTHING; how many rows went in.
+
+        A plain INSERT that fails on a unique key would abort a PostgreSQL
+        transaction, so conflicts are settled by the database, in place.
+        """
+        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(table).on_conflict_do_nothing()
+        result = await connection.execute(statement, rows)
+        return int(result.rowcount or 0)
+
+    async def _replayed(
+        self, connection: AsyncConnection, actor: str, key: str | None, operation: str
+    ) -> str | None:
+        """The ref a retry key already answered with, or ``None`` for a first attempt."""
+        if key is None:
+            return None
+        row = (
+            await connection.execute(
+                select(idempotency_keys.c.operation, idempotency_keys.c.ref).where(
+                    idempotency_keys.c.actor == actor, idempotency_keys.c.key == key
+                )
+            )
+        ).first()
+        if row is None:
+            return None
+        if row.operation != operation:
+            raise KeyReused(f"the retry key was used for {row.operation}")
+        return str(row.ref)
+
+    async def _remember(
+        self, connection: AsyncConnection, actor: str, key: str | None, operation: str, ref: str
+    ) -> None:
+        """Store a retry key with the write (a concurrent retry fails on the primary key)."""
+        if key is not None:
+            await connection.execute(
+                insert(idempotency_keys).values(
+                    actor=actor, key=key, operation=operation, ref=ref, created_at=now()
+                )
+            )
+
+    async def _retry_ref(self, actor: str, key: str, operation: str) -> str | None:
+        """After a unique-key race: the ref the winning attempt stored, if it was a retry."""
+        async with self._begin() as connection:
+            return await self._replayed(connection, actor, key, operation)
+
+    async def _record(
+        self, connection: AsyncConnection, event: Event, at: datetime | None = None
+    ) -> int:
+        """Write an activity event (and its tags); its id."""
+        result = await connection.execute(
+            insert(activity)
+            .values(
+                actor=event.actor,
+                verb=event.verb,
+                object_kind=event.object_kind,
+                object_id=event.object_id,
+                target_kind=event.target_kind,
+                target_id=event.target_id,
+                audience="document" if event.document else "staff",
+                document=event.document,
+                created_at=at or now(),
+            )
+            .returning(activity.c.id)
+        )
+        event_id = int(result.scalar_one())
+        if event.tags:
+            await connection.execute(
+                insert(item_tags),
+                [{"item_kind": "activity", "item_id": str(event_id), "tag": t} for t in event.tags],
+            )
+        return event_id
+
+    async def _notify(
+        self,
+        connection: AsyncConnection,
+        recipients: Iterable[str],
+        kind: str,
+        *,
+        event_id: int | None,
+        actor: str | None,
+        document: str | None,
+        report_id: str | None = None,
+    ) -> set[str]:
+        """One notification per recipient (never the actor themself); who was notified."""
+        chosen = {r for r in recipients if r and r != actor}
+        if chosen:
+            at = now()
+            await connection.execute(
+                insert(notifications),
+                [
+                    {
+                        "recipient": r,
+                        "kind": kind,
+                        "activity_id": event_id,
+                        "report_id": report_id,
+                        "actor": actor,
+                        "document": document,
+                        "created_at": at,
+                    }
+                    for r in sorted(chosen)
+                ],
+            )
+        return chosen
+
+    async def _followers_to_notify(
+        self, connection: AsyncConnection, targets: Iterable[tuple[str, str]]
+    ) -> set[str]:
+        """Followers who asked to be notified about any of ``(kind, target)``."""
+        found: set[str] = set()
+        for kind, target in targets:
+            rows = await connection.execute(
+                select(follows.c.follower).where(
+                    follows.c.target_kind == kind,
+                    follows.c.target == target,
+                    follows.c.notify.is_(True),
+                )
+            )
+            found |= {r[0] for r in rows}
+        return found
+
+
+class _Guard:
+    """``engine.begin()`` mapping driver failures to ``SocialUnavailable``.
+
+    Integrity errors pass through for the caller to settle (a lost race on a
+    unique key is an answer, not an outage); refusals pass through untouched.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._context = engine.begin()
+
+    async def __aenter__(self) -> AsyncConnection:
+        try:
+            return await self._context.__aenter__()
+        except SQLAlchemyError as exc:
+            raise unavailable(exc) from exc
+
+    async def __aexit__(self, *exc_info: Any) -> bool:
+        error = exc_info[1]
+        try:
+            await self._context.__aexit__(*exc_info)
+        except IntegrityError:
+            raise
+        except SQLAlchemyError as exc:
+            raise unavailable(exc) from exc
+        if isinstance(error, SQLAlchemyError) and not isinstance(error, IntegrityError):
+            raise unavailable(error) from error
+        return False

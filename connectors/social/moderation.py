@@ -1,0 +1,137 @@
+"""Reports of comments and activity items, and moderators' decisions on them.
+
+Who is a moderator is decided by the caller (membership of a directory group);
+the store records what they decided, hides the item, and tells each reporter.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import and_, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .base import ItemNotFound, StoreBase, now, utc
+from .comments import _hide_events_about, _live_activity, _live_comment
+from .records import Report, Written
+from .tables import REPORT_TARGETS, comments, reports
+
+OUTCOMES = ("hidden", "dismissed")
+
+
+class ModerationMixin(StoreBase):
+    async def report(
+        self, reporter: str, kind: str, item_id: str, reason: str, *, key: str | None = None
+    ) -> Written:
+        """Report a live item to the moderators."""
+        if kind not in REPORT_TARGETS:
+            raise ValueError(f"unknown report target {kind!r}")
+        try:
+            async with self._begin() as connection:
+                ref = await self._replayed(connection, reporter, key, "report")
+                if ref is not None:
+                    return Written(ref, replayed=True)
+                if kind == "comment":
+                    document = (await _live_comment(connection, item_id)).document
+                else:
+                    document = (await _live_activity(connection, item_id)).document
+                report_id = str(uuid.uuid4())
+                await connection.execute(
+                    insert(reports).values(
+                        id=report_id, reporter=reporter, item_kind=kind, item_id=item_id,
+                        reason=reason, document=document, created_at=now(), status="open",
+                    )
+                )  # fmt: skip
+                await self._remember(connection, reporter, key, "report", report_id)
+        except IntegrityError:
+            ref = await self._retry_ref(reporter, key, "report") if key else None
+            if ref is None:
+                raise
+            return Written(ref, replayed=True)
+        return Written(report_id, replayed=False)
+
+    async def reports_by_id(self, ids: Sequence[str]) -> list[Report | None]:
+        found = {
+            r.id: _report(r)
+            for r in await self._rows(select(reports).where(reports.c.id.in_(set(ids))))
+        }
+        return [found.get(i) for i in ids]
+
+    async def open_reports(self, *, first: int) -> list[Report]:
+        """Reports waiting for a decision, oldest first."""
+        query = (
+            select(reports)
+            .where(reports.c.status == "open")
+            .order_by(reports.c.created_at, reports.c.id)
+            .limit(first)
+        )
+        return [_report(r) for r in await self._rows(query)]
+
+    async def reports_by(self, reporter: str, *, first: int) -> list[Report]:
+        query = (
+            select(reports)
+            .where(reports.c.reporter == reporter)
+            .order_by(reports.c.created_at.desc(), reports.c.id)
+            .limit(first)
+        )
+        return [_report(r) for r in await self._rows(query)]
+
+    async def decide(self, moderator: str, report_id: str, outcome: str, note: str | None) -> int:
+        """Settle a report (and every open report of the same item); reporters told.
+
+        Returns how many reports were settled; 0 if this one already was.
+        """
+        if outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {outcome!r}")
+        async with self._begin() as connection:
+            row = (
+                await connection.execute(
+                    select(reports).where(reports.c.id == report_id).with_for_update()
+                )
+            ).first()
+            if row is None:
+                raise ItemNotFound("no such report")
+            if row.status != "open":
+                return 0
+            at = now()
+            if outcome == "hidden":
+                if row.item_kind == "comment":
+                    await connection.execute(
+                        update(comments)
+                        .where(comments.c.id == row.item_id, comments.c.hidden_at.is_(None))
+                        .values(hidden_at=at)
+                    )
+                await _hide_events_about(connection, row.item_kind, row.item_id, at)
+            same_item = and_(
+                reports.c.item_kind == row.item_kind,
+                reports.c.item_id == row.item_id,
+                reports.c.status == "open",
+            )
+            settled = [
+                (r.id, r.reporter)
+                for r in await connection.execute(
+                    select(reports.c.id, reports.c.reporter).where(same_item)
+                )
+            ]
+            await connection.execute(
+                update(reports)
+                .where(same_item)
+                .values(status=outcome, decided_by=moderator, decided_at=at, note=note)
+            )
+            for settled_id, reporter in settled:
+                await self._notify(
+                    connection, [reporter], "report_outcome",
+                    event_id=None, actor=None, document=row.document, report_id=settled_id,
+                )  # fmt: skip
+        return len(settled)
+
+
+def _report(row: Any) -> Report:
+    return Report(
+        id=row.id, reporter=row.reporter, item_kind=row.item_kind, item_id=row.item_id,
+        reason=row.reason, document=row.document, created_at=utc(row.created_at),
+        status=row.status, decided_by=row.decided_by,
+        decided_at=utc(row.decided_at) if row.decided_at else None, note=row.note,
+    )  # fmt: skip
