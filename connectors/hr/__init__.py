@@ -1,16 +1,39 @@
-"""The HR connector: the HR system's staff records over SCIM 2.0 (RFC 7643/7644)."""
+"""The HR connector: staff records from the HR system over SCIM 2.0 (RFC 7643/7644),
+or from the HR system's CSV extract, behind one interface (:class:`HRSource`)."""
 
-from .connector import HRConnector, HRField
-from .errors import HRError, HRRejected, HRTimeout, HRUnavailable
-from .records import HRRecord, ScimPaths
+from .auth import BearerToken, ClientCredentials
+from .connector import HRConnector
+from .csv_extract import CsvColumns, CsvHRExtract, CsvProblem
+from .errors import (
+    HRCircuitOpen,
+    HRError,
+    HRNotFound,
+    HRRejected,
+    HRTimeout,
+    HRUnavailable,
+)
+from .records import FIELDS, HRField, HRRecord, ScimPaths
+from .source import HRChanges, HRCheckpoint, HRSource, without_match
 
 __all__ = [
+    "FIELDS",
+    "BearerToken",
+    "ClientCredentials",
+    "CsvColumns",
+    "CsvHRExtract",
+    "CsvProblem",
+    "HRChanges",
+    "HRCheckpoint",
+    "HRCircuitOpen",
     "HRConnector",
     "HRError",
     "HRField",
+    "HRNotFound",
     "HRRecord",
     "HRRejected",
+    "HRSource",
     "HRTimeout",
     "HRUnavailable",
     "ScimPaths",
+    "without_match",
 ]
