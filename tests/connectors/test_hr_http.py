@@ -142,11 +142,11 @@ async def fresh_gate(gate: Gate) -> AsyncIterator[Gate]:
 
 @contextlib.asynccontextmanager
 async def connector(
-    gate: Gate, *, timeout: float = 10, auth: httpx.Auth | None = None, **options: object
+    gate: Gate, *, read_timeout: float = 10, auth: httpx.Auth | None = None, **options: object
 ) -> AsyncIterator[HRConnector]:
     headers = {} if auth else dict(gate.upstream.headers)
     async with httpx.AsyncClient(
-        base_url=gate.url + "/scim/v2/", headers=headers, auth=auth, timeout=timeout
+        base_url=gate.url + "/scim/v2/", headers=headers, auth=auth, timeout=read_timeout
     ) as client:
         yield HRConnector(client, **options)  # type: ignore[arg-type]
 
@@ -160,7 +160,7 @@ async def test_a_slow_answer_is_a_timeout_after_the_retries(
 ) -> None:
     fresh_gate.delay = 1.0
     retry = RetryPolicy(attempts=2, base_delay=0.01)
-    async with connector(fresh_gate, timeout=0.25, retry=retry) as hr:
+    async with connector(fresh_gate, read_timeout=0.25, retry=retry) as hr:
         started = time.monotonic()
         with pytest.raises(HRTimeout) as caught:
             await hr.records_by("user_name", some_keys(council, 1))
