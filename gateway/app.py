@@ -20,9 +20,10 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.schema.base import BaseSchema
 
 from connectors.directory import LdapOptions, open_embedded, open_ldap
 from connectors.documents import DocumentConnector, FolderAccess
@@ -36,12 +37,28 @@ from .cache import RecordCache
 from .loaders import Upstreams, build_loaders
 from .photos import PhotoSigner, photo_endpoint
 from .settings import Settings
+from .static import ASSETS_PATH, GraphiQLAssets, GraphiQLPage, assets_version
 
 log = logging.getLogger("townhall")
 
 
 class TownhallGraphQL(GraphQL[Context, None]):
-    """Strawberry's ASGI app, handed the context the auth wrapper prepared."""
+    """Strawberry's ASGI app, handed the context the auth wrapper prepared.
+
+    GraphiQL is Townhall's own page over locally served assets, not
+    Strawberry's, which loads them from a public CDN.
+    """
+
+    def __init__(
+        self, schema: BaseSchema, *, graphiql: GraphiQLPage | None, **options: Any
+    ) -> None:
+        super().__init__(schema, graphql_ide="graphiql" if graphiql else None, **options)
+        self._graphiql = graphiql
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        if self._graphiql is None:  # unreachable: Strawberry asks only with an IDE set
+            return Response(status_code=404)
+        return self._graphiql.render(request)
 
     async def get_context(self, request: Any, response: Any) -> Context:
         context: Context | None = request.scope.get("state", {}).get("townhall_context")
@@ -208,7 +225,17 @@ def create_app(settings: Settings) -> Starlette:
             yield
 
     schema = build_schema(max_depth=settings.server.max_query_depth)
-    graphql = TownhallGraphQL(schema, graphql_ide="graphiql" if settings.server.graphiql else None)
+    graphiql: GraphiQLPage | None = None
+    ide_routes: list[Mount] = []
+    if settings.server.graphiql:
+        version = assets_version()
+        graphiql = GraphiQLPage(
+            version=version,
+            dev_sign_in=settings.auth.dev_sign_in,
+            dev_user=settings.auth.dev_default_user,
+        )
+        ide_routes.append(Mount(ASSETS_PATH, GraphiQLAssets(version), name="graphiql"))
+    graphql = TownhallGraphQL(schema, graphiql=graphiql)
 
     async def health(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -232,6 +259,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/healthz", health),
             Route("/photos/{guid}", photo_endpoint(state, signer)),
             Route("/graphql", AuthenticatedGraphQL(graphql, state), methods=["GET", "POST"]),
+            *ide_routes,
         ],
         middleware=middleware,
         lifespan=lifespan,

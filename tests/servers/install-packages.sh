@@ -33,6 +33,10 @@ fi
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     missing+=(postgresql)
 fi
+# Chromium, driven by Playwright in the GraphiQL page's browser test.
+if ! have /usr/bin/chromium; then
+    missing+=(chromium)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
     echo "install-packages: all packages present"
