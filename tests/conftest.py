@@ -14,6 +14,7 @@ import pytest
 from servers import Council, fixtures_dir, start_test_scim, start_test_webdav
 from servers.postgres import PostgresServer
 from servers.samba import SambaDC
+from servers.slapd import Slapd
 
 from gateway.upstreams import ScimServer, WebDavServer
 
@@ -33,6 +34,15 @@ def samba(tmp_path_factory: pytest.TempPathFactory, council: Council) -> Iterato
     dc.start()
     yield dc
     dc.stop()
+
+
+@pytest.fixture(scope="session")
+def slapd(tmp_path_factory: pytest.TempPathFactory, council: Council) -> Iterator[Slapd]:
+    """OpenLDAP slapd holding an OpenLDAP-style conversion of directory.ldif, on a free port."""
+    server = Slapd(tmp_path_factory.mktemp("slapd"), council.ldif)
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

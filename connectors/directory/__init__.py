@@ -1,15 +1,31 @@
 """The directory connector: Active Directory (or another LDAP directory) through ldap3."""
 
-from .connector import DirectoryConnector, LookupField, normalise_dn
-from .errors import DirectoryError, DirectoryRejected, DirectoryTimeout, DirectoryUnavailable
+from .connector import DirectoryConnector, LookupField
+from .entries import normalise_dn
+from .errors import (
+    DirectoryError,
+    DirectoryNotFound,
+    DirectoryRejected,
+    DirectoryTimeout,
+    DirectoryUnavailable,
+)
 from .factory import LdapOptions, open_embedded, open_ldap
-from .records import AttributeMap, DirectoryGroup, DirectoryPerson
+from .records import (
+    AttributeMap,
+    DirectoryChanges,
+    DirectoryFeatures,
+    DirectoryGroup,
+    DirectoryPerson,
+)
 
 __all__ = [
     "AttributeMap",
+    "DirectoryChanges",
     "DirectoryConnector",
     "DirectoryError",
+    "DirectoryFeatures",
     "DirectoryGroup",
+    "DirectoryNotFound",
     "DirectoryPerson",
     "DirectoryRejected",
     "DirectoryTimeout",

@@ -3,7 +3,8 @@
     DirectoryError
     ├── DirectoryUnavailable   the directory cannot be reached (down, refused, TLS failure)
     │   └── DirectoryTimeout   it did not answer in time
-    └── DirectoryRejected      it answered with a refusal (bad credentials, bad request)
+    ├── DirectoryRejected      it answered with a refusal (bad credentials, rights, bad request)
+    └── DirectoryNotFound      what the request starts from does not exist (a search base)
 
 Messages are safe to log; none of them carries a DN or a filter, and the gateway
 never shows them to a client as they are.
@@ -26,3 +27,7 @@ class DirectoryTimeout(DirectoryUnavailable):
 
 class DirectoryRejected(DirectoryError):
     """The directory refused the request (credentials, permissions, malformed request)."""
+
+
+class DirectoryNotFound(DirectoryError):
+    """The object a request starts from (a search base, a group) does not exist."""

@@ -2,17 +2,18 @@
 
 The embedded directory is ldap3's in-memory ``MOCK_SYNC`` strategy loaded from
 an LDIF file. It runs the very same connector code as a real DC; only what the
-server computes differs (it has no ``memberOf``/``directReports``, which the
-connector never relies on, and no extensible matching rules).
+server computes differs (it has no ``memberOf``/``directReports``, no extensible
+matching rules, no ANR and no change counter), so it always runs the portable
+paths, whatever features are configured for a real DC.
 """
 
 from __future__ import annotations
 
 import math
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ldap3 import MOCK_SYNC, NONE, OFFLINE_AD_2012_R2, SYNC, Connection, Server, Tls
 from ldif import LDIFParser
@@ -20,7 +21,7 @@ from ldif import LDIFParser
 from .connector import DirectoryConnector
 from .errors import DirectoryRejected
 from .pool import ConnectionPool
-from .records import AttributeMap
+from .records import AttributeMap, DirectoryFeatures
 
 EMBEDDED_BIND_DN = "CN=Townhall Embedded,CN=Users"
 EMBEDDED_PASSWORD = "embedded"
@@ -43,10 +44,15 @@ class LdapOptions:
     operation_timeout: float = 10.0
     page_size: int = 500
     batch_size: int = 100
+    schema: Literal["ad", "openldap"] = "ad"  # which built-in attribute map
+    features: DirectoryFeatures = field(default_factory=DirectoryFeatures)
 
 
 def open_ldap(options: LdapOptions, attributes: AttributeMap | None = None) -> DirectoryConnector:
-    """A connector over a pool of connections to a real directory server."""
+    """A connector over a pool of connections to a real directory server.
+
+    ``attributes`` overrides the attribute map named by ``options.schema``.
+    """
     secure = options.url.lower().startswith("ldaps://")
     if not secure and not options.start_tls and not options.allow_plain:
         raise DirectoryRejected("plain LDAP is refused: use ldaps://, StartTLS, or allow it")
@@ -77,6 +83,10 @@ def open_ldap(options: LdapOptions, attributes: AttributeMap | None = None) -> D
             # ldap3 packs this into SO_RCVTIMEO as whole seconds: it must be an int.
             receive_timeout=max(1, math.ceil(options.operation_timeout)),
             check_names=False,
+            # The connector follows ranged attributes itself (see search.py);
+            # ldap3 raises KeyError on them unless empty attributes are dropped.
+            auto_range=False,
+            return_empty_attributes=False,
         )
         connection.open()
         if options.start_tls and not secure:
@@ -89,7 +99,8 @@ def open_ldap(options: LdapOptions, attributes: AttributeMap | None = None) -> D
         pool,
         base_dn=options.base_dn,
         group_base_dn=options.group_base_dn,
-        attributes=attributes,
+        attributes=attributes or AttributeMap.named(options.schema),
+        features=options.features,
         page_size=options.page_size,
         batch_size=options.batch_size,
     )

@@ -4,12 +4,15 @@ ldap3 is synchronous and CPU-bound on the client side, so every operation runs
 in a small thread pool: the event loop never blocks on the directory. A
 connection that fails at the socket level is thrown away and the operation is
 retried once on a fresh one, which is how the pool recovers after a DC restart.
+A timeout is not retried: the server is there but stalled, and a second wait
+would only double the caller's. At most ``size`` connections exist at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -17,7 +20,7 @@ from typing import TypeVar
 from ldap3 import Connection
 from ldap3.core import exceptions as ldap_exc
 
-from .errors import DirectoryRejected, DirectoryTimeout, DirectoryUnavailable
+from .errors import DirectoryError, DirectoryRejected, DirectoryTimeout, DirectoryUnavailable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -41,6 +44,11 @@ class ConnectionPool:
         self._slots = asyncio.Semaphore(size)
         self._executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix="ldap")
         self._closed = False
+        self.size = size
+        self._count_lock = threading.Lock()
+        self.opened = 0  # connections opened over the pool's life
+        self.busy = 0  # operations running now
+        self.most_busy = 0  # the highest ``busy`` seen
 
     async def run(self, operation: Callable[[Connection], T]) -> T:
         """Run ``operation`` with a pooled connection in a worker thread."""
@@ -48,20 +56,33 @@ class ConnectionPool:
             raise DirectoryUnavailable("the directory connector is closed")
         loop = asyncio.get_running_loop()
         async with self._slots:
-            for attempt in (1, 2):
-                connection = self._idle.pop() if self._idle else None
-                try:
-                    result = await loop.run_in_executor(
-                        self._executor, self._call, connection, operation
-                    )
-                except _Retryable as failure:
-                    if attempt == 2:
-                        raise failure.error from failure.__cause__
-                    log.info("directory connection lost; reconnecting")
-                    continue
-                value, connection = result
+            self.busy += 1
+            self.most_busy = max(self.most_busy, self.busy)
+            try:
+                return await self._attempt(loop, operation)
+            finally:
+                self.busy -= 1
+
+    async def _attempt(
+        self, loop: asyncio.AbstractEventLoop, operation: Callable[[Connection], T]
+    ) -> T:
+        for attempt in (1, 2):
+            connection = self._idle.pop() if self._idle else None
+            try:
+                result = await loop.run_in_executor(
+                    self._executor, self._call, connection, operation
+                )
+            except _Retryable as failure:
+                if attempt == 2 or isinstance(failure.error, DirectoryTimeout):
+                    raise failure.error from failure.__cause__
+                log.info("directory connection lost; reconnecting")
+                continue
+            value, connection = result
+            if self._closed:
+                _discard(connection)
+            else:
                 self._idle.append(connection)
-                return value
+            return value
         raise AssertionError("unreachable")
 
     def _call(
@@ -84,6 +105,12 @@ class ConnectionPool:
         except ldap_exc.LDAPException as exc:
             _discard(connection)
             raise DirectoryUnavailable(f"directory error: {type(exc).__name__}") from exc
+        except DirectoryError:
+            self._idle_or_discard(connection)
+            raise
+        except BaseException:
+            _discard(connection)  # state unknown: never hand it out again
+            raise
 
     def _idle_or_discard(self, connection: Connection | None) -> None:
         if connection is not None and connection.bound:
@@ -92,6 +119,8 @@ class ConnectionPool:
     def _open(self) -> Connection:
         try:
             connection = self._connect()
+            with self._count_lock:
+                self.opened += 1
             if not connection.bound and not connection.bind():
                 code = connection.result.get("description", "invalidCredentials")
                 raise DirectoryRejected(f"the directory refused the service bind ({code})")

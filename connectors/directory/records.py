@@ -1,9 +1,10 @@
-"""Typed records the directory connector returns, and the attribute map behind them."""
+"""Typed records the directory connector returns, and the attribute maps behind them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -49,13 +50,33 @@ class DirectoryGroup(BaseModel):
     description: str | None = None
 
 
+class DirectoryChanges(BaseModel):
+    """What changed in the directory since a checkpoint.
+
+    ``people`` holds the current record of every person added or changed
+    (a leaver shows up with ``enabled`` false or an expiry in the past);
+    ``removed`` the GUIDs of people deleted, where the directory lets the
+    service account see deletions. ``checkpoint`` is opaque: store it and pass
+    it to the next call. ``full`` is true when the old checkpoint could not be
+    honoured (another DC answered, or the checkpoint was unreadable) and
+    ``people`` is therefore everyone.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    people: list[DirectoryPerson]
+    removed: list[str] = []
+    checkpoint: str
+    full: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class AttributeMap:
     """Names of the directory attributes Townhall reads.
 
-    The defaults are Active Directory's. An OpenLDAP-style directory maps
-    ``guid`` to ``entryUUID``, ``account_name`` to ``uid``, ``photo`` to
-    ``jpegPhoto`` and so on.
+    The defaults are Active Directory's; :meth:`openldap` gives the names of an
+    OpenLDAP-style directory (``inetOrgPerson`` and ``groupOfNames``). An empty
+    name means the directory has no such attribute and the field stays empty.
     """
 
     guid: str = "objectGUID"
@@ -75,19 +96,58 @@ class AttributeMap:
     mobile: str = "mobile"
     employee_id: str = "employeeID"
     manager: str = "manager"
+    direct_reports: str = "directReports"
     account_control: str = "userAccountControl"
     account_expires: str = "accountExpires"
+    expiry_format: Literal["filetime", "days"] = "filetime"
     photo: str = "thumbnailPhoto"
     changed: str = "whenChanged"
+    change_counter: str = "uSNChanged"
     dn_attribute: str = "distinguishedName"
     member: str = "member"
+    member_of: str = "memberOf"
     group_name: str = "cn"
     description: str = "description"
     person_filter: str = "(&(objectClass=user)(!(objectClass=computer)))"
     group_filter: str = "(objectClass=group)"
 
+    @classmethod
+    def openldap(cls) -> AttributeMap:
+        """Names for an OpenLDAP-style directory.
+
+        Identity is ``entryUUID``, the account name ``uid``, the employee
+        number ``employeeNumber``, the department ``departmentNumber``, the
+        photo ``jpegPhoto`` and the change time ``modifyTimestamp``. There is
+        no account-control bit; an account expires through ``shadowExpire``
+        (days since 1970), as posix/shadow accounts hold it.
+        """
+        return cls(
+            guid="entryUUID",
+            guid_is_binary=False,
+            account_name="uid",
+            upn="mail",
+            employee_id="employeeNumber",
+            department="departmentNumber",
+            direct_reports="",
+            member_of="",
+            account_control="",
+            account_expires="shadowExpire",
+            expiry_format="days",
+            photo="jpegPhoto",
+            changed="modifyTimestamp",
+            change_counter="",
+            dn_attribute="entryDN",
+            person_filter="(objectClass=inetOrgPerson)",
+            group_filter="(objectClass=groupOfNames)",
+        )
+
+    @classmethod
+    def named(cls, schema: Literal["ad", "openldap"]) -> AttributeMap:
+        """The built-in map called ``schema``."""
+        return cls.openldap() if schema == "openldap" else cls()
+
     def person_attributes(self) -> list[str]:
-        return [
+        names = [
             self.guid,
             self.account_name,
             self.upn,
@@ -108,6 +168,29 @@ class AttributeMap:
             self.account_expires,
             self.changed,
         ]
+        return list(dict.fromkeys(n for n in names if n))
 
     def group_attributes(self) -> list[str]:
         return [self.guid, self.group_name, self.description]
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryFeatures:
+    """Which server-side shortcuts to use. The defaults work on any LDAP directory.
+
+    ``reports_via="direct_reports"`` reads the ``directReports`` attribute AD
+    computes instead of searching ``(manager=…)``; ``nested_groups="in_chain"``
+    asks AD for nested membership with LDAP_MATCHING_RULE_IN_CHAIN (one search
+    per person or group) instead of walking the group graph level by level;
+    ``anr`` searches names with AD's Ambiguous Name Resolution. ``range_step``
+    reads big multi-valued attributes in fixed windows (``member;range=0-999``)
+    rather than in the slices the server chooses. ``change_tracking`` picks
+    ``uSNChanged`` or the DirSync control (which needs the "Replicating
+    Directory Changes" right) for :meth:`changes_since`.
+    """
+
+    reports_via: Literal["manager_search", "direct_reports"] = "manager_search"
+    nested_groups: Literal["walk", "in_chain"] = "walk"
+    anr: bool = False
+    range_step: int | None = None
+    change_tracking: Literal["usn", "dirsync"] = "usn"

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from connectors.directory import normalise_dn
-from connectors.directory.connector import _expiry
+from connectors.directory.entries import expiry as _expiry
 
 
 def test_dns_compare_equal_however_the_server_escapes_them() -> None:

@@ -1,0 +1,150 @@
+"""Group membership, nested: a person's groups and a group's members.
+
+Two ways, chosen by ``DirectoryFeatures.nested_groups``:
+
+* ``walk`` (any LDAP directory): one OR-filter search per level of the group
+  graph for every key at once; a group cycle ends the walk. Members come from
+  the groups' ``member`` values, read in ranges where the server sends them so.
+* ``in_chain`` (AD): LDAP_MATCHING_RULE_IN_CHAIN makes the DC expand nesting
+  itself: one search per key, returning only the answer (no member lists).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from ldap3.utils.conv import escape_filter_chars
+
+from .entries import normalise_dn
+from .records import DirectoryGroup, DirectoryPerson
+from .search import ranged_name
+
+if TYPE_CHECKING:
+    from .connector import DirectoryConnector
+
+IN_CHAIN = "1.2.840.113556.1.4.1941"
+
+
+async def groups_of(
+    d: DirectoryConnector, member_dns: Sequence[str]
+) -> dict[str, list[DirectoryGroup]]:
+    if d.features.nested_groups == "in_chain":
+        result: dict[str, list[DirectoryGroup]] = {}
+        unique = {normalise_dn(dn): dn for dn in member_dns}
+        found: dict[str, list[DirectoryGroup]] = {}
+        for norm, dn in unique.items():
+            query = f"(&{d.map.group_filter}({d.map.member}:{IN_CHAIN}:={escape_filter_chars(dn)}))"
+            entries = await d.search(d.group_base_dn, query, d.map.group_attributes())
+            found[norm] = _sorted(d.reader.group(e) for e in entries)
+        for dn in member_dns:
+            result[dn] = found[normalise_dn(dn)]
+        return result
+    return await _walk_up(d, member_dns)
+
+
+async def _walk_up(
+    d: DirectoryConnector, member_dns: Sequence[str]
+) -> dict[str, list[DirectoryGroup]]:
+    """Search the groups holding the frontier, level by level, then close transitively."""
+    parents: dict[str, set[str]] = {}  # norm dn -> norm dns of the groups holding it directly
+    groups: dict[str, DirectoryGroup] = {}
+    frontier = {normalise_dn(dn): dn for dn in member_dns}
+    seen = set(frontier)
+    member = d.map.member
+    attributes = [*d.map.group_attributes(), ranged_name(member, d.features.range_step)]
+    while frontier:
+        for chunk in _chunks(sorted(frontier.values()), d.batch_size):
+            clauses = "".join(f"({member}={escape_filter_chars(dn)})" for dn in chunk)
+            query = f"(&{d.map.group_filter}(|{clauses}))"
+            for entry in await d.search(d.group_base_dn, query, attributes):
+                group = d.reader.group(entry)
+                gdn = normalise_dn(group.dn)
+                groups[gdn] = group
+                for value in d.reader.values(entry, member):
+                    norm = normalise_dn(value)
+                    if norm in seen:
+                        parents.setdefault(norm, set()).add(gdn)
+        frontier = {g: groups[g].dn for g in groups if g not in seen}
+        seen |= set(frontier)
+    result: dict[str, list[DirectoryGroup]] = {}
+    for dn in member_dns:
+        closure = _closure(normalise_dn(dn), parents)
+        result[dn] = _sorted(groups[g] for g in closure)
+    return result
+
+
+async def members_of(
+    d: DirectoryConnector, group_dns: Sequence[str]
+) -> dict[str, list[DirectoryPerson]]:
+    unique = {normalise_dn(dn): dn for dn in group_dns}
+    found: dict[str, list[DirectoryPerson]] = {}
+    if d.features.nested_groups == "in_chain" and d.map.member_of:
+        for norm, dn in unique.items():
+            rule = f"({d.map.member_of}:{IN_CHAIN}:={escape_filter_chars(dn)})"
+            entries = await d.search(
+                d.base_dn, f"(&{d.map.person_filter}{rule})", d.map.person_attributes()
+            )
+            found[norm] = _sorted_people(d.reader.person(e) for e in entries)
+        return {dn: found[normalise_dn(dn)] for dn in group_dns}
+    return await _walk_down(d, group_dns)
+
+
+async def _walk_down(
+    d: DirectoryConnector, group_dns: Sequence[str]
+) -> dict[str, list[DirectoryPerson]]:
+    """Read the groups' members level by level: each level one search for groups, one for people.
+
+    A member DN that is neither a group nor a person under the base (a
+    contact, a computer, something outside the base) is left out."""
+    children: dict[str, set[str]] = {}  # norm group dn -> norm dns of its direct members
+    people: dict[str, DirectoryPerson] = {}
+    visited: set[str] = set()
+    pending = list(dict.fromkeys(group_dns))
+    member = d.map.member
+    attributes = [d.map.guid, ranged_name(member, d.features.range_step)]
+    while pending:
+        visited |= {normalise_dn(dn) for dn in pending}
+        entries = await d._entries_by_dn(pending, d.map.group_filter, attributes, d.group_base_dn)
+        values: dict[str, str] = {}
+        for entry in entries:
+            dns = d.reader.values(entry, member)
+            children[normalise_dn(entry["dn"])] = {normalise_dn(v) for v in dns}
+            values.update((normalise_dn(v), v) for v in dns)
+        unknown = [dn for norm, dn in values.items() if norm not in people and norm not in visited]
+        if unknown:
+            for person in await d.people_by("dn", unknown):
+                if person is not None:
+                    people[normalise_dn(person.dn)] = person
+        # Whatever is not a person may be a group: the next level finds out.
+        pending = [dn for norm, dn in values.items() if norm not in people and norm not in visited]
+    result: dict[str, list[DirectoryPerson]] = {}
+    for dn in group_dns:
+        reached = _closure(normalise_dn(dn), children)
+        result[dn] = _sorted_people(people[n] for n in reached if n in people)
+    return result
+
+
+def _closure(start: str, edges: dict[str, set[str]]) -> set[str]:
+    """Everything reachable from ``start`` (cycles are fine)."""
+    reached: set[str] = set()
+    stack = [start]
+    while stack:
+        for nxt in edges.get(stack.pop(), ()):
+            if nxt not in reached:
+                reached.add(nxt)
+                stack.append(nxt)
+    reached.discard(start)
+    return reached
+
+
+def _sorted(groups: Iterable[DirectoryGroup]) -> list[DirectoryGroup]:
+    return sorted(groups, key=lambda g: g.name.casefold())
+
+
+def _sorted_people(people: Iterable[DirectoryPerson]) -> list[DirectoryPerson]:
+    return sorted(people, key=lambda p: (p.display_name.casefold(), p.guid))
+
+
+def _chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
