@@ -27,7 +27,16 @@ from strawberry.schema.base import BaseSchema
 
 from connectors.directory import LdapOptions, open_embedded, open_ldap
 from connectors.documents import DocumentConnector, FolderAccess
-from connectors.hr import HRConnector, ScimPaths
+from connectors.hr import (
+    BearerToken,
+    ClientCredentials,
+    CsvColumns,
+    CsvHRExtract,
+    HRConnector,
+    HRSource,
+    ScimPaths,
+)
+from connectors.resilience import CircuitBreaker, RetryPolicy
 from connectors.social import SocialStore
 from schema import build_schema
 from schema.context import Context, Policy, StaleSources, Viewer
@@ -161,21 +170,7 @@ def open_upstreams(settings: Settings, stack: contextlib.AsyncExitStack) -> Upst
         )
     stack.push_async_callback(directory.close)
 
-    hr = None
-    if settings.hr.url:
-        token = settings.hr.token.get_secret_value()
-        client = httpx.AsyncClient(
-            base_url=settings.hr.url.rstrip("/") + "/",
-            headers={"Authorization": f"Bearer {token}"} if token else None,
-            timeout=settings.hr.timeout,
-            limits=httpx.Limits(max_connections=20),
-        )
-        stack.push_async_callback(client.aclose)
-        hr = HRConnector(
-            client,
-            paths=ScimPaths(extension=settings.hr.extension_schema),
-            batch_size=settings.hr.batch_size,
-        )
+    hr = _open_hr(settings, stack)
 
     documents = None
     if settings.documents.url:
@@ -198,6 +193,51 @@ def open_upstreams(settings: Settings, stack: contextlib.AsyncExitStack) -> Upst
         cache = RecordCache.memory(settings.cache.namespace)
     stack.push_async_callback(cache.close)
     return Upstreams(directory=directory, hr=hr, documents=documents, social=social, cache=cache)
+
+
+def _open_hr(settings: Settings, stack: contextlib.AsyncExitStack) -> HRSource | None:
+    """The HR source the settings name: the SCIM API or the CSV extract (or none)."""
+    h = settings.hr
+    if h.source == "csv" and h.csv_file is not None:
+        columns = CsvColumns(
+            **({"columns": h.csv_columns} if h.csv_columns else {}),
+            key=h.csv_key,
+            date_format=h.csv_date_format,
+            delimiter=h.csv_delimiter,
+            encoding=h.csv_encoding,
+            ignored=frozenset(h.csv_ignored_columns),
+        )
+        return CsvHRExtract(h.csv_file, columns, check_every=h.csv_check_every)
+    if not h.url:
+        return None
+    auth: httpx.Auth | None = None
+    if h.token_url:
+        auth = ClientCredentials(
+            h.token_url,
+            h.client_id,
+            h.client_secret.get_secret_value(),
+            scope=h.scope or None,
+            method=h.token_auth_method,
+        )
+    elif h.token.get_secret_value():
+        auth = BearerToken(h.token.get_secret_value())
+    client = httpx.AsyncClient(
+        base_url=h.url.rstrip("/") + "/",
+        auth=auth,
+        timeout=h.timeout,
+        limits=httpx.Limits(max_connections=20),
+    )
+    stack.push_async_callback(client.aclose)
+    return HRConnector(
+        client,
+        paths=ScimPaths(extension=h.extension_schema, paths=h.attribute_paths),
+        batch_size=h.batch_size,
+        page_size=h.page_size,
+        deadline=settings.deadlines.hr,
+        change_overlap=h.change_overlap,
+        retry=RetryPolicy(attempts=h.retries + 1),
+        breaker=CircuitBreaker(failure_threshold=h.breaker_failures, reset_after=h.breaker_reset),
+    )
 
 
 def create_app(settings: Settings) -> Starlette:

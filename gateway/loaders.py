@@ -23,7 +23,7 @@ from connectors.directory import (
     normalise_dn,
 )
 from connectors.documents import DocumentConnector, DocumentRecord, DocumentTimeout
-from connectors.hr import HRConnector, HRRecord, HRTimeout
+from connectors.hr import HRRecord, HRSource, HRTimeout
 from connectors.social import SocialStore
 from schema.context import Loaders, StaleSources
 
@@ -39,7 +39,7 @@ class Upstreams:
     """The connectors a gateway process holds open (built by the app's lifespan)."""
 
     directory: DirectoryConnector
-    hr: HRConnector | None
+    hr: HRSource | None  # the SCIM connector or the CSV extract
     documents: DocumentConnector | None
     social: SocialStore
     cache: RecordCache

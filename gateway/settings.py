@@ -51,12 +51,54 @@ class DirectorySettings(BaseModel):
 
 
 class HRSettings(BaseModel):
-    """The HR system, read over SCIM 2.0."""
+    """The HR system, read over SCIM 2.0 or from its CSV extract."""
 
+    source: Literal["scim", "csv"] = Field(
+        "scim", description="'scim' reads `url`; 'csv' reads the extract file `csv_file`."
+    )
     url: str = Field("", description="SCIM base URL, e.g. https://hr.example/scim/v2.")
-    token: SecretStr = SecretStr("")
+    token: SecretStr = Field(SecretStr(""), description="Static bearer token for the SCIM API.")
+    token_url: str = Field(
+        "", description="OAuth2 token endpoint; when set, client credentials replace `token`."
+    )
+    client_id: str = Field("", description="OAuth2 client id (with `token_url`).")
+    client_secret: SecretStr = Field(SecretStr(""), description="OAuth2 client secret.")
+    scope: str = Field("", description="OAuth2 scope to ask for (optional).")
+    token_auth_method: Literal["basic", "post"] = Field(
+        "basic", description="Client authentication at the token endpoint (RFC 6749 §2.3.1)."
+    )
     timeout: float = Field(5.0, gt=0)
     batch_size: int = Field(50, ge=1, le=200, description="Keys per SCIM 'or' filter.")
+    page_size: int = Field(1000, ge=1, le=1000, description="Records per page of a listing.")
+    retries: int = Field(2, ge=0, le=10, description="Retries of a failed idempotent request.")
+    breaker_failures: int = Field(5, ge=1, description="Failures in a row that open the breaker.")
+    breaker_reset: float = Field(30.0, gt=0, description="Seconds before a probe is let through.")
+    change_overlap: float = Field(
+        2.0, ge=0, description="Seconds the change feed re-reads before its checkpoint."
+    )
+    attribute_paths: dict[str, str] = Field(
+        default_factory=dict,
+        description="SCIM attribute path of any HR field, overriding the default, e.g. "
+        '{"grade": "urn:acme:hr:2.0:Employee:payBand", "job_title": "title"}.',
+    )
+    csv_file: Path | None = Field(None, description="The HR extract (source 'csv').")
+    csv_columns: dict[str, str] = Field(
+        default_factory=dict,
+        description="CSV header of each HR field, e.g. {\"employee_number\": \"Employee No\"} "
+        "(default: every field, headed by its own name).",
+    )
+    csv_key: Literal["employee_number", "user_name", "external_id"] = Field(
+        "employee_number", description="The field that identifies a row of the extract."
+    )
+    csv_ignored_columns: list[str] = Field(
+        default_factory=list, description="Columns known and never read (not reported)."
+    )
+    csv_date_format: str = Field("%Y-%m-%d", description="strptime format of dates.")
+    csv_delimiter: str = Field(",", min_length=1, max_length=1)
+    csv_encoding: str = "utf-8-sig"
+    csv_check_every: float = Field(
+        60.0, ge=0, description="Seconds between checks whether the extract file changed."
+    )
     join: Literal["employee_number", "user_name"] = Field(
         "employee_number",
         description="How a directory person is joined to an HR record: AD employeeID to SCIM "
@@ -66,6 +108,14 @@ class HRSettings(BaseModel):
         "urn:townhall:scim:schemas:extension:council:2.0:Employee",
         description="SCIM schema URN holding grade, working pattern, location, start date.",
     )
+
+    @model_validator(mode="after")
+    def _complete(self) -> HRSettings:
+        if self.source == "csv" and self.csv_file is None:
+            raise ValueError("hr.csv_file is needed when hr.source is 'csv'")
+        if self.token_url and not (self.client_id and self.client_secret.get_secret_value()):
+            raise ValueError("hr.token_url needs hr.client_id and hr.client_secret")
+        return self
 
 
 class DocumentSettings(BaseModel):

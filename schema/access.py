@@ -34,7 +34,10 @@ class Audience(enum.Enum):
 _RESTRICTED = frozenset({Audience.SELF, Audience.MANAGER_CHAIN, Audience.HR})
 _STAFF = frozenset({Audience.STAFF})
 
-# Every HR field Townhall knows of, and who may read it.
+_NEVER = frozenset({Audience.NEVER})
+
+# Every HR field Townhall knows of, and who may read it: the fields it reads, and the
+# ones an HR system holds that it must never read (never fetched, never exposed).
 HR_FIELD_AUDIENCES: dict[str, frozenset[Audience]] = {
     "jobTitle": _STAFF,
     "department": _STAFF,
@@ -45,23 +48,58 @@ HR_FIELD_AUDIENCES: dict[str, frozenset[Audience]] = {
     "workStyle": _STAFF,
     "startDate": _STAFF,
     "lineManager": _STAFF,
+    "active": _STAFF,  # whether HR lists the employment as current
+    "hrStatus": _STAFF,  # whether HR holds a record for a directory account at all
+    "userName": _STAFF,  # the sign-in name, which the directory shows everyone anyway
     "employeeNumber": _RESTRICTED,
     "grade": _RESTRICTED,
     "fte": _RESTRICTED,
     "contractType": _RESTRICTED,
-    "dateOfBirth": frozenset({Audience.NEVER}),
-    "homeAddress": frozenset({Audience.NEVER}),
-    "nationalInsuranceNumber": frozenset({Audience.NEVER}),
-    "salary": frozenset({Audience.NEVER}),
-    "absenceReasons": frozenset({Audience.NEVER}),
-    "equalityData": frozenset({Audience.NEVER}),
-    "unionMembership": frozenset({Audience.NEVER}),
+    "externalId": frozenset({Audience.HR}),  # the HR system's own id
+    "dateOfBirth": _NEVER,
+    "homeAddress": _NEVER,
+    "personalContactDetails": _NEVER,
+    "emergencyContacts": _NEVER,
+    "nationalInsuranceNumber": _NEVER,
+    "salary": _NEVER,
+    "bankDetails": _NEVER,
+    "absenceReasons": _NEVER,
+    "healthInformation": _NEVER,
+    "equalityData": _NEVER,
+    "unionMembership": _NEVER,
+    "disciplinaryRecords": _NEVER,
+    "rightToWorkDocuments": _NEVER,
 }
+
+# Which table entry governs each field of an HR record (connectors.hr.HRRecord).
+HR_RECORD_FIELDS: dict[str, str] = {
+    "user_name": "userName",
+    "employee_number": "employeeNumber",
+    "external_id": "externalId",
+    "active": "active",
+    "job_title": "jobTitle",
+    "department": "department",
+    "division": "division",
+    "cost_centre": "costCentre",
+    "manager_employee_number": "lineManager",
+    "grade": "grade",
+    "fte": "fte",
+    "working_pattern": "workingPattern",
+    "work_style": "workStyle",
+    "work_location": "workLocation",
+    "start_date": "startDate",
+    "contract_type": "contractType",
+}
+
+
+def is_restricted(field: str) -> bool:
+    """Whether reading ``field`` needs more than being staff (such reads are audited)."""
+    return Audience.STAFF not in HR_FIELD_AUDIENCES.get(field, _NEVER)
 
 
 def may_see(field: str, relationship: frozenset[Audience]) -> bool:
     """Whether a viewer with ``relationship`` to a person may read their HR ``field``."""
-    audiences = HR_FIELD_AUDIENCES.get(field, frozenset({Audience.NEVER}))
+    audiences = HR_FIELD_AUDIENCES.get(field, _NEVER)
     if Audience.NEVER in audiences:
         return False
     return bool(audiences & relationship)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
@@ -10,7 +11,14 @@ import strawberry
 from connectors.directory import DirectoryPerson
 from connectors.hr import HRRecord
 
-from .access import audit_read, may_see, readable_documents, relationship
+from .access import (
+    Audience,
+    audit_read,
+    is_restricted,
+    may_see,
+    readable_documents,
+    relationship,
+)
 from .context import Info
 from .errors import upstream
 from .ids import cursor, global_id, parse_cursor
@@ -118,19 +126,33 @@ class Person(Node):
         return [Person.of(p) for p in people if include_leavers or not p.is_leaver(now)]
 
     @strawberry.field(
-        description="The HR record, each field trimmed to what the viewer may see. Null when "
-        "HR holds no record for this person. Source: HR."
+        description="The HR record, each field trimmed to what the viewer may see. Null "
+        "without an error means HR holds no record for this person (`hrStatus` says why); "
+        "null with an error whose `extensions.source` is `hr` means the HR system could not "
+        "answer. Source: HR."
     )
     async def employment(self, info: Info) -> Employment | None:
-        policy = info.context.policy
-        key = self.record.employee_id if policy.hr_join == "employee_number" else self.record.upn
-        if not key:
-            return None
-        record = await upstream(info.context.loaders.hr.load(key))
+        record = await _hr_record(info, self.record)
         if record is None:
             return None
         rel = await relationship(info, self.record)
         return Employment(record=record, subject=self.record, relationship=rel)
+
+    @strawberry.field(
+        description="Whether HR holds a record for this directory account: FOUND, "
+        "NO_HR_RECORD (e.g. a contractor HR does not employ) or NO_JOIN_KEY (the account "
+        "lacks the employee ID or UPN that joins it to HR). Null, with an error, when the HR "
+        "system could not answer. Visible to: all staff. Source: HR."
+    )
+    async def hr_status(self, info: Info) -> HRStatus | None:
+        staff = frozenset({Audience.STAFF})
+        rel = staff if may_see("hrStatus", staff) else await relationship(info, self.record)
+        if not may_see("hrStatus", rel):
+            return None
+        if not _join_key(info, self.record):
+            return HRStatus.NO_JOIN_KEY
+        found = await _hr_record(info, self.record)
+        return HRStatus.FOUND if found is not None else HRStatus.NO_HR_RECORD
 
     @strawberry.field(description="Documents this person wrote that the viewer may read.")
     async def documents(
@@ -219,11 +241,19 @@ class Employment:
     relationship: strawberry.Private[frozenset]  # type: ignore[type-arg]
 
     def _get(self, info: Info, field: str, value: T) -> T | None:
+        # Checked on every read, from the cached record: never a filtered copy.
         if not may_see(field, self.relationship):
             return None
-        if field in _AUDITED:
+        if is_restricted(field):
             audit_read(info, self.subject, field)
         return value
+
+    @strawberry.field(
+        description="False when HR lists the employment as ended (a leaver HR still holds). "
+        "Visible to: all staff."
+    )
+    def active(self, info: Info) -> bool | None:
+        return self._get(info, "active", self.record.active)
 
     @strawberry.field(description="Job title on the HR record. Visible to: all staff.")
     def job_title(self, info: Info) -> str | None:
@@ -283,4 +313,23 @@ class Employment:
         return self._get(info, "employeeNumber", self.record.employee_number)
 
 
-_AUDITED = frozenset({"grade", "fte", "contractType", "employeeNumber"})
+@strawberry.enum(description="Whether HR holds a record for a directory account.")
+class HRStatus(enum.Enum):
+    FOUND = strawberry.enum_value("found", description="HR holds a record for this person.")
+    NO_HR_RECORD = strawberry.enum_value(
+        "no_hr_record", description="HR holds no record matching this account's join key."
+    )
+    NO_JOIN_KEY = strawberry.enum_value(
+        "no_join_key", description="The account lacks the key that joins it to HR."
+    )
+
+
+def _join_key(info: Info, person: DirectoryPerson) -> str | None:
+    """The directory value HR records are joined on (setting ``hr.join``)."""
+    by_number = info.context.policy.hr_join == "employee_number"
+    return person.employee_id if by_number else person.upn
+
+
+async def _hr_record(info: Info, person: DirectoryPerson) -> HRRecord | None:
+    key = _join_key(info, person)
+    return await upstream(info.context.loaders.hr.load(key)) if key else None

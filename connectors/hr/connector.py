@@ -67,7 +67,9 @@ class HRConnector:
         retry: RetryPolicy | None = None,
         breaker: CircuitBreaker | None = None,
     ) -> None:
-        """``deadline``: seconds one operation (all its pages and retries) may take.
+        """``deadline``: seconds a lookup or a revalidation (all its requests and retries)
+        may take — they run while a client waits; listings and the change feed run in the
+        background, bounded only by each request's timeout.
         ``change_overlap``: seconds the change feed re-reads before its checkpoint, so a
         change stamped just before the last read but committed after it is not missed."""
         if isinstance(client, ResilientClient):
@@ -125,7 +127,7 @@ class HRConnector:
 
     async def all_records(self) -> list[HRRecord]:
         """Every HR record, read page by page with ``startIndex``/``count``."""
-        resources = await self._list(None, self._start())
+        resources = await self._list(None, None)
         return [record_from_resource(r, self._paths) for r in resources]
 
     async def unmatched(self, field: HRField, keys: Iterable[str]) -> list[HRRecord]:
@@ -163,9 +165,7 @@ class HRConnector:
         query = None
         if since is not None:
             query = f"meta.lastModified ge {_string(_iso(since - self._overlap))}"
-        records = [
-            record_from_resource(r, self._paths) for r in await self._list(query, self._start())
-        ]
+        records = [record_from_resource(r, self._paths) for r in await self._list(query, None)]
         stamped = [r.last_modified for r in records if r.last_modified is not None]
         mark = max([*stamped, *([since] if since else [])], default=None)
         changed = [r for r in records if _version(r) not in seen]

@@ -63,7 +63,10 @@ class HRChanges:
 class HRSource(Protocol):
     """The HR operations the gateway uses, whichever way the records arrive."""
 
-    calls: int
+    @property
+    def calls(self) -> int:
+        """Upstream calls made (HTTP requests, or file reads), for tests and metrics."""
+        ...
 
     async def records_by(self, field: HRField, keys: Sequence[str]) -> list[HRRecord | None]: ...
 

@@ -1,8 +1,17 @@
-"""The HR privacy rules, as a table of field x relationship."""
+"""The HR privacy rules, as a table of field x relationship, and their coverage."""
 
 import pytest
+from graphql import GraphQLObjectType
 
-from schema.access import HR_FIELD_AUDIENCES, Audience, may_see
+from connectors.hr import FIELDS, HRRecord
+from schema import build_schema
+from schema.access import (
+    HR_FIELD_AUDIENCES,
+    HR_RECORD_FIELDS,
+    Audience,
+    is_restricted,
+    may_see,
+)
 
 STAFF = frozenset({Audience.STAFF})
 SELF = frozenset({Audience.STAFF, Audience.SELF})
@@ -10,29 +19,45 @@ MANAGER = frozenset({Audience.STAFF, Audience.MANAGER_CHAIN})
 HR = frozenset({Audience.STAFF, Audience.HR})
 ALL = frozenset({Audience.STAFF, Audience.SELF, Audience.MANAGER_CHAIN, Audience.HR})
 
+EVERYONE = (True, True, True, True, True)
+RESTRICTED = (False, True, True, True, True)
+HR_ONLY = (False, False, False, True, True)
+NOBODY = (False, False, False, False, False)
+
 # field: (staff, self, manager chain, HR, everything at once)
 TABLE = {
-    "jobTitle": (True, True, True, True, True),
-    "department": (True, True, True, True, True),
-    "division": (True, True, True, True, True),
-    "costCentre": (True, True, True, True, True),
-    "workLocation": (True, True, True, True, True),
-    "workingPattern": (True, True, True, True, True),
-    "workStyle": (True, True, True, True, True),
-    "startDate": (True, True, True, True, True),
-    "lineManager": (True, True, True, True, True),
-    "employeeNumber": (False, True, True, True, True),
-    "grade": (False, True, True, True, True),
-    "fte": (False, True, True, True, True),
-    "contractType": (False, True, True, True, True),
-    "dateOfBirth": (False, False, False, False, False),
-    "homeAddress": (False, False, False, False, False),
-    "nationalInsuranceNumber": (False, False, False, False, False),
-    "salary": (False, False, False, False, False),
-    "absenceReasons": (False, False, False, False, False),
-    "equalityData": (False, False, False, False, False),
-    "unionMembership": (False, False, False, False, False),
+    "jobTitle": EVERYONE,
+    "department": EVERYONE,
+    "division": EVERYONE,
+    "costCentre": EVERYONE,
+    "workLocation": EVERYONE,
+    "workingPattern": EVERYONE,
+    "workStyle": EVERYONE,
+    "startDate": EVERYONE,
+    "lineManager": EVERYONE,
+    "active": EVERYONE,
+    "hrStatus": EVERYONE,
+    "userName": EVERYONE,
+    "employeeNumber": RESTRICTED,
+    "grade": RESTRICTED,
+    "fte": RESTRICTED,
+    "contractType": RESTRICTED,
+    "externalId": HR_ONLY,
+    "dateOfBirth": NOBODY,
+    "homeAddress": NOBODY,
+    "personalContactDetails": NOBODY,
+    "emergencyContacts": NOBODY,
+    "nationalInsuranceNumber": NOBODY,
+    "salary": NOBODY,
+    "bankDetails": NOBODY,
+    "absenceReasons": NOBODY,
+    "healthInformation": NOBODY,
+    "equalityData": NOBODY,
+    "unionMembership": NOBODY,
+    "disciplinaryRecords": NOBODY,
+    "rightToWorkDocuments": NOBODY,
 }
+BOOKKEEPING = {"scim_id", "etag", "last_modified"}
 
 
 def test_every_classified_field_is_in_the_table() -> None:
@@ -49,5 +74,26 @@ def test_field_visibility(field: str, column: int, relationship: frozenset[Audie
     assert may_see(field, relationship) is TABLE[field][column]
 
 
+@pytest.mark.parametrize("field", sorted(TABLE))
+def test_reads_that_need_more_than_being_staff_are_audited(field: str) -> None:
+    assert is_restricted(field) is (not TABLE[field][0])
+
+
 def test_an_unclassified_field_is_never_shown() -> None:
     assert not may_see("favouriteColour", ALL)
+    assert is_restricted("favouriteColour")
+
+
+def test_every_field_of_an_hr_record_is_classified() -> None:
+    record_fields = set(HRRecord.model_fields) - BOOKKEEPING
+    assert set(HR_RECORD_FIELDS) == record_fields
+    assert set(FIELDS) == record_fields  # every field read from SCIM or a CSV is governed
+    assert set(HR_RECORD_FIELDS.values()) <= set(TABLE)
+
+
+def test_every_employment_field_in_the_schema_is_classified() -> None:
+    employment = build_schema()._schema.get_type("Employment")
+    assert isinstance(employment, GraphQLObjectType)
+    exposed = set(employment.fields)
+    assert exposed and exposed <= set(TABLE)
+    assert not {f for f in exposed if TABLE[f] == NOBODY}  # never-exposed stays unexposed

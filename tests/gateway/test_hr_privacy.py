@@ -1,0 +1,140 @@
+"""HR privacy end to end: the gateway over the real scim2-server trims each HR field per
+viewer on every request, audit-logs restricted reads, and tells "no HR record" apart."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+from servers import Council
+
+from gateway.upstreams import ScimServer, WebDavServer
+from schema.ids import global_id
+
+from .conftest import Gateway, base_settings, serve
+
+QUERY = """
+query Employment($id: ID!) {
+  person(id: $id) {
+    hrStatus
+    employment { jobTitle workingPattern active grade fte contractType employeeNumber }
+  }
+}
+"""
+RESTRICTED = ("grade", "fte", "contractType", "employeeNumber")
+
+
+def by_account(council: Council) -> dict[str, dict[str, Any]]:
+    return {p["sAMAccountName"]: p for p in council.people if p["hasAd"]}
+
+
+def hr_members(council: Council) -> set[str]:
+    group = council.groups["HR Confidential"]
+    dns = {m.decode().casefold() for m in group.attrs.get("member", [])}
+    return {name for name, entry in council.users.items() if entry.dn.casefold() in dns}
+
+
+def chain(people: dict[str, dict[str, Any]], name: str) -> list[str]:
+    above: list[str] = []
+    current = people[name].get("managerSAM")
+    while current and current not in above and current in people:
+        above.append(current)
+        current = people[current].get("managerSAM")
+    return above
+
+
+def cast(council: Council) -> dict[str, str]:
+    """A subject with a two-level chain, and a stranger and an HR member outside it."""
+    people, hr = by_account(council), hr_members(council)
+    for name, person in sorted(people.items()):
+        above = chain(people, name)
+        joined = person["hasHr"] and person["employeeID"] and name not in hr
+        if joined and len(above) >= 2 and not set(above[:2]) & hr:
+            break
+    else:
+        raise AssertionError("no subject with a manager chain in the sample council")
+    outside = {name, *above}
+    holder = next(h for h in sorted(hr) if h not in outside and h in people)
+    stranger = next(
+        n
+        for n, p in sorted(people.items())
+        if n not in outside | hr
+        and p["hasHr"]
+        and p["enabled"]
+        and p["employeeID"]
+        and p["department"] != person["department"]
+    )
+    return {
+        "subject": name,
+        "manager": above[0],
+        "grand_manager": above[1],
+        "hr": holder,
+        "stranger": stranger,
+    }
+
+
+async def employment(gateway: Gateway, viewer: str, subject: dict[str, Any]) -> dict[str, Any]:
+    body = await gateway.query(QUERY, {"id": global_id("Person", subject["guid"])}, user=viewer)
+    assert "errors" not in body, body
+    person: dict[str, Any] = body["data"]["person"]
+    return person
+
+
+async def test_restricted_hr_fields_follow_the_viewer_on_every_request(
+    demo_gateway: Gateway, council: Council, caplog: pytest.LogCaptureFixture
+) -> None:
+    roles = cast(council)
+    people = by_account(council)
+    subject = people[roles["subject"]]
+    caplog.set_level(logging.INFO, logger="townhall.audit")
+    seen: dict[str, dict[str, Any]] = {}
+    # The stranger asks both first and last: what others saw never leaks through the cache.
+    for role in ("stranger", "subject", "manager", "grand_manager", "hr", "stranger"):
+        before = len(caplog.records)
+        person = await employment(demo_gateway, roles[role], subject)
+        assert person["hrStatus"] == "FOUND"
+        job = person["employment"]
+        assert job["jobTitle"] and job["workingPattern"] and job["active"] is True
+        audited = {
+            r.field  # type: ignore[attr-defined]
+            for r in caplog.records[before:]
+            if r.name == "townhall.audit"
+            and r.subject == subject["guid"]  # type: ignore[attr-defined]
+            and r.viewer == people[roles[role]]["guid"]  # type: ignore[attr-defined]
+        }
+        if role == "stranger":
+            assert all(job[f] is None for f in RESTRICTED), job
+            assert audited == set()
+        else:
+            assert all(job[f] is not None for f in RESTRICTED), (role, job)
+            assert job["employeeNumber"] == subject["employeeID"]
+            assert audited == set(RESTRICTED), role
+        seen[role] = job
+    assert seen["subject"] == seen["manager"] == seen["hr"]
+
+
+async def test_an_account_without_an_hr_record_is_told_apart(
+    demo_gateway: Gateway,
+    council: Council,
+    scim_server: ScimServer,
+    webdav_server: WebDavServer,
+    tmp_path: Path,
+) -> None:
+    contractor = next(
+        p for p in council.people if p["hasAd"] and not p["hasHr"] and p["role"] != "service"
+    )
+    person = await employment(demo_gateway, "alex.morgan", contractor)
+    assert person == {"hrStatus": "NO_JOIN_KEY", "employment": None}  # no employeeID in AD
+
+    # Joined by UPN instead, the same contractor has a key that HR does not know.
+    settings = base_settings(council, scim_server, webdav_server, tmp_path)
+    settings.hr.join = "user_name"
+    async with serve(settings) as by_upn:
+        person = await employment(by_upn, "alex.morgan", contractor)
+        assert person == {"hrStatus": "NO_HR_RECORD", "employment": None}
+        staff = next(p for p in council.people if p["hasAd"] and p["hasHr"] and p["employeeID"])
+        found = await employment(by_upn, staff["sAMAccountName"], staff)
+        assert found["hrStatus"] == "FOUND"
+        assert found["employment"]["employeeNumber"] == staff["employeeID"]
