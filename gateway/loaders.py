@@ -22,12 +22,13 @@ from connectors.directory import (
     DirectoryTimeout,
     normalise_dn,
 )
-from connectors.documents import DocumentConnector, DocumentRecord, DocumentTimeout
+from connectors.documents import DocumentRecord, DocumentSource, DocumentTimeout
 from connectors.hr import HRRecord, HRSource, HRTimeout
 from connectors.social import SocialStore
 from schema.context import Loaders, StaleSources
 
 from .cache import RecordCache
+from .documents import DocumentSync
 from .settings import Settings
 
 K = TypeVar("K")
@@ -40,9 +41,10 @@ class Upstreams:
 
     directory: DirectoryConnector
     hr: HRSource | None  # the SCIM connector or the CSV extract
-    documents: DocumentConnector | None
+    documents: DocumentSource | None
     social: SocialStore
     cache: RecordCache
+    document_sync: DocumentSync | None = None  # search index and change feed (started later)
 
 
 def build_loaders(
@@ -137,6 +139,17 @@ def build_loaders(
             return [[] for _ in keys]
         return [await documents.crawl(k) for k in keys]
 
+    sync = up.document_sync
+
+    async def document_search(keys: list[str]) -> list[list[DocumentRecord] | BaseException]:
+        results: list[list[DocumentRecord] | BaseException] = []
+        for key in keys:
+            try:
+                results.append(await sync.search(key) if sync is not None else [])
+            except Exception as exc:  # only this query fails
+                results.append(exc)
+        return results
+
     social = up.social
 
     async def follower_count(keys: list[tuple[str, str]]) -> list[int | BaseException]:
@@ -178,6 +191,7 @@ def build_loaders(
         document_index=cached(
             "document-index", list[DocumentRecord], document_index, c.documents_ttl
         ),
+        document_search=DataLoader(load_fn=document_search),
         follower_count=DataLoader(load_fn=follower_count),
         following_count=DataLoader(load_fn=following_count),
         comment_count=DataLoader(load_fn=comment_count),

@@ -166,6 +166,6 @@ async def readable_documents(
     groups = await upstream(ctx.loaders.groups.load(ctx.viewer.person.dn))
     names = [g.name for g in groups]
     return [
-        d if d is not None and ctx.policy.document_access.may_read(d.path, names) else None
+        d if d is not None and ctx.policy.document_access.may_read_record(d, names) else None
         for d in documents
     ]
