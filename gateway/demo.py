@@ -61,6 +61,8 @@ def demo_settings(
             "seed_file": fixtures / "social.json",
         },
         auth={"dev_sign_in": True, "dev_default_user": DEMO_PERSONA},
+        # The embedded directory never changes while the demo runs: cache it whole, for long.
+        cache={"warm_directory": "startup", "directory_ttl": 86400, "search_ttl": 86400},
         server={"port": port, "public_url": f"http://127.0.0.1:{port}"},
     )
 

@@ -334,3 +334,18 @@ async def test_a_dead_hr_system_blanks_only_hr_fields(
         "reason": "unavailable",
     }
     assert "127.0.0.1" not in str(body) and "scim" not in error["message"].lower()
+
+
+async def test_a_warmed_directory_answers_lists_without_searching(
+    council: Council, scim_server: Any, webdav_server: Any, tmp_path: Path
+) -> None:
+    settings = base_settings(council, scim_server, webdav_server, tmp_path)
+    settings.cache.warm_directory = "startup"
+    async with serve(settings) as gateway:
+        before = gateway.calls()
+        body = await gateway.query(PEOPLE_WITH_MANAGERS, {"first": 100}, user="helen.carter")
+        after = gateway.calls()
+    assert "errors" not in body and len(body["data"]["people"]["nodes"]) == 100
+    # Only the viewer's groups (for the HR-role check: one search per nesting level,
+    # three in the sample council) were not part of the warm-up.
+    assert after["directory"] - before["directory"] <= 3

@@ -55,8 +55,11 @@ async def test_stale_hr_data_is_served_and_labelled_when_hr_goes_down(
             scim.stop()
             await asyncio.sleep(0.5)
             first = await gateway.query(QUERY)
-            await asyncio.sleep(0.3)  # the background refresh has failed by now
-            second = await gateway.query(QUERY)
+            for _ in range(50):  # until the background refresh (with its retries) has failed
+                await asyncio.sleep(0.2)
+                second = await gateway.query(QUERY)
+                if second["extensions"]["stale"][0]["reason"] == "source_unavailable":
+                    break
     finally:
         scim.stop()
     for body in (first, second):

@@ -1,0 +1,403 @@
+"""Gateway core benchmark: ceiling vs warm, upstream calls, cold latency, single flight, memory.
+
+    python -m bench gateway [--duration 5] [--connections 16] [--delay 0.02]
+
+Against real upstreams started here (scim2-server, wsgidav; the directory is the
+embedded one, or the Samba AD DC from the test servers with ``--directory samba``),
+in one run, printing a table and writing bench/results/gateway.json:
+
+1. ceiling vs warm: req/s and p50/p99 from ``wrk`` (a separate process) for each
+   query shape, against the bare Strawberry app (bench/ceiling_app.py) and
+   against Townhall with every record cached, both under uvicorn (uvloop,
+   httptools, one worker); their ratio.
+2. upstream calls per shape, cold and warm, counted at the connectors.
+3. cold latency with a fixed delay on every upstream call (bench/latency_proxy.py),
+   divided by (delayed levels x delay).
+4. single flight: N concurrent identical cold requests, upstream calls per key.
+5. memory: RSS of a worker with the sample council cached, and with 50,000 people.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from bench.latency_proxy import LatencyProxy
+from gateway.settings import Settings
+from gateway.upstreams import WebDavUser, free_port, start_scim_server, start_webdav_server
+from schema.ids import global_id
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "fixtures" / "council"
+RESULTS = ROOT / "bench" / "results"
+TOKEN = "bench-token"
+DAV = ("townhall", "bench-dav-password")
+VIEWER = "helen.carter"
+
+CARD = """query Card($id: ID!) { person(id: $id) { displayName title manager { displayName }
+  directReports { displayName } employment { grade } followerCount } }"""
+LIST = "query List { people(first: 100) { nodes { displayName manager { displayName } } } }"
+DOCUMENT = """query Doc($id: ID!) { document(id: $id) { title author { displayName }
+  comments(first: 20) { body author { displayName } } } }"""
+
+
+def shapes() -> dict[str, dict[str, Any]]:
+    people = json.loads((FIXTURES / "people.json").read_text())
+    subject = next(p for p in people if p["sAMAccountName"] == "alex.morgan")
+    social = json.loads((FIXTURES / "social.json").read_text())
+    counts: dict[str, int] = {}
+    for c in social["comments"]:
+        counts[c["path"]] = counts.get(c["path"], 0) + 1
+    path = max(
+        (p for p in counts if "/Team/" not in p and "Confidential" not in p), key=counts.__getitem__
+    )
+    return {
+        "card": {"query": CARD, "variables": {"id": global_id("Person", subject["guid"])}},
+        "list100": {"query": LIST, "variables": {}},
+        "document": {"query": DOCUMENT, "variables": {"id": global_id("Document", path)}},
+    }
+
+
+def settings_for(scim_url: str, dav_url: str, workdir: Path, port: int) -> dict[str, Any]:
+    return {
+        "environment": "test",
+        "directory": {"mode": "embedded", "ldif_file": str(FIXTURES / "directory.ldif")},
+        "hr": {"url": scim_url, "token": TOKEN},
+        "documents": {"url": dav_url, "username": DAV[0], "password": DAV[1],
+                      "access_file": str(FIXTURES / "document_access.json")},
+        "social": {"database_url": f"sqlite+aiosqlite:///{workdir / 'bench.db'}",
+                   "seed_file": str(FIXTURES / "social.json")},
+        "cache": {"directory_ttl": 3600, "hr_ttl": 3600, "documents_ttl": 3600, "search_ttl": 3600},
+        "auth": {"dev_sign_in": True, "dev_default_user": VIEWER},
+        "server": {"port": port, "public_url": f"http://127.0.0.1:{port}"},
+    }  # fmt: skip
+
+
+# -- 1. ceiling vs warm ----------------------------------------------------------------
+
+
+def uvicorn_process(
+    target: str, port: int, env: dict[str, str], factory: bool = False
+) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port),
+               "--loop", "uvloop", "--http", "httptools", "--log-level", "warning", "--workers", "1"]  # fmt: skip
+    if factory:
+        command.append("--factory")
+    return subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
+
+
+async def wait_http(url: str, within: float = 60) -> None:
+    deadline = time.monotonic() + within
+    async with httpx.AsyncClient() as client:
+        while time.monotonic() < deadline:
+            try:
+                if (await client.get(url)).status_code < 500:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer")
+
+
+def wrk(
+    url: str, body: dict[str, Any], duration: float, connections: int, workdir: Path
+) -> dict[str, float]:
+    script = workdir / "post.lua"
+    payload = json.dumps(body).replace("\\", "\\\\").replace('"', '\\"')
+    script.write_text(
+        'wrk.method = "POST"\n'
+        f'wrk.body = "{payload}"\n'
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f'wrk.headers["X-Townhall-User"] = "{VIEWER}"\n'
+    )
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency", "-s", str(script), url],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    if "Non-2xx" in out:
+        raise RuntimeError(f"wrk saw errors:\n{out}")
+
+    def latency(label: str) -> float:
+        match = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        if not match:
+            return float("nan")
+        return float(match.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[match.group(2)]
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    return {"rps": rps, "p50_ms": latency("50"), "p99_ms": latency("99")}
+
+
+async def ceiling_vs_warm(
+    args: argparse.Namespace, up: dict[str, str], workdir: Path
+) -> dict[str, Any]:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install -y wrk (make bench installs it)")
+    ceiling_port, townhall_port = free_port(), free_port()
+    settings_file = workdir / "settings.json"
+    settings_file.write_text(
+        json.dumps(settings_for(up["scim"], up["dav"], workdir, townhall_port))
+    )
+    ceiling = uvicorn_process(
+        "bench.ceiling_app:app", ceiling_port, {"TOWNHALL_BENCH_FIXTURES": str(FIXTURES)}
+    )
+    townhall = uvicorn_process("gateway.asgi:build", townhall_port,
+                               {"TOWNHALL_SETTINGS_FILE": str(settings_file)}, factory=True)  # fmt: skip
+    results: dict[str, Any] = {}
+    try:
+        await wait_http(f"http://127.0.0.1:{ceiling_port}/graphql")
+        await wait_http(f"http://127.0.0.1:{townhall_port}/healthz")
+        async with httpx.AsyncClient(timeout=60, headers={"X-Townhall-User": VIEWER}) as client:
+            for name, body in shapes().items():
+                for port in (ceiling_port, townhall_port):  # warm every record, check answers
+                    answer = (
+                        await client.post(f"http://127.0.0.1:{port}/graphql", json=body)
+                    ).json()
+                    if answer.get("errors") or not answer.get("data"):
+                        raise RuntimeError(f"{name} on port {port}: {answer}")
+        for name, body in shapes().items():  # interleaved: ceiling then warm, shape by shape
+            c = wrk(
+                f"http://127.0.0.1:{ceiling_port}/graphql",
+                body,
+                args.duration,
+                args.connections,
+                workdir,
+            )
+            w = wrk(
+                f"http://127.0.0.1:{townhall_port}/graphql",
+                body,
+                args.duration,
+                args.connections,
+                workdir,
+            )
+            results[name] = {
+                "ceiling": c,
+                "warm": w,
+                "warm_over_ceiling": round(w["rps"] / c["rps"], 3),
+            }
+    finally:
+        for process in (ceiling, townhall):
+            process.terminate()
+            process.wait(10)
+    return results
+
+
+# -- 2-4. upstream calls, cold latency, single flight (in process) ----------------------
+
+
+async def in_process(args: argparse.Namespace, up: dict[str, str], workdir: Path) -> dict[str, Any]:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from servers.gateway import serve  # the same in-process server the tests use
+
+    def settings(scim_url: str, dav_url: str, db: str) -> Settings:
+        data = settings_for(scim_url, dav_url, workdir, 0)
+        data["social"]["database_url"] = f"sqlite+aiosqlite:///{workdir / db}"
+        return Settings(**data)
+
+    out: dict[str, Any] = {"calls": {}, "cold_latency": {}, "single_flight": {}}
+    async with serve(settings(up["scim"], up["dav"], "calls.db")) as gw:
+        for name, body in shapes().items():
+            await gw.clear_cache()
+            before = gw.calls()
+            await gw.query(body["query"], body["variables"], user=VIEWER)
+            middle = gw.calls()
+            await gw.query(body["query"], body["variables"], user=VIEWER)
+            after = gw.calls()
+            out["calls"][name] = {
+                "cold": {k: middle[k] - before[k] for k in before},
+                "warm": {k: after[k] - middle[k] for k in before},
+            }
+        # single flight: N identical cold requests at once
+        body = shapes()["card"]
+        await gw.clear_cache()
+        await gw.query("{ me { displayName } }", user=VIEWER)  # sign-in records, then cold again
+        before = gw.calls()
+        await asyncio.gather(
+            *(
+                gw.query(body["query"], body["variables"], user=VIEWER)
+                for _ in range(args.concurrent)
+            )
+        )
+        after = gw.calls()
+        solo_before = gw.calls()
+        await gw.clear_cache()
+        await gw.query("{ me { displayName } }", user=VIEWER)
+        solo_before = gw.calls()
+        await gw.query(body["query"], body["variables"], user=VIEWER)
+        solo_after = gw.calls()
+        out["single_flight"] = {
+            "concurrent_requests": args.concurrent,
+            "calls_concurrent": {k: after[k] - before[k] for k in before},
+            "calls_one_request": {k: solo_after[k] - solo_before[k] for k in before},
+        }
+
+    # cold latency: every HR and document call delayed; the directory is in process
+    scim, dav = urlsplit(up["scim"]), urlsplit(up["dav"])
+    async with (
+        LatencyProxy("127.0.0.1", scim.port or 80, args.delay) as hr_proxy,
+        LatencyProxy("127.0.0.1", dav.port or 80, args.delay) as dav_proxy,
+    ):
+        delayed = settings(
+            f"http://127.0.0.1:{hr_proxy.port}{scim.path}",
+            f"http://127.0.0.1:{dav_proxy.port}{dav.path}",
+            "lat.db",
+        )
+        async with serve(delayed) as gw:
+            levels = {"card": 1, "list100": 1, "document": 1}  # delayed levels on the critical path
+            for name, body in shapes().items():
+                samples = []
+                for _ in range(3):
+                    await gw.clear_cache()
+                    await gw.query("{ me { displayName } }", user=VIEWER)
+                    started = time.perf_counter()
+                    await gw.query(body["query"], body["variables"], user=VIEWER)
+                    samples.append(time.perf_counter() - started)
+                best = min(samples)
+                out["cold_latency"][name] = {
+                    "seconds": round(best, 4), "delay": args.delay, "delayed_levels": levels[name],
+                    "ratio": round(best / (levels[name] * args.delay), 3),
+                }  # fmt: skip
+    return out
+
+
+# -- 5. memory ---------------------------------------------------------------------------
+
+MEMORY_SCRIPT = r"""
+import asyncio, json, sys, uuid, gc
+from pathlib import Path
+from connectors.directory import DirectoryPerson, open_embedded
+from connectors.hr import HRRecord
+from gateway.cache import RecordCache
+
+def rss():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+
+async def main(count, ldif):
+    cache = RecordCache.memory()
+    base = rss()
+    if count == 0:
+        directory = open_embedded(Path(ldif), "DC=ad,DC=northshire,DC=test")
+        people = await directory.search_people(None, include_leavers=True)
+        records = {p.guid: p for p in people}
+        await directory.close()
+    else:
+        records = {}
+        for n in range(count):
+            guid = str(uuid.UUID(int=n))
+            records[guid] = DirectoryPerson(guid=guid, dn=f"CN=Person {n},OU=Staff,DC=ad,DC=council,DC=test",
+                account_name=f"person.{n}", upn=f"person.{n}@council.test", display_name=f"Person {n}",
+                given_name="Person", surname=str(n), mail=f"person.{n}@council.test", title="Officer",
+                department="Department", office="County Hall", telephone="01632 960000",
+                employee_id=f"E{n:06d}", manager_dn="CN=Person 0,OU=Staff,DC=ad,DC=council,DC=test")
+    loaded = rss()
+    hr = {p.employee_id or p.guid: HRRecord(scim_id=p.guid, employee_number=p.employee_id, grade="PO3",
+          job_title=p.title, working_pattern="Full time", work_location=p.office) for p in records.values()}
+    await cache.set_many("person", records, ttl=3600, missing_ttl=60)
+    await cache.set_many("hr", hr, ttl=3600, missing_ttl=60)
+    del records, hr
+    gc.collect()
+    print(json.dumps({"people": len(cache._backend._cache) // 2, "rss_mb_start": round(base, 1),
+                      "rss_mb_cached": round(rss(), 1)}))
+
+asyncio.run(main(int(sys.argv[1]), sys.argv[2]))
+"""
+
+
+def memory() -> dict[str, Any]:
+    out = {}
+    for label, count in (("sample_council", 0), ("generated_50000", 50_000)):
+        result = subprocess.run(
+            [sys.executable, "-c", MEMORY_SCRIPT, str(count), str(FIXTURES / "directory.ldif")],
+            capture_output=True, text=True, check=True, cwd=ROOT,
+        )  # fmt: skip
+        out[label] = json.loads(result.stdout.strip().splitlines()[-1])
+    return out
+
+
+# -- main --------------------------------------------------------------------------------
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="townhall-bench-") as tmp:
+        workdir = Path(tmp)
+        users = json.loads((FIXTURES / "hr" / "users.json").read_text())
+        props = json.loads((FIXTURES / "documents.json").read_text())
+        scim = await start_scim_server(
+            token=TOKEN, schemas_dir=FIXTURES / "hr", users=users, workdir=workdir / "scim"
+        )
+        dav = await start_webdav_server(root=FIXTURES / "documents", props=props,
+                                        users={DAV[0]: WebDavUser(DAV[1])}, workdir=workdir / "dav")  # fmt: skip
+        try:
+            up = {"scim": scim.url, "dav": dav.url}
+            results: dict[str, Any] = {"machine": {"cpus": os.cpu_count()}}
+            results["in_process"] = await in_process(args, up, workdir)
+            results["throughput"] = await ceiling_vs_warm(args, up, workdir)
+            results["memory"] = memory()
+            return results
+        finally:
+            scim.stop()
+            dav.stop()
+
+
+def report(results: dict[str, Any]) -> None:
+    print("\n1. ceiling vs warm (req/s, p50/p99 ms; wrk, one worker)")
+    print(
+        f"{'shape':10} {'ceiling':>10} {'warm':>10} {'ratio':>7}   {'ceil p50/p99':>14} {'warm p50/p99':>14}"
+    )
+    for name, r in results["throughput"].items():
+        c, w = r["ceiling"], r["warm"]
+        print(f"{name:10} {c['rps']:>10.0f} {w['rps']:>10.0f} {r['warm_over_ceiling']:>7.2f}   "
+              f"{c['p50_ms']:>6.1f}/{c['p99_ms']:<7.1f} {w['p50_ms']:>6.1f}/{w['p99_ms']:<7.1f}")  # fmt: skip
+    print("\n2. upstream calls per shape (directory/hr/documents)")
+    for name, r in results["in_process"]["calls"].items():
+        cold, warm = r["cold"], r["warm"]
+        print(
+            f"{name:10} cold {cold['directory']}/{cold['hr']}/{cold['documents']}   warm {warm['directory']}/{warm['hr']}/{warm['documents']}"
+        )
+    print("\n3. cold latency with a fixed delay per HR/document call")
+    for name, r in results["in_process"]["cold_latency"].items():
+        print(
+            f"{name:10} {r['seconds'] * 1000:8.1f} ms = {r['ratio']:.2f} x ({r['delayed_levels']} level x {r['delay'] * 1000:.0f} ms)"
+        )
+    sf = results["in_process"]["single_flight"]
+    print(f"\n4. single flight: {sf['concurrent_requests']} identical cold card requests -> calls {sf['calls_concurrent']} "
+          f"(one request alone: {sf['calls_one_request']})")  # fmt: skip
+    print("\n5. memory (RSS of one process, MB)")
+    for label, r in results["memory"].items():
+        print(
+            f"{label:16} {r['people']:>6} people cached: {r['rss_mb_cached']:.1f} MB (start {r['rss_mb_start']:.1f} MB)"
+        )
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench gateway", description=__doc__)
+    parser.add_argument(
+        "--duration", type=float, default=5.0, help="seconds of wrk per measurement"
+    )
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--delay", type=float, default=0.02, help="seconds added to each upstream call"
+    )
+    parser.add_argument(
+        "--concurrent", type=int, default=50, help="requests in the single-flight test"
+    )
+    args = parser.parse_args(argv)
+    results = asyncio.run(run(args))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "gateway.json").write_text(json.dumps(results, indent=2))
+    report(results)
+    return 0

@@ -1,0 +1,58 @@
+"""Warm the record cache with the whole directory in one paged search.
+
+One listing of everyone (a few seconds for tens of thousands of people) fills
+the caches the per-request loaders read — people by GUID, DN, UPN and account
+name, and every manager's direct reports — so a cold gateway does not pay for
+a burst of first requests. The embedded demo directory needs it most: ldap3's
+in-memory directory scans every entry for every search.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+
+from connectors.directory import DirectoryPerson, normalise_dn
+
+from .cache import RecordCache
+from .loaders import Upstreams
+from .settings import CacheSettings
+
+log = logging.getLogger("townhall.warmup")
+
+
+async def warm_directory(upstreams: Upstreams, settings: CacheSettings) -> int:
+    """Cache everyone in the directory; returns how many people were cached."""
+    started = time.monotonic()
+    people = await upstreams.directory.search_people(None, include_leavers=True)
+    await store_people(upstreams.cache, people, settings)
+    log.info("cached %d directory people in %.1fs", len(people), time.monotonic() - started)
+    return len(people)
+
+
+async def store_people(cache: RecordCache, people: list[DirectoryPerson], c: CacheSettings) -> None:
+    ttl, stale = c.directory_ttl + c.max_stale, c.missing_ttl
+
+    async def put(kind: str, records: dict[str, object]) -> None:
+        await cache.set_many(kind, records, ttl=ttl, missing_ttl=stale)
+
+    await put("person", {p.guid.lower(): p for p in people})
+    await put("person-dn", {normalise_dn(p.dn): p for p in people})
+    await put("person-upn", {p.upn.lower(): p for p in people if p.upn})
+    await put("person-account", {p.account_name.lower(): p for p in people if p.account_name})
+    reports: dict[str, list[DirectoryPerson]] = {normalise_dn(p.dn): [] for p in people}
+    for person in people:
+        if person.manager_dn:
+            reports.setdefault(normalise_dn(person.manager_dn), []).append(person)
+    for team in reports.values():
+        team.sort(key=lambda p: (p.display_name.casefold(), p.guid))
+    await put("reports", dict(reports))
+    now = datetime.now(UTC)
+    everyone = sorted(people, key=lambda p: (p.display_name.casefold(), p.guid))
+    await cache.set_many(
+        "people-search",
+        {"1|": everyone, "0|": [p for p in everyone if not p.is_leaver(now)]},
+        ttl=c.search_ttl + c.max_stale,
+        missing_ttl=stale,
+    )
