@@ -11,7 +11,9 @@ Two ways, both AD's own:
 * DirSync (control 1.2.840.113556.1.4.841): the DC keeps the state in an
   opaque cookie. It needs the "Replicating Directory Changes" right and the
   root of the naming context as its base; it reports the GUIDs of changed
-  and deleted objects, which the connector then reads in one batch.
+  objects, which the connector then reads in one batch (keeping only people),
+  and the GUIDs of deleted objects (a deleted group's GUID may be among them:
+  a tombstone does not always say what it was).
 
 Checkpoints are opaque text (``usn:…`` / ``dirsync:…``) holding no DN.
 Every function here is blocking and runs in a pool thread.
@@ -189,10 +191,14 @@ def dirsync_changes(
     connection: Connection,
     since: DirSyncCheckpoint | None,
     *,
-    person_filter: str,
     guid_attribute: str,
+    attributes: list[str],
+    person_class: str = "user",
 ) -> DirSyncAnswer:
-    """Objects changed or deleted since the DirSync cookie in ``since``."""
+    """Objects changed or deleted since the DirSync cookie in ``since``.
+
+    DirSync reports an object only when one of the requested ``attributes``
+    changed, so ask for every attribute a change of which matters."""
     root = read_root(connection)
     cookie = since.cookie if since else None
     changed: list[Entry] = []
@@ -200,9 +206,15 @@ def dirsync_changes(
     for _ in range(_MAX_DIRSYNC_ROUNDS):
         connection.search(
             root.naming_context,
-            person_filter,
+            # With incremental values a DC returns only the changed attributes,
+            # and Samba matches the filter against what it returns: a filter on
+            # objectClass would miss every modification. Every answer carries
+            # the GUID, so filter on that; the batch read after keeps only people.
+            f"({guid_attribute}=*)",
             SUBTREE,
-            attributes=[guid_attribute, "isDeleted"],
+            attributes=list(
+                dict.fromkeys([*attributes, guid_attribute, "isDeleted", "objectClass"])
+            ),
             controls=[
                 dir_sync_control(
                     criticality=True,
@@ -226,9 +238,17 @@ def dirsync_changes(
         for entry in connection.response or []:
             if entry.get("type") != "searchResEntry":
                 continue
-            deleted = entry["attributes"].get("isDeleted")
+            attrs = entry["attributes"]
+            deleted = attrs.get("isDeleted")
             deleted = deleted[0] if isinstance(deleted, list) and deleted else deleted
-            (removed if deleted in (True, "TRUE", b"TRUE") else changed).append(entry)
+            if deleted not in (True, "TRUE", b"TRUE"):
+                changed.append(entry)
+            else:
+                # A tombstone often comes without objectClass (it did not
+                # change): report it unless it is known to be something else.
+                classes = {str(c).casefold() for c in attrs.get("objectClass") or []}
+                if not classes or person_class in classes:
+                    removed.append(entry)
         cookie = control["value"]["cookie"]
         if not control["value"]["more_results"]:
             return DirSyncAnswer(changed, removed, DirSyncCheckpoint(bytes(cookie or b"")))

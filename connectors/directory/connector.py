@@ -62,6 +62,10 @@ class DirectoryConnector:
         self.batch_size = batch_size
         self.calls = 0  # searches sent (ranged and paged follow-ups not counted)
 
+    @property
+    def pool(self) -> ConnectionPool:
+        return self._pool
+
     async def close(self) -> None:
         self._pool.close()
 
@@ -254,7 +258,10 @@ class DirectoryConnector:
             cookie = since if isinstance(since, changes.DirSyncCheckpoint) else None
             answer = await self._pool.run(
                 lambda c: changes.dirsync_changes(
-                    c, cookie, person_filter=self.map.person_filter, guid_attribute=self.map.guid
+                    c,
+                    cookie,
+                    guid_attribute=self.map.guid,
+                    attributes=[*self.map.person_attributes(), self.map.photo],
                 )
             )
             guids = list(dict.fromkeys(self.reader.guid(e) for e in answer.changed))

@@ -64,15 +64,18 @@ def open_ldap(options: LdapOptions, attributes: AttributeMap | None = None) -> D
             version=ssl.PROTOCOL_TLS_CLIENT if options.verify_tls else None,
             valid_names=[options.tls_server_name] if options.tls_server_name else None,
         )
-    server = Server(
-        options.url,
-        use_ssl=secure,
-        tls=tls,
-        get_info=NONE,
-        connect_timeout=options.connect_timeout,
-    )
 
     def connect() -> Connection:
+        # A Server per connection: ldap3 marks an address that failed once as
+        # unavailable for minutes, which would keep refusing to reconnect
+        # after the DC comes back.
+        server = Server(
+            options.url,
+            use_ssl=secure,
+            tls=tls,
+            get_info=NONE,
+            connect_timeout=options.connect_timeout,
+        )
         connection = Connection(
             server,
             user=options.bind_dn,
