@@ -66,7 +66,8 @@ def decode_checkpoint(token: str | None) -> UsnCheckpoint | DirSyncCheckpoint | 
             usn, _, dc = rest.partition(":")
             return UsnCheckpoint(int(usn), dc) if dc and int(usn) >= 0 else None
         if kind == "dirsync":
-            return DirSyncCheckpoint(base64.urlsafe_b64decode(rest.encode("ascii")))
+            cookie = base64.b64decode(rest.encode("ascii"), altchars=b"-_", validate=True)
+            return DirSyncCheckpoint(cookie) if cookie else None
     except (ValueError, binascii.Error):
         return None
     return None
