@@ -19,13 +19,20 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
+from .activity import ActivityQueries
+from .comments import Comment
 from .context import Info
-from .documents import Comment, Document, DocumentQueries, readable_document
+from .discussion import DiscussionMutations, DiscussionQueries
+from .documents import Document, DocumentQueries, readable_document
 from .errors import BadInput, MaskInternalErrors, upstream
+from .experts import ExpertQueries
 from .ids import parse_global_id
+from .moderation import ModerationMutations, ModerationQueries
+from .notifications import NotificationMutations, NotificationQueries
 from .pagination import Connection, check_first, offset_page
 from .partial import StaleDataReport
 from .people import Employment, Node, Person
+from .profiles import ProfileMutations
 from .social import SocialMutations
 
 MAX_SEARCH = 200
@@ -75,12 +82,26 @@ class PeopleQueries:
 
 
 @strawberry.type(description="Read Townhall: people, documents and what connects them.")
-class Query(PeopleQueries, DocumentQueries):
+class Query(
+    PeopleQueries,
+    DocumentQueries,
+    ActivityQueries,
+    DiscussionQueries,
+    NotificationQueries,
+    ModerationQueries,
+    ExpertQueries,
+):
     pass
 
 
 @strawberry.type(description="Change Townhall's own social data.")
-class Mutation(SocialMutations):
+class Mutation(
+    SocialMutations,
+    DiscussionMutations,
+    ProfileMutations,
+    NotificationMutations,
+    ModerationMutations,
+):
     pass
 
 

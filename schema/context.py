@@ -44,12 +44,23 @@ class Loaders:
     hr: DataLoader[str, HRRecord | None]  # by the join key (employeeNumber or userName)
     document: DataLoader[str, DocumentRecord | None]  # by path
     document_index: DataLoader[str, list[DocumentRecord]]  # by root folder ("")
-    document_search: DataLoader[str, list[DocumentRecord]]  # by query text, best first
     follower_count: DataLoader[tuple[str, str], int]  # (kind, target)
     following_count: DataLoader[str, int]  # people a person follows
     viewer_follows: DataLoader[tuple[str, str], bool]  # (kind, target) the viewer follows
     people_search: DataLoader[str, list[DirectoryPerson]]  # by "leavers|text"
     comment_count: DataLoader[tuple[str, str], int]
+    social: Any = None  # schema.social_loaders.SocialLoaders, made on first use
+
+
+@dataclass(frozen=True, slots=True)
+class SocialLimits:
+    """Input limits of the social layer."""
+
+    comment_length: int = 5000
+    tags_per_item: int = 10
+    skills_per_profile: int = 30
+    profile_text_length: int = 2000
+    report_reason_length: int = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +71,8 @@ class Policy:
     hr_groups: frozenset[str]  # groups whose members hold the HR role
     document_access: FolderAccess
     photo_url: Callable[[str], str]  # person GUID -> URL of their photo, served by the gateway
-    # (viewer GUID, document path) -> signed URL streaming its content; None: no downloads
-    document_url: Callable[[str, str], str] | None = None
+    moderator_groups: frozenset[str] = frozenset({"townhall moderators"})  # casefolded
+    social_limits: SocialLimits = SocialLimits()
 
 
 @dataclass(slots=True)

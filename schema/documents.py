@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from connectors.documents import DocumentRecord
 
 from .access import readable_documents
+from .comments import Comment, ReactionCount, reaction_counts
 from .context import Info
 from .errors import BadInput, upstream
 from .ids import global_id, parse_global_id
 from .pagination import Connection, check_first, offset_page
 from .people import Node, Person
 
+if TYPE_CHECKING:
+    from .activity import ActivityItem
+
+ActivityItemType = Annotated["ActivityItem", strawberry.lazy("schema.activity")]
+
 MAX_COMMENTS = 200
-MAX_SEARCH = 200
 
 
 @strawberry.type(
@@ -66,14 +72,6 @@ class Document(Node):
     def tags(self) -> list[str]:
         return list(self.record.tags)
 
-    @strawberry.field(
-        description="A link that streams the content (with Range) to the viewer, signed and "
-        "expiring (usable in an <a href>); null where the gateway serves no downloads."
-    )
-    def download_url(self, info: Info) -> str | None:
-        make = info.context.policy.document_url
-        return make(info.context.viewer.guid, self.record.path) if make else None
-
     @strawberry.field(description="Who wrote it (resolved in the directory).")
     async def author(self, info: Info) -> Person | None:
         return await _person_by_upn(info, self.record.author)
@@ -101,36 +99,30 @@ class Document(Node):
         rows = await upstream(
             info.context.social.comments_on("document", self.record.path, limit=first)
         )
-        return [
-            Comment(
-                id=strawberry.ID(global_id("Comment", r.id)),
-                body=r.body,
-                created_at=r.created_at,
-                author_guid=r.author,
-                parent_id=r.parent_id,
-            )
-            for r in rows
-        ]
+        return [Comment.of(r) for r in rows]
 
+    @strawberry.field(
+        description="Top-level comments, oldest first, keyset-paged; replies hang off each "
+        "(deleted and hidden ones keep their place). Source: Townhall."
+    )
+    async def comment_thread(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Connection[Comment]:
+        from .discussion import comment_thread
 
-@strawberry.type(
-    description="A comment on a document. Text is stored as written: render it as text."
-)
-class Comment:
-    id: strawberry.ID = strawberry.field(description="Global id.")
-    body: str = strawberry.field(description="The comment as written (plain text).")
-    created_at: datetime = strawberry.field(description="When it was written.")
-    author_guid: strawberry.Private[str]
-    parent_id: strawberry.Private[str | None]
+        return await comment_thread(info, "document", self.record.path, first, after)
 
-    @strawberry.field(description="Who wrote it.")
-    async def author(self, info: Info) -> Person | None:
-        found = await upstream(info.context.loaders.person.load(self.author_guid))
-        return Person.of(found) if found else None
+    @strawberry.field(description="Reactions to the document. Source: Townhall.")
+    async def reactions(self, info: Info) -> list[ReactionCount]:
+        return await reaction_counts(info, "document", self.record.path)
 
-    @strawberry.field(description="Id of the comment this one replies to, if any.")
-    def reply_to(self) -> strawberry.ID | None:
-        return strawberry.ID(global_id("Comment", self.parent_id)) if self.parent_id else None
+    @strawberry.field(description="What happened around the document, newest first, aggregated.")
+    async def activity(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Connection[ActivityItemType]:
+        from .activity import document_activity
+
+        return await document_activity(info, self.record.path, first, after)
 
 
 async def _person_by_upn(info: Info, upn: str | None) -> Person | None:
@@ -170,20 +162,4 @@ class DocumentQueries:
         ]
         visible = [d for d in await readable_documents(info, list(inside)) if d is not None]
         visible.sort(key=lambda d: (d.modified_at is not None, d.modified_at, d.path), reverse=True)
-        return offset_page([Document.of(d) for d in visible], first, after)
-
-    @strawberry.field(
-        description="Documents the viewer may read whose title, name, path, author, editor, "
-        "tags or text (plain-text formats) contain every word of `query` (as word prefixes), "
-        "best match first. Source: Townhall's index of the document store."
-    )
-    async def search_documents(
-        self, info: Info, query: str, first: int = 20, after: str | None = None
-    ) -> Connection[Document]:
-        check_first(first)
-        text = " ".join(query.split())
-        if len(text) > MAX_SEARCH:
-            raise BadInput(f"`query` is longer than {MAX_SEARCH} characters.", field="query")
-        found = await upstream(info.context.loaders.document_search.load(text.casefold()))
-        visible = [d for d in await readable_documents(info, list(found)) if d is not None]
         return offset_page([Document.of(d) for d in visible], first, after)

@@ -25,10 +25,16 @@ from .ids import cursor, global_id, parse_cursor
 from .pagination import Connection, Edge, PageInfo, check_first, offset_page
 
 if TYPE_CHECKING:
+    from .activity import ActivityItem
+    from .comments import Comment
     from .documents import Document
+    from .profiles import Profile
 
 T = TypeVar("T")
 DocumentType = Annotated["Document", strawberry.lazy("schema.documents")]
+ActivityItemType = Annotated["ActivityItem", strawberry.lazy("schema.activity")]
+CommentType = Annotated["Comment", strawberry.lazy("schema.comments")]
+ProfileType = Annotated["Profile", strawberry.lazy("schema.profiles")]
 
 
 @strawberry.interface(description="An object with a global id, fetchable with `node(id:)`.")
@@ -205,6 +211,32 @@ class Person(Node):
             )
         )
         return await _follow_page(info, [(r.id, r.target) for r in rows], first, after)
+
+
+    @strawberry.field(
+        description="The person's profile: what they say about themselves (skills, interests, "
+        "working hours...), with each field's source and when it changed."
+    )
+    def profile(self) -> ProfileType:
+        from .profiles import Profile
+
+        return Profile(person=self.record)
+
+    @strawberry.field(description="What this person did, newest first, aggregated.")
+    async def activity(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Connection[ActivityItemType]:
+        from .activity import person_activity
+
+        return await person_activity(info, self.record.guid, first, after)
+
+    @strawberry.field(description="Comments on this person's profile, oldest first.")
+    async def profile_comments(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Connection[CommentType]:
+        from .discussion import comment_thread
+
+        return await comment_thread(info, "person", self.record.guid, first, after)
 
 
 async def _follow_page(

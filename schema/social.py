@@ -1,15 +1,52 @@
-"""Townhall's social writes: following and unfollowing people."""
+"""The social layer's shared pieces: typed mutation errors, who may see which item,
+retry keys, and follows (people, documents, groups, tags) with their notify choice.
+
+Everything about a document is shown only to people who may read that document
+now: a feed item, a count or a notification about a document the viewer may
+not open is dropped as if it did not exist.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import enum
+import uuid
+from collections.abc import Awaitable, Iterable
+from typing import Annotated, TypeVar
 
 import strawberry
+
+from connectors.directory import DirectoryPerson
+from connectors.social import SocialRefused, normalise_tag
 
 from .context import Info
 from .errors import upstream
 from .ids import parse_global_id
 from .people import Person
+
+MAX_RETRY_KEY = 64
+T = TypeVar("T")
+
+
+class _Carried(Exception):
+    def __init__(self, error: SocialRefused) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+async def _carry(awaitable: Awaitable[T]) -> T:
+    try:
+        return await awaitable
+    except SocialRefused as exc:
+        raise _Carried(exc) from exc
+
+
+async def write(awaitable: Awaitable[T]) -> T:
+    """Await a store write: a refusal (not found, not the author...) reaches the caller
+    as itself, for a typed result; an outage becomes a client-safe source error."""
+    try:
+        return await upstream(_carry(awaitable))
+    except _Carried as carried:
+        raise carried.error from None
 
 
 @strawberry.type(description="The follow changed (or already was as asked).")
@@ -18,7 +55,7 @@ class FollowSuccess:
     changed: bool = strawberry.field(description="False when it already was as asked.")
 
 
-@strawberry.type(description="No person has that id (or the id is not a person's).")
+@strawberry.type(description="No such item (or the viewer may not see it).")
 class NotFoundError:
     message: str = strawberry.field(description="What was not found.")
 
@@ -26,6 +63,12 @@ class NotFoundError:
 @strawberry.type(description="The request was understood but is not allowed.")
 class NotAllowedError:
     message: str = strawberry.field(description="Why not.")
+
+
+@strawberry.type(description="An input value was refused; `field` names which.")
+class InvalidInputError:
+    message: str = strawberry.field(description="What is wrong with the value.")
+    field: str = strawberry.field(description="The input field at fault (camelCase).")
 
 
 FollowResult = Annotated[
@@ -36,35 +79,188 @@ FollowResult = Annotated[
 ]
 
 
-async def _target(info: Info, person_id: strawberry.ID) -> Person | NotFoundError:
+@strawberry.enum(description="What kind of thing a follow is of.")
+class FollowKind(enum.Enum):
+    PERSON = "person"
+    DOCUMENT = "document"
+    GROUP = "group"
+    TAG = "tag"
+
+
+@strawberry.input(description="Follow (or stop following) a person, document, group or tag.")
+class FollowInput:
+    target_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Global id of a Person or Document."
+    )
+    group_id: str | None = strawberry.field(
+        default=None, description="objectGUID of a directory group."
+    )
+    tag: str | None = strawberry.field(default=None, description="A tag, with or without '#'.")
+    notify: bool | None = strawberry.field(
+        default=None,
+        description="Also notify me about it (follow only). Omitted: a new follow notifies, "
+        "an existing one keeps its choice.",
+    )
+
+
+@strawberry.type(description="A follow as it now stands.")
+class FollowTargetSuccess:
+    kind: FollowKind = strawberry.field(description="What is followed.")
+    key: str = strawberry.field(
+        description="The followed item's key: global id, group GUID or tag."
+    )
+    following: bool = strawberry.field(description="Whether the viewer now follows it.")
+    notify: bool = strawberry.field(description="Whether the follow notifies the viewer.")
+    changed: bool = strawberry.field(description="False when it already was as asked.")
+
+
+FollowTargetResult = Annotated[
+    FollowTargetSuccess | NotFoundError | NotAllowedError | InvalidInputError,
+    strawberry.union("FollowTargetResult", description="The outcome of a follow change."),
+]
+
+
+# -- visibility -------------------------------------------------------------------------
+
+
+async def group_names(info: Info, person: DirectoryPerson) -> list[str]:
+    groups = await upstream(info.context.loaders.groups.load(person.dn))
+    return [g.name for g in groups]
+
+
+async def readable_paths(
+    info: Info, paths: Iterable[str | None], person: DirectoryPerson | None = None
+) -> set[str]:
+    """Which of ``paths`` ``person`` (default: the viewer) may read; missing ones never."""
+    wanted = sorted({p for p in paths if p})
+    if not wanted:
+        return set()
+    who = person or info.context.viewer.person
+    names = await group_names(info, who)
+    records = await upstream(info.context.loaders.document.load_many(wanted))
+    access = info.context.policy.document_access
+    return {r.path for r in records if r is not None and access.may_read_record(r, names)}
+
+
+async def may_see(info: Info, document: str | None) -> bool:
+    """Whether the viewer may see an item about ``document`` (None: about no document)."""
+    return document is None or document in await readable_paths(info, [document])
+
+
+async def is_moderator(info: Info) -> bool:
+    names = await group_names(info, info.context.viewer.person)
+    return any(n.casefold() in info.context.policy.moderator_groups for n in names)
+
+
+def retry_key(client_mutation_id: str | None) -> str | InvalidInputError | None:
+    """The store's retry key for a client mutation id (checked, not trusted)."""
+    if client_mutation_id is None:
+        return None
+    if not client_mutation_id.strip() or len(client_mutation_id) > MAX_RETRY_KEY:
+        return InvalidInputError(
+            message=f"`clientMutationId` must be 1 to {MAX_RETRY_KEY} characters.",
+            field="clientMutationId",
+        )
+    return client_mutation_id
+
+
+async def person_by_id(info: Info, person_id: strawberry.ID) -> DirectoryPerson | None:
     try:
         _, guid = parse_global_id(person_id, "Person")
     except Exception:
-        return NotFoundError(message="No person has that id.")
-    record = await upstream(info.context.loaders.person.load(guid))
-    if record is None:
-        return NotFoundError(message="No person has that id.")
-    return Person.of(record)
+        return None
+    return await upstream(info.context.loaders.person.load(guid))
+
+
+# -- follows ----------------------------------------------------------------------------
+
+
+async def _follow_target(
+    info: Info, data: FollowInput
+) -> tuple[str, str, str, str | None] | NotFoundError | InvalidInputError:
+    """(kind, store key, client key, document path) of what ``data`` names."""
+    given = [v for v in (data.target_id, data.group_id, data.tag) if v is not None]
+    if len(given) != 1:
+        return InvalidInputError(
+            message="Give exactly one of `targetId`, `groupId` or `tag`.", field="targetId"
+        )
+    if data.tag is not None:
+        tag = normalise_tag(data.tag)
+        if not tag:
+            return InvalidInputError(message="That is not a usable tag.", field="tag")
+        return "tag", tag, tag, None
+    if data.group_id is not None:
+        try:
+            guid = str(uuid.UUID(data.group_id))
+        except ValueError:
+            return InvalidInputError(message="`groupId` must be a GUID.", field="groupId")
+        return "group", guid, guid, None
+    assert data.target_id is not None
+    try:
+        type_name, key = parse_global_id(data.target_id, "Person", "Document")
+    except Exception:
+        return InvalidInputError(message="Not a Person or Document id.", field="targetId")
+    if type_name == "Person":
+        if await upstream(info.context.loaders.person.load(key)) is None:
+            return NotFoundError(message="No person has that id.")
+        return "person", key, data.target_id, None
+    if not await readable_paths(info, [key]):
+        return NotFoundError(message="No document has that id.")
+    return "document", key, data.target_id, key
 
 
 @strawberry.type
 class SocialMutations:
     @strawberry.mutation(description="Follow a person: their activity reaches your home feed.")
     async def follow_person(self, info: Info, person_id: strawberry.ID) -> FollowResult:
-        target = await _target(info, person_id)
-        if isinstance(target, NotFoundError):
-            return target
+        record = await person_by_id(info, person_id)
+        if record is None:
+            return NotFoundError(message="No person has that id.")
         viewer = info.context.viewer.guid
-        if target.record.guid == viewer:
+        if record.guid == viewer:
             return NotAllowedError(message="You cannot follow yourself.")
-        changed = await upstream(info.context.social.follow(viewer, "person", target.record.guid))
-        return FollowSuccess(person=target, changed=changed)
+        changed = await upstream(info.context.social.follow(viewer, "person", record.guid))
+        return FollowSuccess(person=Person.of(record), changed=changed)
 
     @strawberry.mutation(description="Stop following a person.")
     async def unfollow_person(self, info: Info, person_id: strawberry.ID) -> FollowResult:
-        target = await _target(info, person_id)
-        if isinstance(target, NotFoundError):
-            return target
+        record = await person_by_id(info, person_id)
+        if record is None:
+            return NotFoundError(message="No person has that id.")
         viewer = info.context.viewer.guid
-        changed = await upstream(info.context.social.unfollow(viewer, "person", target.record.guid))
-        return FollowSuccess(person=target, changed=changed)
+        changed = await upstream(info.context.social.unfollow(viewer, "person", record.guid))
+        return FollowSuccess(person=Person.of(record), changed=changed)
+
+    @strawberry.mutation(
+        description="Follow a person, document, group or tag: it reaches your home feed. "
+        "Whether it also notifies you is a separate choice (`notify`). Following is "
+        "naturally idempotent: a retry changes nothing."
+    )
+    async def follow(self, info: Info, input: FollowInput) -> FollowTargetResult:
+        target = await _follow_target(info, input)
+        if not isinstance(target, tuple):
+            return target
+        kind, key, client_key, document = target
+        viewer = info.context.viewer.guid
+        if kind == "person" and key == viewer:
+            return NotAllowedError(message="You cannot follow yourself.")
+        social = info.context.social
+        changed = await upstream(
+            social.follow(viewer, kind, key, notify=input.notify, document=document)
+        )
+        choice = await upstream(social.follow_choices(viewer, kind, [key]))
+        return FollowTargetSuccess(
+            kind=FollowKind(kind), key=client_key, following=key in choice,
+            notify=choice.get(key, False), changed=changed,
+        )  # fmt: skip
+
+    @strawberry.mutation(description="Stop following a person, document, group or tag.")
+    async def unfollow(self, info: Info, input: FollowInput) -> FollowTargetResult:
+        target = await _follow_target(info, input)
+        if not isinstance(target, tuple):
+            return target
+        kind, key, client_key, _ = target
+        changed = await upstream(info.context.social.unfollow(info.context.viewer.guid, kind, key))
+        return FollowTargetSuccess(
+            kind=FollowKind(kind), key=client_key, following=False, notify=False, changed=changed
+        )

@@ -1,0 +1,272 @@
+"""Activity feeds: home (what I follow, plus my team), a person's, a document's, a tag's.
+
+Feeds are keyset-paged by event id, so a page never shifts when new events
+arrive. Similar events (same verb on the same thing, the same day) aggregate
+into one item: "Alice Smith and 3 others commented on Local Plan". Events
+about a document the viewer may not read are dropped before aggregation, so
+they never show, nor count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from connectors.social import ActivityEvent, normalise_tag
+
+from .comments import Comment, ReactionCount, reaction_counts
+from .context import Info
+from .errors import BadInput, upstream
+from .ids import cursor, global_id, parse_cursor
+from .pagination import Connection, Edge, PageInfo, check_first
+from .people import Person
+from .social import readable_paths
+from .social_loaders import social_loaders
+
+if TYPE_CHECKING:
+    from .documents import Document
+
+DocumentType = Annotated["Document", strawberry.lazy("schema.documents")]
+Fetch = Callable[[int | None, int], Awaitable[list[ActivityEvent]]]
+
+_MAX_SCANS = 5  # batches read for one page before answering with what was found
+_PHRASES = {
+    "commented": "commented on", "reacted": "reacted to", "followed": "followed",
+    "updated": "updated", "created": "created", "endorsed": "endorsed",
+    "added_skill": "added skills to their profile", "updated_profile": "updated their profile",
+    "joined": "joined", "moved": "moved to", "left": "left",
+}  # fmt: skip
+
+
+def _group_key(event: ActivityEvent) -> tuple[str, ...]:
+    verb = "commented" if event.verb == "replied" else event.verb
+    if verb in ("commented", "endorsed") and event.target_kind:
+        subject = (event.target_kind, event.target_id or "")
+    else:
+        subject = (event.object_kind, event.object_id)
+    return (verb, *subject, event.created_at.date().isoformat())
+
+
+@strawberry.type(
+    description="One thing that happened, or several alike aggregated (same verb, same item, "
+    "same day): actor, verb, object, target, time."
+)
+class ActivityItem:
+    events: strawberry.Private[list[ActivityEvent]]  # newest first
+
+    @property
+    def latest(self) -> ActivityEvent:
+        return self.events[0]
+
+    @strawberry.field(description="Global id of the newest event (comment or react on it).")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(global_id("ActivityItem", str(self.latest.id)))
+
+    @strawberry.field(
+        description="What happened: commented, replied, reacted, followed, updated, endorsed, "
+        "added_skill, updated_profile, joined, moved, left."
+    )
+    def verb(self) -> str:
+        return self.latest.verb
+
+    @strawberry.field(description="When the newest of its events happened.")
+    def created_at(self) -> datetime:
+        return self.latest.created_at
+
+    @strawberry.field(description="How many events this item aggregates.")
+    def event_count(self) -> int:
+        return len(self.events)
+
+    @strawberry.field(description="How many different people acted.")
+    def actor_count(self) -> int:
+        return len({e.actor for e in self.events})
+
+    @strawberry.field(description="The people who acted, most recent first.")
+    async def actors(self, info: Info, first: int = 3) -> list[Person]:
+        guids = list(dict.fromkeys(e.actor for e in self.events))[: max(0, min(first, 20))]
+        found = await upstream(info.context.loaders.person.load_many(guids))
+        return [Person.of(p) for p in found if p is not None]
+
+    @strawberry.field(description="The kind of the object acted on (comment, document, ...).")
+    def object_kind(self) -> str:
+        return self.latest.object_kind
+
+    @strawberry.field(description="The tag acted on, when the object is a tag or a skill.")
+    def tag(self) -> str | None:
+        e = self.latest
+        return e.object_id if e.object_kind in ("tag", "skill") else None
+
+    @strawberry.field(description="The document it is about, if any (always one you may read).")
+    async def document(self, info: Info) -> DocumentType | None:
+        from .documents import readable_document
+
+        path = self.latest.document
+        return await readable_document(info, path) if path else None
+
+    @strawberry.field(description="The person it is about: followed, endorsed, commented on.")
+    async def person(self, info: Info) -> Person | None:
+        e = self.latest
+        guid = e.object_id if e.object_kind == "person" else None
+        if e.target_kind == "person":
+            guid = e.target_id
+        found = await upstream(info.context.loaders.person.load(guid)) if guid else None
+        return Person.of(found) if found else None
+
+    @strawberry.field(description="The newest comment, when the events are comments.")
+    async def comment(self, info: Info) -> Comment | None:
+        if self.latest.object_kind != "comment":
+            return None
+        found = await upstream(social_loaders(info).comment.load(self.latest.object_id))
+        return Comment.of(found) if found else None
+
+    @strawberry.field(
+        description='A one-line summary, e.g. "Alice Smith and 3 others commented on Local Plan".'
+    )
+    async def summary(self, info: Info) -> str:
+        actors = await self.actors(info, first=1)
+        who = actors[0].record.display_name if actors else "Someone"
+        others = self.actor_count() - 1
+        if others > 0:
+            who += f" and {others} other{'s' if others > 1 else ''}"
+        phrase = _PHRASES.get(self.verb(), self.verb())
+        what = await self._label(info)
+        return f"{who} {phrase} {what}".strip()
+
+    async def _label(self, info: Info) -> str:
+        e = self.latest
+        kind, key = e.object_kind, e.object_id
+        if e.verb in ("commented", "replied", "endorsed") and e.target_kind:
+            kind, key = e.target_kind, e.target_id or ""
+        if e.verb in ("added_skill", "updated_profile"):
+            return ""
+        if kind in ("tag", "skill"):
+            return f"#{key}"
+        if kind == "person":
+            person = await self.person(info)
+            return person.record.display_name if person else "someone"
+        if kind == "document" or e.document:
+            document = await self.document(info)
+            return document.title() if document else "a document"
+        return {"comment": "a comment", "activity": "an activity item"}.get(kind, kind)
+
+    @strawberry.field(description="Reactions to this item.")
+    async def reactions(self, info: Info) -> list[ReactionCount]:
+        return await reaction_counts(info, "activity", str(self.latest.id))
+
+    @strawberry.field(description="Comments on this item, oldest first.")
+    async def comments(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Connection[Comment]:
+        from .discussion import comment_thread
+
+        return await comment_thread(info, "activity", str(self.latest.id), first, after)
+
+
+async def feed_page(
+    info: Info, fetch: Fetch, first: int, after: str | None
+) -> Connection[ActivityItem]:
+    """A page of aggregated, visibility-trimmed items, keyset-paged by event id."""
+    check_first(first)
+    position = parse_cursor(after)
+    groups: dict[tuple[str, ...], list[ActivityEvent]] = {}
+    ends: dict[tuple[str, ...], int] = {}
+    batch = max(3 * first, 30)
+    more = False
+    for scan in range(_MAX_SCANS):
+        events = await upstream(fetch(position, batch))
+        readable = await readable_paths(info, [e.document for e in events])
+        for event in events:
+            if event.document is None or event.document in readable:
+                key = _group_key(event)
+                if key not in groups:
+                    if len(groups) == first:
+                        more = True
+                        break
+                    groups[key] = []
+                groups[key].append(event)
+                ends[key] = event.id
+            position = event.id
+        if more or len(events) < batch:
+            break
+        if scan == _MAX_SCANS - 1:
+            more = True  # a sparse feed: answer now, the cursor carries on from here
+    items = [ActivityItem(events=evs) for evs in groups.values()]
+    edges = [Edge(cursor=cursor(ends[k]), node=item) for k, item in zip(groups, items, strict=True)]
+    if edges and position is not None:
+        edges[-1] = Edge(cursor=cursor(position), node=edges[-1].node)
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=more,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=cursor(position) if position is not None and (edges or more) else None,
+        ),
+        total_count=None,
+    )
+
+
+async def _team(info: Info) -> list[str]:
+    """The viewer's team: their manager's reports (peers) and their own reports."""
+    viewer = info.context.viewer.person
+    loaders = info.context.loaders
+    dns = [viewer.dn] + ([viewer.manager_dn] if viewer.manager_dn else [])
+    teams = await upstream(loaders.reports.load_many(dns))
+    return sorted({p.guid for team in teams for p in team} - {viewer.guid})
+
+
+async def person_activity(
+    info: Info, guid: str, first: int, after: str | None
+) -> Connection[ActivityItem]:
+    social = info.context.social
+
+    async def fetch(before: int | None, limit: int) -> list[ActivityEvent]:
+        return await social.person_feed(guid, before=before, limit=limit)
+
+    return await feed_page(info, fetch, first, after)
+
+
+async def document_activity(
+    info: Info, path: str, first: int, after: str | None
+) -> Connection[ActivityItem]:
+    social = info.context.social
+
+    async def fetch(before: int | None, limit: int) -> list[ActivityEvent]:
+        return await social.document_feed(path, before=before, limit=limit)
+
+    return await feed_page(info, fetch, first, after)
+
+
+@strawberry.type
+class ActivityQueries:
+    @strawberry.field(
+        description="My home feed: activity of the people, documents, groups and tags I "
+        "follow, and of my team (my manager's reports and mine), newest first, aggregated."
+    )
+    async def home_feed(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Connection[ActivityItem]:
+        social, viewer = info.context.social, info.context.viewer.guid
+        team = await _team(info)
+
+        async def fetch(before: int | None, limit: int) -> list[ActivityEvent]:
+            return await social.home_feed(viewer, team, before=before, limit=limit)
+
+        return await feed_page(info, fetch, first, after)
+
+    @strawberry.field(description="Activity carrying a #tag, newest first, aggregated.")
+    async def tag_feed(
+        self, info: Info, tag: str, first: int = 20, after: str | None = None
+    ) -> Connection[ActivityItem]:
+        name = normalise_tag(tag)
+        if not name:
+            raise BadInput("That is not a usable tag.", field="tag")
+        social = info.context.social
+
+        async def fetch(before: int | None, limit: int) -> list[ActivityEvent]:
+            return await social.tag_feed(name, before=before, limit=limit)
+
+        return await feed_page(info, fetch, first, after)

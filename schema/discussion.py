@@ -1,0 +1,369 @@
+"""Writing comments and reactions, and reading comment threads page by page.
+
+A comment's target is a person's profile, a document the writer may read, or an
+activity item the writer may see. ``@account`` mentions resolve in the
+directory and notify only people who may see the item; ``#tags`` link the
+comment to tags people follow.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import UTC, datetime
+from typing import Annotated
+
+import strawberry
+
+from connectors.social import (
+    CommentText,
+    ItemNotFound,
+    KeyReused,
+    NotAuthor,
+    mentions_in,
+    tags_in,
+)
+
+from .comments import Comment, ReactionCount, ReactionKind
+from .context import Info
+from .errors import BadInput, upstream
+from .ids import parse_global_id
+from .pagination import Connection, Edge, PageInfo, check_first
+from .social import (
+    InvalidInputError,
+    NotAllowedError,
+    NotFoundError,
+    is_moderator,
+    may_see,
+    readable_paths,
+    retry_key,
+    write,
+)
+from .social_loaders import social_loaders
+
+MAX_MENTIONS = 20
+
+
+@strawberry.type(description="The comment as it now stands.")
+class CommentSuccess:
+    comment: Comment = strawberry.field(description="The comment.")
+    replayed: bool = strawberry.field(
+        description="True when this answers a retry (same clientMutationId): nothing new "
+        "was written."
+    )
+
+
+CommentResult = Annotated[
+    CommentSuccess | NotFoundError | NotAllowedError | InvalidInputError,
+    strawberry.union("CommentResult", description="The outcome of a comment write."),
+]
+
+
+@strawberry.input(description="A new comment or reply.")
+class AddCommentInput:
+    target_id: strawberry.ID = strawberry.field(
+        description="Global id of the Person (their profile), Document or ActivityItem."
+    )
+    body: str = strawberry.field(description="Plain text; `@account` mentions, `#tags`.")
+    reply_to_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The comment this replies to (on the same target)."
+    )
+    client_mutation_id: str | None = strawberry.field(
+        default=None, description="Retry key: a retry with the same key writes nothing new."
+    )
+
+
+@strawberry.input(description="New text for a comment.")
+class EditCommentInput:
+    comment_id: strawberry.ID = strawberry.field(description="The comment.")
+    body: str = strawberry.field(description="The new text.")
+    client_mutation_id: str | None = strawberry.field(
+        default=None, description="Retry key: a retry with the same key writes nothing new."
+    )
+
+
+@strawberry.input(description="A comment to delete (softly: replies keep their place).")
+class DeleteCommentInput:
+    comment_id: strawberry.ID = strawberry.field(description="The comment.")
+
+
+@strawberry.input(description="A reaction to give or take back.")
+class ReactInput:
+    item_id: strawberry.ID = strawberry.field(
+        description="Global id of a Comment, ActivityItem or Document."
+    )
+    reaction: ReactionKind = strawberry.field(description="Which reaction.")
+
+
+@strawberry.type(description="The item's reactions after the change.")
+class ReactionSuccess:
+    changed: bool = strawberry.field(description="False when it already was as asked.")
+    reactions: list[ReactionCount] = strawberry.field(description="The item's reactions now.")
+
+
+ReactionResult = Annotated[
+    ReactionSuccess | NotFoundError | InvalidInputError,
+    strawberry.union("ReactionResult", description="The outcome of a reaction change."),
+]
+
+_NOT_FOUND = "No such item, or you may not see it."
+
+
+async def _target(
+    info: Info, target_id: str, *kinds: str
+) -> tuple[str, str, str | None] | NotFoundError:
+    """(store kind, key, document) of a live item the viewer may see."""
+    try:
+        type_name, key = parse_global_id(target_id, *kinds)
+    except BadInput:
+        return NotFoundError(message=_NOT_FOUND)
+    document: str | None = None
+    if type_name == "Person":
+        if await upstream(info.context.loaders.person.load(key)) is None:
+            return NotFoundError(message=_NOT_FOUND)
+        return "person", key, None
+    if type_name == "Document":
+        document = key
+    elif type_name == "ActivityItem":
+        event = await upstream(social_loaders(info).event.load(int(key))) if key.isdigit() else None
+        if event is None:
+            return NotFoundError(message=_NOT_FOUND)
+        document = event.document
+    elif type_name == "Comment":
+        comment = await upstream(social_loaders(info).comment.load(key))
+        if comment is None or comment.deleted_at or comment.hidden_at:
+            return NotFoundError(message=_NOT_FOUND)
+        document = comment.document
+    if not await may_see(info, document):
+        return NotFoundError(message=_NOT_FOUND)
+    kind = {"Document": "document", "ActivityItem": "activity", "Comment": "comment"}[type_name]
+    return kind, key, document
+
+
+async def _text(info: Info, body: str, document: str | None) -> CommentText | InvalidInputError:
+    limits = info.context.policy.social_limits
+    text = body.strip()
+    if not text:
+        return InvalidInputError(message="A comment needs some text.", field="body")
+    if len(text) > limits.comment_length:
+        return InvalidInputError(
+            message=f"A comment may be at most {limits.comment_length} characters.", field="body"
+        )
+    tags = tags_in(text)
+    if len(tags) > limits.tags_per_item:
+        return InvalidInputError(
+            message=f"A comment may carry at most {limits.tags_per_item} #tags.", field="body"
+        )
+    accounts = mentions_in(text)
+    if len(accounts) > MAX_MENTIONS:
+        return InvalidInputError(
+            message=f"A comment may mention at most {MAX_MENTIONS} people.", field="body"
+        )
+    found = await upstream(info.context.loaders.person_by_account.load_many(accounts))
+    people = [p for p in found if p is not None]
+    now = datetime.now(UTC)
+    notify = [
+        p.guid
+        for p in people
+        if not p.is_leaver(now)
+        and (document is None or document in await readable_paths(info, [document], p))
+    ]
+    return CommentText(body=text, tags=tags, mentioned=[p.guid for p in people], notify=notify)
+
+
+async def _comment(info: Info, comment_id: str, replayed: bool) -> CommentSuccess:
+    record = await upstream(info.context.social.comments_by_id([comment_id]))
+    assert record[0] is not None  # just written in this request
+    return CommentSuccess(comment=Comment.of(record[0]), replayed=replayed)
+
+
+def _comment_key(comment_id: str) -> str | None:
+    try:
+        return parse_global_id(comment_id, "Comment")[1]
+    except BadInput:
+        return None
+
+
+@strawberry.type
+class DiscussionMutations:
+    @strawberry.mutation(
+        description="Comment on a person's profile, a document or an activity item, or reply "
+        "to a comment. Mentioned people who may see the item are notified."
+    )
+    async def add_comment(self, info: Info, input: AddCommentInput) -> CommentResult:
+        key = retry_key(input.client_mutation_id)
+        if isinstance(key, InvalidInputError):
+            return key
+        target = await _target(info, input.target_id, "Person", "Document", "ActivityItem")
+        if isinstance(target, NotFoundError):
+            return target
+        kind, target_key, document = target
+        parent = _comment_key(input.reply_to_id) if input.reply_to_id is not None else None
+        if input.reply_to_id is not None and parent is None:
+            return InvalidInputError(message="Not a Comment id.", field="replyToId")
+        text = await _text(info, input.body, document)
+        if isinstance(text, InvalidInputError):
+            return text
+        try:
+            written = await write(
+                info.context.social.add_comment(
+                    info.context.viewer.guid, kind, target_key, text, parent_id=parent, key=key
+                )
+            )
+        except ItemNotFound:
+            return NotFoundError(message="The comment replied to is not on this item.")
+        except KeyReused:
+            return InvalidInputError(
+                message="That clientMutationId was used for another change.",
+                field="clientMutationId",
+            )
+        return await _comment(info, written.id, written.replayed)
+
+    @strawberry.mutation(
+        description="Change a comment's text (author or moderator); the old text is kept."
+    )
+    async def edit_comment(self, info: Info, input: EditCommentInput) -> CommentResult:
+        key = retry_key(input.client_mutation_id)
+        if isinstance(key, InvalidInputError):
+            return key
+        comment_id = _comment_key(input.comment_id)
+        found = (
+            await upstream(social_loaders(info).comment.load(comment_id)) if comment_id else None
+        )
+        if found is None or not await may_see(info, found.document):
+            return NotFoundError(message=_NOT_FOUND)
+        text = await _text(info, input.body, found.document)
+        if isinstance(text, InvalidInputError):
+            return text
+        moderator = await is_moderator(info)
+        try:
+            written = await write(
+                info.context.social.edit_comment(
+                    info.context.viewer.guid, found.id, text, moderator=moderator, key=key
+                )
+            )
+        except ItemNotFound:
+            return NotFoundError(message="The comment is deleted or hidden.")
+        except NotAuthor:
+            return NotAllowedError(message="Only its author or a moderator may edit a comment.")
+        except KeyReused:
+            return InvalidInputError(
+                message="That clientMutationId was used for another change.",
+                field="clientMutationId",
+            )
+        return await _comment(info, written.id, written.replayed)
+
+    @strawberry.mutation(
+        description="Delete a comment (author or moderator). Replies keep their place; a "
+        "retry is harmless."
+    )
+    async def delete_comment(self, info: Info, input: DeleteCommentInput) -> CommentResult:
+        comment_id = _comment_key(input.comment_id)
+        found = (
+            await upstream(social_loaders(info).comment.load(comment_id)) if comment_id else None
+        )
+        if found is None or not await may_see(info, found.document):
+            return NotFoundError(message=_NOT_FOUND)
+        moderator = await is_moderator(info)
+        try:
+            changed = await write(
+                info.context.social.delete_comment(
+                    info.context.viewer.guid, found.id, moderator=moderator
+                )
+            )
+        except ItemNotFound:
+            return NotFoundError(message=_NOT_FOUND)
+        except NotAuthor:
+            return NotAllowedError(message="Only its author or a moderator may delete a comment.")
+        return await _comment(info, found.id, replayed=not changed)
+
+    @strawberry.mutation(description="React to a comment, activity item or document.")
+    async def react(self, info: Info, input: ReactInput) -> ReactionResult:
+        return await _react(info, input, add=True)
+
+    @strawberry.mutation(description="Take a reaction back.")
+    async def unreact(self, info: Info, input: ReactInput) -> ReactionResult:
+        return await _react(info, input, add=False)
+
+
+async def _react(info: Info, data: ReactInput, *, add: bool) -> ReactionResult:
+    target = await _target(info, data.item_id, "Comment", "Document", "ActivityItem")
+    if isinstance(target, NotFoundError):
+        return target
+    kind, key, _ = target
+    social, viewer = info.context.social, info.context.viewer.guid
+    try:
+        if add:
+            changed = await write(social.react(viewer, kind, key, data.reaction.value))
+        else:
+            changed = await write(social.unreact(viewer, kind, key, data.reaction.value))
+    except ItemNotFound:
+        return NotFoundError(message=_NOT_FOUND)
+    counts = await upstream(social.reaction_counts(kind, [key]))
+    mine = await upstream(social.reactions_by(viewer, kind, [key]))
+    return ReactionSuccess(
+        changed=changed,
+        reactions=[
+            ReactionCount(
+                kind=r, count=counts[0].get(r.value, 0), viewer_reacted=r.value in mine[0]
+            )
+            for r in ReactionKind
+            if counts[0].get(r.value) or r.value in mine[0]
+        ],
+    )
+
+
+# -- threads ----------------------------------------------------------------------------
+
+
+def _thread_cursor(comment: Comment) -> str:
+    raw = f"t:{comment.record.created_at.isoformat()}|{comment.record.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _parse_thread_cursor(value: str | None) -> tuple[datetime, str] | None:
+    if value is None:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
+        prefix, _, rest = text.partition(":")
+        stamp, _, comment_id = rest.partition("|")
+        if prefix != "t" or not comment_id:
+            raise ValueError(text)
+        return datetime.fromisoformat(stamp), comment_id
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise BadInput("Not a valid cursor.", field="after") from None
+
+
+async def comment_thread(
+    info: Info, kind: str, target: str, first: int, after: str | None
+) -> Connection[Comment]:
+    """Top-level comments on an item the caller has checked the viewer may see, oldest
+    first; replies hang off each (``Comment.replies``)."""
+    check_first(first)
+    rows = await upstream(
+        info.context.social.thread(kind, target, first=first + 1, after=_parse_thread_cursor(after))
+    )
+    nodes = [Comment.of(r) for r in rows[:first]]
+    edges = [Edge(cursor=_thread_cursor(c), node=c) for c in nodes]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=len(rows) > first,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=None,
+    )
+
+
+@strawberry.type
+class DiscussionQueries:
+    @strawberry.field(description="A comment by global id; null if missing or not visible.")
+    async def comment(self, info: Info, id: strawberry.ID) -> Comment | None:
+        key = _comment_key(id)
+        found = await upstream(social_loaders(info).comment.load(key)) if key else None
+        if found is None or not await may_see(info, found.document):
+            return None
+        return Comment.of(found)

@@ -1,0 +1,243 @@
+"""Moderation: anyone reports a comment or activity item; moderators (members of the
+configured directory groups, by default ``Townhall Moderators``) see open reports
+and hide or dismiss; each reporter is told the outcome by a notification."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+
+from connectors.social import ItemNotFound, KeyReused
+from connectors.social import Report as ReportRecord
+
+from .comments import Comment
+from .context import Info
+from .errors import BadInput, ClientError, upstream
+from .ids import global_id, parse_global_id
+from .pagination import check_first
+from .people import Person
+from .social import (
+    InvalidInputError,
+    NotAllowedError,
+    NotFoundError,
+    is_moderator,
+    may_see,
+    retry_key,
+    write,
+)
+from .social_loaders import social_loaders
+
+
+class Forbidden(ClientError):
+    code = "FORBIDDEN"
+
+
+@strawberry.enum(description="Where a report stands.")
+class ReportStatus(enum.Enum):
+    OPEN = "open"
+    HIDDEN = "hidden"
+    DISMISSED = "dismissed"
+
+
+@strawberry.enum(description="A moderator's decision.")
+class ReportOutcome(enum.Enum):
+    HIDE = "hidden"
+    DISMISS = "dismissed"
+
+
+@strawberry.type(description="A report of a comment or activity item to the moderators.")
+class Report:
+    record: strawberry.Private[ReportRecord]
+
+    @strawberry.field(description="Global id.")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(global_id("Report", self.record.id))
+
+    @strawberry.field(description="Why it was reported.")
+    def reason(self) -> str:
+        return self.record.reason
+
+    @strawberry.field(description="Open, or the decision taken.")
+    def status(self) -> ReportStatus:
+        return ReportStatus(self.record.status)
+
+    @strawberry.field(description="When it was reported.")
+    def created_at(self) -> datetime:
+        return self.record.created_at
+
+    @strawberry.field(description="When a moderator decided.")
+    def decided_at(self) -> datetime | None:
+        return self.record.decided_at
+
+    @strawberry.field(description="The moderator's note to the reporter.")
+    def note(self) -> str | None:
+        return self.record.note
+
+    @strawberry.field(description="What was reported: comment or activity.")
+    def item_kind(self) -> str:
+        return self.record.item_kind
+
+    @strawberry.field(description="Global id of the reported item.")
+    def item_id(self) -> strawberry.ID:
+        kind = "Comment" if self.record.item_kind == "comment" else "ActivityItem"
+        return strawberry.ID(global_id(kind, self.record.item_id))
+
+    @strawberry.field(
+        description="The reported comment (its text shows to moderators only once hidden)."
+    )
+    async def comment(self, info: Info) -> Comment | None:
+        if self.record.item_kind != "comment":
+            return None
+        found = await upstream(social_loaders(info).comment.load(self.record.item_id))
+        return Comment.of(found) if found and await may_see(info, found.document) else None
+
+    @strawberry.field(description="Who reported it: shown to moderators and the reporter only.")
+    async def reporter(self, info: Info) -> Person | None:
+        if self.record.reporter != info.context.viewer.guid and not await is_moderator(info):
+            return None
+        found = await upstream(info.context.loaders.person.load(self.record.reporter))
+        return Person.of(found) if found else None
+
+
+@strawberry.input(description="Report a comment or activity item.")
+class ReportInput:
+    item_id: strawberry.ID = strawberry.field(description="A Comment or ActivityItem id.")
+    reason: str = strawberry.field(description="Why it should be looked at.")
+    client_mutation_id: str | None = strawberry.field(
+        default=None, description="Retry key: a retry with the same key files nothing new."
+    )
+
+
+@strawberry.type(description="The report as filed.")
+class ReportSuccess:
+    report: Report = strawberry.field(description="The report.")
+    replayed: bool = strawberry.field(description="True when this answers a retry.")
+
+
+ReportResult = Annotated[
+    ReportSuccess | NotFoundError | InvalidInputError,
+    strawberry.union("ReportResult", description="The outcome of reporting an item."),
+]
+
+
+@strawberry.input(description="A moderator's decision on a report.")
+class DecideReportInput:
+    report_id: strawberry.ID = strawberry.field(description="The report.")
+    outcome: ReportOutcome = strawberry.field(description="Hide the item, or dismiss.")
+    note: str | None = strawberry.field(default=None, description="A note to the reporter(s).")
+
+
+@strawberry.type(description="The decision as recorded.")
+class DecideSuccess:
+    report: Report = strawberry.field(description="The report, now settled.")
+    settled: int = strawberry.field(
+        description="Reports this settled (all open reports of the item); 0 if already settled."
+    )
+
+
+DecideResult = Annotated[
+    DecideSuccess | NotFoundError | NotAllowedError | InvalidInputError,
+    strawberry.union("DecideResult", description="The outcome of a moderator's decision."),
+]
+
+
+def _key(value: str, *kinds: str) -> tuple[str, str] | None:
+    try:
+        return parse_global_id(value, *kinds)
+    except BadInput:
+        return None
+
+
+@strawberry.type
+class ModerationQueries:
+    @strawberry.field(description="Open reports, oldest first. Moderators only.")
+    async def moderation_queue(self, info: Info, first: int = 50) -> list[Report]:
+        check_first(first)
+        if not await is_moderator(info):
+            raise Forbidden("Only moderators see reports.")
+        found = await upstream(info.context.social.open_reports(first=first))
+        return [Report(record=r) for r in found]
+
+    @strawberry.field(description="Reports I filed, newest first, with their outcomes.")
+    async def my_reports(self, info: Info, first: int = 20) -> list[Report]:
+        check_first(first)
+        found = await upstream(
+            info.context.social.reports_by(info.context.viewer.guid, first=first)
+        )
+        return [Report(record=r) for r in found]
+
+
+@strawberry.type
+class ModerationMutations:
+    @strawberry.mutation(description="Report a comment or activity item to the moderators.")
+    async def report_item(self, info: Info, input: ReportInput) -> ReportResult:
+        key = retry_key(input.client_mutation_id)
+        if isinstance(key, InvalidInputError):
+            return key
+        reason = input.reason.strip()
+        limit = info.context.policy.social_limits.report_reason_length
+        if not reason or len(reason) > limit:
+            return InvalidInputError(
+                message=f"Give a reason of 1 to {limit} characters.", field="reason"
+            )
+        found = _key(input.item_id, "Comment", "ActivityItem")
+        if found is None:
+            return NotFoundError(message="No such item, or you may not see it.")
+        kind = "comment" if found[0] == "Comment" else "activity"
+        loaders = social_loaders(info)
+        if kind == "comment":
+            comment = await upstream(loaders.comment.load(found[1]))
+            document = comment.document if comment else None
+            visible = comment is not None
+        else:
+            event = (
+                await upstream(loaders.event.load(int(found[1]))) if found[1].isdigit() else None
+            )
+            document = event.document if event else None
+            visible = event is not None
+        if not visible or not await may_see(info, document):
+            return NotFoundError(message="No such item, or you may not see it.")
+        try:
+            written = await write(
+                info.context.social.report(
+                    info.context.viewer.guid, kind, found[1], reason, key=key
+                )
+            )
+        except ItemNotFound:
+            return NotFoundError(message="No such item, or you may not see it.")
+        except KeyReused:
+            return InvalidInputError(
+                message="That clientMutationId was used for another change.",
+                field="clientMutationId",
+            )
+        [record] = await upstream(info.context.social.reports_by_id([written.id]))
+        assert record is not None
+        return ReportSuccess(report=Report(record=record), replayed=written.replayed)
+
+    @strawberry.mutation(
+        description="Hide the reported item, or dismiss the report. Moderators only."
+    )
+    async def decide_report(self, info: Info, input: DecideReportInput) -> DecideResult:
+        if not await is_moderator(info):
+            return NotAllowedError(message="Only moderators decide reports.")
+        found = _key(input.report_id, "Report")
+        if found is None:
+            return NotFoundError(message="No such report.")
+        note = (input.note or "").strip() or None
+        limit = info.context.policy.social_limits.report_reason_length
+        if note and len(note) > limit:
+            return InvalidInputError(message=f"At most {limit} characters.", field="note")
+        try:
+            settled = await write(
+                info.context.social.decide(
+                    info.context.viewer.guid, found[1], input.outcome.value, note
+                )
+            )
+        except ItemNotFound:
+            return NotFoundError(message="No such report.")
+        [record] = await upstream(info.context.social.reports_by_id([found[1]]))
+        assert record is not None
+        return DecideSuccess(report=Report(record=record), settled=settled)

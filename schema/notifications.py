@@ -1,0 +1,219 @@
+"""Notifications: mentions, replies, new followers, reactions, endorsements, followed
+items' activity, changed documents, report outcomes; the unread count; marking
+read; a daily digest as data (delivering it is a later concern).
+
+A notification about a document the viewer may not read (now) is dropped from
+every list and count.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from connectors.social import Notification as NotificationRecord
+
+from .activity import ActivityItem
+from .context import Info
+from .errors import BadInput, upstream
+from .ids import cursor, global_id, parse_cursor, parse_global_id
+from .pagination import Connection, Edge, PageInfo, check_first
+from .people import Person
+from .social import InvalidInputError, readable_paths
+from .social_loaders import social_loaders
+
+if TYPE_CHECKING:
+    from .moderation import Report
+
+ReportType = Annotated["Report", strawberry.lazy("schema.moderation")]
+DIGEST_SIZE = 50
+
+
+@strawberry.enum(description="Why a notification was sent.")
+class NotificationKind(enum.Enum):
+    MENTION = "mention"
+    REPLY = "reply"
+    NEW_FOLLOWER = "new_follower"
+    REACTION = "reaction"
+    ENDORSEMENT = "endorsement"
+    FOLLOWED_ACTIVITY = "followed_activity"
+    DOCUMENT_CHANGED = "document_changed"
+    REPORT_OUTCOME = "report_outcome"
+
+
+@strawberry.type(description="Something the viewer should know about.")
+class Notification:
+    record: strawberry.Private[NotificationRecord]
+
+    @strawberry.field(description="Global id.")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(global_id("Notification", str(self.record.id)))
+
+    @strawberry.field(description="Why it was sent.")
+    def kind(self) -> NotificationKind:
+        return NotificationKind(self.record.kind)
+
+    @strawberry.field(description="When it was sent.")
+    def created_at(self) -> datetime:
+        return self.record.created_at
+
+    @strawberry.field(description="Whether it has been marked read.")
+    def read(self) -> bool:
+        return self.record.read_at is not None
+
+    @strawberry.field(description="Who caused it, if a person did.")
+    async def actor(self, info: Info) -> Person | None:
+        guid = self.record.actor
+        found = await upstream(info.context.loaders.person.load(guid)) if guid else None
+        return Person.of(found) if found else None
+
+    @strawberry.field(description="The activity it is about, if it is still visible.")
+    async def activity(self, info: Info) -> ActivityItem | None:
+        event_id = self.record.activity_id
+        found = await upstream(social_loaders(info).event.load(event_id)) if event_id else None
+        return ActivityItem(events=[found]) if found else None
+
+    @strawberry.field(description="The report whose outcome this tells (report outcomes).")
+    async def report(self, info: Info) -> ReportType | None:
+        from .moderation import Report
+
+        report_id = self.record.report_id
+        found = await upstream(social_loaders(info).report.load(report_id)) if report_id else None
+        return Report(record=found) if found else None
+
+
+@strawberry.type(description="How many notifications of one kind.")
+class KindCount:
+    kind: NotificationKind = strawberry.field(description="The kind.")
+    count: int = strawberry.field(description="How many.")
+
+
+@strawberry.type(description="One day's notifications, as data for a digest e-mail or page.")
+class NotificationDigest:
+    day: date = strawberry.field(description="The day (UTC).")
+    total: int = strawberry.field(description="Notifications that day.")
+    unread: int = strawberry.field(description="Of which still unread.")
+    by_kind: list[KindCount] = strawberry.field(description="Counts by kind, largest first.")
+    notifications: list[Notification] = strawberry.field(
+        description=f"The day's notifications, newest first (at most {DIGEST_SIZE})."
+    )
+
+
+@strawberry.input(description="Which notifications to mark read.")
+class MarkReadInput:
+    ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="These notifications."
+    )
+    all: bool = strawberry.field(default=False, description="Every unread notification.")
+
+
+@strawberry.type(description="Notifications marked read.")
+class MarkReadSuccess:
+    marked: int = strawberry.field(description="How many changed from unread to read.")
+    unread_count: int = strawberry.field(description="Unread notifications left.")
+
+
+MarkReadResult = Annotated[
+    MarkReadSuccess | InvalidInputError,
+    strawberry.union("MarkReadResult", description="The outcome of marking read."),
+]
+
+
+async def _visible(info: Info, records: list[NotificationRecord]) -> list[NotificationRecord]:
+    readable = await readable_paths(info, [r.document for r in records])
+    return [r for r in records if r.document is None or r.document in readable]
+
+
+async def unread_count(info: Info) -> int:
+    by_document = await upstream(info.context.social.unread_by_document(info.context.viewer.guid))
+    readable = await readable_paths(info, by_document)
+    return sum(n for doc, n in by_document.items() if doc is None or doc in readable)
+
+
+@strawberry.type
+class NotificationQueries:
+    @strawberry.field(description="My notifications, newest first.")
+    async def notifications(
+        self, info: Info, first: int = 20, after: str | None = None, unread_only: bool = False
+    ) -> Connection[Notification]:
+        check_first(first)
+        social, viewer = info.context.social, info.context.viewer.guid
+        position, more = parse_cursor(after), False
+        found: list[NotificationRecord] = []
+        for _ in range(5):  # refill past hidden ones, boundedly
+            rows = await upstream(
+                social.notifications_for(
+                    viewer, before=position, limit=first + 1, unread_only=unread_only
+                )
+            )
+            visible = {r.id for r in await _visible(info, rows)}
+            for row in rows:
+                if row.id in visible:
+                    if len(found) == first:
+                        more = True
+                        break
+                    found.append(row)
+                position = row.id
+            if more or len(rows) <= first:
+                break
+        edges = [Edge(cursor=cursor(r.id), node=Notification(record=r)) for r in found]
+        return Connection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=more,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            total_count=None,
+        )
+
+    @strawberry.field(description="How many of my notifications are unread.")
+    async def unread_notification_count(self, info: Info) -> int:
+        return await unread_count(info)
+
+    @strawberry.field(description="A day's notifications as digest data (default: today, UTC).")
+    async def notification_digest(self, info: Info, day: date | None = None) -> NotificationDigest:
+        day = day or datetime.now(UTC).date()
+        since = datetime.combine(day, time.min, tzinfo=UTC)
+        rows = await upstream(
+            info.context.social.notifications_for(
+                info.context.viewer.guid, before=None, limit=1000,
+                since=since, until=since + timedelta(days=1),
+            )
+        )  # fmt: skip
+        rows = await _visible(info, rows)
+        counts: dict[str, int] = {}
+        for r in rows:
+            counts[r.kind] = counts.get(r.kind, 0) + 1
+        return NotificationDigest(
+            day=day,
+            total=len(rows),
+            unread=sum(1 for r in rows if r.read_at is None),
+            by_kind=[
+                KindCount(kind=NotificationKind(k), count=n)
+                for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            ],
+            notifications=[Notification(record=r) for r in rows[:DIGEST_SIZE]],
+        )
+
+
+@strawberry.type
+class NotificationMutations:
+    @strawberry.mutation(description="Mark notifications read (repeating it is harmless).")
+    async def mark_notifications_read(self, info: Info, input: MarkReadInput) -> MarkReadResult:
+        if input.all == (input.ids is not None):
+            return InvalidInputError(message="Give either `ids` or `all: true`.", field="ids")
+        ids: list[int] | None = None
+        if input.ids is not None:
+            if len(input.ids) > 500:
+                return InvalidInputError(message="At most 500 ids at once.", field="ids")
+            try:
+                ids = [int(parse_global_id(i, "Notification")[1]) for i in input.ids]
+            except (BadInput, ValueError):
+                return InvalidInputError(message="Not a Notification id.", field="ids")
+        marked = await upstream(info.context.social.mark_read(info.context.viewer.guid, ids))
+        return MarkReadSuccess(marked=marked, unread_count=await unread_count(info))
