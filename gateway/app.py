@@ -26,7 +26,7 @@ from strawberry.asgi import GraphQL
 from strawberry.schema.base import BaseSchema
 
 from connectors.directory import LdapOptions, open_embedded, open_ldap
-from connectors.documents import DocumentConnector, FolderAccess
+from connectors.documents import DocumentIndex, FolderAccess
 from connectors.hr import (
     BearerToken,
     ClientCredentials,
@@ -43,6 +43,8 @@ from schema.context import Context, Policy, SocialLimits, StaleSources, Viewer
 
 from .auth import Authenticator, AuthError
 from .cache import RecordCache
+from .documents import DocumentSync, open_documents
+from .downloads import DownloadSigner, download_endpoint
 from .loaders import Upstreams, build_loaders
 from .photos import PhotoSigner, photo_endpoint
 from .settings import Settings
@@ -172,17 +174,7 @@ def open_upstreams(settings: Settings, stack: contextlib.AsyncExitStack) -> Upst
 
     hr = _open_hr(settings, stack)
 
-    documents = None
-    if settings.documents.url:
-        s = settings.documents
-        client = httpx.AsyncClient(
-            base_url=s.url.rstrip("/") + "/",
-            auth=(s.username, s.password.get_secret_value()) if s.username else None,
-            timeout=s.timeout,
-            limits=httpx.Limits(max_connections=20),
-        )
-        stack.push_async_callback(client.aclose)
-        documents = DocumentConnector(client, namespace=s.property_namespace)
+    documents = open_documents(settings.documents, stack)
 
     social = SocialStore.open(settings.social.database_url)
     stack.push_async_callback(social.close)
@@ -245,11 +237,16 @@ def create_app(settings: Settings) -> Starlette:
     state: dict[str, Any] = {"settings": settings, "auth": Authenticator(settings.auth)}
     signer = PhotoSigner.from_settings(settings)
     access_file = settings.documents.access_file
+    readers_from = settings.documents.readers_from
+    downloads = DownloadSigner.from_settings(settings)
     state["policy"] = Policy(
         hr_join=settings.hr.join,
         hr_groups=frozenset(g.casefold() for g in settings.access.hr_groups),
-        document_access=FolderAccess.from_file(access_file) if access_file else FolderAccess({}),
+        document_access=FolderAccess.from_file(access_file, readers_from=readers_from)
+        if access_file
+        else FolderAccess({}, readers_from=readers_from),
         photo_url=signer.url,
+        document_url=downloads.url,
         moderator_groups=frozenset(g.casefold() for g in settings.social.moderator_groups),
         social_limits=SocialLimits(
             comment_length=settings.social.max_comment_length,
@@ -265,6 +262,18 @@ def create_app(settings: Settings) -> Starlette:
             await upstreams.social.migrate()
             if settings.social.seed_file is not None:
                 await upstreams.social.seed(settings.social.seed_file)
+            if upstreams.documents is not None:
+                s = settings.documents
+                sync = DocumentSync(
+                    upstreams.documents,
+                    DocumentIndex.open(s.search_database_url),
+                    upstreams.cache,
+                    interval=s.sync_interval,
+                    text_limit=s.text_limit,
+                )
+                await sync.start()
+                stack.push_async_callback(sync.stop)
+                upstreams.document_sync = sync
             state["upstreams"] = upstreams
             app.state.upstreams = upstreams
             log.info("Townhall is ready")
@@ -304,6 +313,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/", home),
             Route("/healthz", health),
             Route("/photos/{guid}", photo_endpoint(state, signer)),
+            Route("/documents/content/{path:path}", download_endpoint(state, downloads)),
             Route("/graphql", AuthenticatedGraphQL(graphql, state), methods=["GET", "POST"]),
             *ide_routes,
         ],

@@ -119,18 +119,43 @@ class HRSettings(BaseModel):
 
 
 class DocumentSettings(BaseModel):
-    """The document store, read over WebDAV."""
+    """The document store: WebDAV, or a local folder (a mounted file share)."""
 
+    source: Literal["webdav", "folder"] = Field(
+        "webdav", description="'webdav' reads `url`; 'folder' reads a local folder (`folder`)."
+    )
     url: str = Field("", description="WebDAV root URL.")
-    username: str = ""
+    username: str = Field("", description="Basic auth user (ignored when `token` is set).")
     password: SecretStr = SecretStr("")
+    token: SecretStr = Field(SecretStr(""), description="Bearer token for the WebDAV store.")
     timeout: float = Field(10.0, gt=0)
+    max_connections: int = Field(20, ge=1, le=200)
+    retries: int = Field(2, ge=0, le=10, description="Retries of an idempotent request.")
+    breaker_failures: int = Field(5, ge=1, description="Failures in a row that open the breaker.")
+    breaker_reset: float = Field(30.0, gt=0, description="Seconds before a probe is let through.")
     property_namespace: str = Field(
         "urn:townhall:dav:props", description="XML namespace of author/editor/tag properties."
+    )
+    folder: Path | None = Field(None, description="Root of the file share (source 'folder').")
+    metadata_file: Path | None = Field(
+        None, description="Sidecar JSON with author/lastEditor/tags/title per path (folder)."
     )
     access_file: Path | None = Field(
         None, description="JSON map of folders to the directory groups that may read them."
     )
+    readers_from: Literal["folders", "store", "both"] = Field(
+        "folders",
+        description="Readers from the folder map, the store's RFC 3744 ACLs, or both "
+        "(the ACL where the store keeps one).",
+    )
+    search_database_url: str = Field(
+        "",
+        description="Search index database: sqlite+aiosqlite:///path (FTS5) or "
+        "postgresql+asyncpg://... (full-text); empty: in memory, rebuilt at start-up.",
+    )
+    sync_interval: float = Field(60.0, gt=0, description="Seconds between change-feed polls.")
+    text_limit: int = Field(1_000_000, ge=0, description="Bytes of a text file indexed.")
+    download_url_lifetime: int = Field(900, ge=30, description="Seconds a download link works.")
 
 
 class SocialSettings(BaseModel):

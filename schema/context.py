@@ -44,6 +44,7 @@ class Loaders:
     hr: DataLoader[str, HRRecord | None]  # by the join key (employeeNumber or userName)
     document: DataLoader[str, DocumentRecord | None]  # by path
     document_index: DataLoader[str, list[DocumentRecord]]  # by root folder ("")
+    document_search: DataLoader[str, list[DocumentRecord]]  # by query text, best first
     follower_count: DataLoader[tuple[str, str], int]  # (kind, target)
     following_count: DataLoader[str, int]  # people a person follows
     viewer_follows: DataLoader[tuple[str, str], bool]  # (kind, target) the viewer follows
@@ -71,6 +72,8 @@ class Policy:
     hr_groups: frozenset[str]  # groups whose members hold the HR role
     document_access: FolderAccess
     photo_url: Callable[[str], str]  # person GUID -> URL of their photo, served by the gateway
+    # (viewer GUID, document path) -> signed URL streaming its content; None: no downloads
+    document_url: Callable[[str, str], str] | None = None
     moderator_groups: frozenset[str] = frozenset({"townhall moderators"})  # casefolded
     social_limits: SocialLimits = SocialLimits()
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 ActivityItemType = Annotated["ActivityItem", strawberry.lazy("schema.activity")]
 
 MAX_COMMENTS = 200
+MAX_SEARCH = 200
 
 
 @strawberry.type(
@@ -71,6 +72,14 @@ class Document(Node):
     @strawberry.field(description="Tags the store keeps on the document. Source: documents.")
     def tags(self) -> list[str]:
         return list(self.record.tags)
+
+    @strawberry.field(
+        description="A link that streams the content (with Range) to the viewer, signed and "
+        "expiring (usable in an <a href>); null where the gateway serves no downloads."
+    )
+    def download_url(self, info: Info) -> str | None:
+        make = info.context.policy.document_url
+        return make(info.context.viewer.guid, self.record.path) if make else None
 
     @strawberry.field(description="Who wrote it (resolved in the directory).")
     async def author(self, info: Info) -> Person | None:
@@ -162,4 +171,20 @@ class DocumentQueries:
         ]
         visible = [d for d in await readable_documents(info, list(inside)) if d is not None]
         visible.sort(key=lambda d: (d.modified_at is not None, d.modified_at, d.path), reverse=True)
+        return offset_page([Document.of(d) for d in visible], first, after)
+
+    @strawberry.field(
+        description="Documents the viewer may read whose title, name, path, author, editor, "
+        "tags or text (plain-text formats) contain every word of `query` (as word prefixes), "
+        "best match first. Source: Townhall's index of the document store."
+    )
+    async def search_documents(
+        self, info: Info, query: str, first: int = 20, after: str | None = None
+    ) -> Connection[Document]:
+        check_first(first)
+        text = " ".join(query.split())
+        if len(text) > MAX_SEARCH:
+            raise BadInput(f"`query` is longer than {MAX_SEARCH} characters.", field="query")
+        found = await upstream(info.context.loaders.document_search.load(text.casefold()))
+        visible = [d for d in await readable_documents(info, list(found)) if d is not None]
         return offset_page([Document.of(d) for d in visible], first, after)
