@@ -1,9 +1,9 @@
 """Errors a client may see, and the masking of every other error.
 
 Expected failures carry ``extensions.code``: ``SOURCE_UNAVAILABLE`` (with the
-``source`` and a ``reason``: unavailable, timeout, rejected), ``BAD_USER_INPUT``,
-``NOT_FOUND``, ``FORBIDDEN``. Anything else is masked as ``INTERNAL_ERROR``,
-logged with a correlation id that the client also receives.
+``source`` and a ``reason``: unavailable, timeout, circuit_open, rejected, not_found),
+``BAD_USER_INPUT``, ``NOT_FOUND``, ``FORBIDDEN``. Anything else is masked as
+``INTERNAL_ERROR``, logged with a correlation id that the client also receives.
 """
 
 from __future__ import annotations
@@ -57,7 +57,13 @@ class SourceUnavailable(ClientError):
         )
 
 
+_REASONS = frozenset({"unavailable", "timeout", "circuit_open", "rejected", "not_found"})
+
+
 def _reason(error: Exception) -> str:
+    declared = getattr(error, "reason", None)
+    if declared in _REASONS:  # a connector error that names its reason (e.g. HR's)
+        return str(declared)
     name = type(error).__name__.lower()
     for word in ("rejected", "notfound"):
         if word in name:

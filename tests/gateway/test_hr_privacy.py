@@ -138,3 +138,29 @@ async def test_an_account_without_an_hr_record_is_told_apart(
         found = await employment(by_upn, staff["sAMAccountName"], staff)
         assert found["hrStatus"] == "FOUND"
         assert found["employment"]["employeeNumber"] == staff["employeeID"]
+
+
+async def test_a_dead_hr_system_nulls_only_hr_fields_then_opens_the_circuit(
+    council: Council, scim_server: ScimServer, webdav_server: WebDavServer, tmp_path: Path
+) -> None:
+    settings = base_settings(council, scim_server, webdav_server, tmp_path)
+    settings.hr.url = "http://127.0.0.1:9/scim/v2"  # nothing listens there
+    settings.hr.retries = 0
+    settings.hr.breaker_failures = 1
+    settings.cache.missing_ttl = 0
+    staff = next(p for p in council.people if p["hasAd"] and p["hasHr"] and p["employeeID"])
+    query = "query($id: ID!) { person(id: $id) { displayName employment { jobTitle } } }"
+    variables = {"id": global_id("Person", staff["guid"])}
+    async with serve(settings) as gateway:
+        reasons = []
+        for _ in range(2):
+            body = await gateway.query(query, variables, user="alex.morgan")
+            assert body["data"]["person"] == {
+                "displayName": staff["displayName"],
+                "employment": None,
+            }
+            [error] = body["errors"]
+            assert error["extensions"]["source"] == "hr"
+            assert "127.0.0.1" not in error["message"]
+            reasons.append(error["extensions"]["reason"])
+    assert reasons == ["unavailable", "circuit_open"]
