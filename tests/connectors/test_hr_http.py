@@ -52,6 +52,7 @@ class Gate:
     history: list[str] = field(default_factory=list)  # every token ever issued
     issued: int = 0
     forwarded: int = 0
+    filters: list[str] = field(default_factory=list)  # of the requests forwarded
 
     def reset(self) -> None:
         self.delay, self.faults, self.oauth, self.token_lifetime = 0.0, [], False, 3600
@@ -83,7 +84,10 @@ class Gate:
                     return JSONResponse({"status": "401", "detail": "bad token"}, status_code=401)
             if self.faults:
                 status, headers = self.faults.pop(0)
-                return JSONResponse({"status": str(status)}, status_code=status, headers=headers)
+                headers = dict(headers)  # the scripted fault stays as written
+                body = {"status": str(status), "scimType": headers.pop("x-scim-type", None)}
+                return JSONResponse(body, status_code=status, headers=headers)
+            self.filters.append(request.query_params.get("filter", ""))
             if self.delay:
                 await asyncio.sleep(self.delay)
             self.forwarded += 1
@@ -208,6 +212,22 @@ async def test_a_failing_hr_system_is_unavailable_then_left_alone(
         with pytest.raises(HRUnavailable) as caught:
             await hr.records_by("user_name", some_keys(council, 1))
     assert caught.value.reason == "circuit_open" and hr.calls == 4
+
+
+@pytest.mark.parametrize(
+    "refusal", [(400, {"x-scim-type": "tooMany"}), (414, {})], ids=["tooMany", "414"]
+)
+async def test_a_batch_too_big_for_the_server_is_split(
+    fresh_gate: Gate, council: Council, refusal: tuple[int, dict[str, str]]
+) -> None:
+    fresh_gate.faults = [refusal]
+    fresh_gate.filters.clear()
+    keys = some_keys(council, 6)
+    async with connector(fresh_gate, batch_size=6) as hr:
+        found = await hr.records_by("user_name", keys)
+    assert [r.user_name for r in found if r] == keys
+    assert hr.calls == 3  # refused whole, then two halves of three
+    assert [f.count(" or ") for f in fresh_gate.filters] == [2, 2]
 
 
 async def test_client_credentials_fetch_one_token_and_reuse_it(
