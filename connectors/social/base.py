@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, and_, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -211,17 +211,16 @@ class StoreBase:
         self, connection: AsyncConnection, targets: Iterable[tuple[str, str]]
     ) -> set[str]:
         """Followers who asked to be notified about any of ``(kind, target)``."""
-        found: set[str] = set()
-        for kind, target in targets:
-            rows = await connection.execute(
-                select(follows.c.follower).where(
-                    follows.c.target_kind == kind,
-                    follows.c.target == target,
-                    follows.c.notify.is_(True),
-                )
+        pairs = list(targets)
+        if not pairs:
+            return set()
+        rows = await connection.execute(
+            select(follows.c.follower).where(
+                or_(*(and_(follows.c.target_kind == k, follows.c.target == t) for k, t in pairs)),
+                follows.c.notify.is_(True),
             )
-            found |= {r[0] for r in rows}
-        return found
+        )
+        return {r[0] for r in rows}
 
 
 class _Guard:

@@ -1,0 +1,280 @@
+"""The social store at council scale, on SQLite and on PostgreSQL.
+
+    python -m bench social [--backend both|sqlite|postgresql] [--postgres-url URL]
+        [--people 2000] [--events 200000] [--follows 50000] [--comments 100000]
+        [--samples 40] [--writers 16] [--writes 640]
+
+Generates the data with bulk inserts (2,000 people from the sample council, 200,000
+activity events, 50,000 follows, 100,000 comments), then times what the schema's
+resolvers ask the store for: the home feed's first and next page (the raw event
+batch the resolver aggregates), a document's comment thread (top-level page plus
+the replies), ``experts(topic)``'s signals, and comment writes per second under
+16 concurrent writers (each write is one transaction with its event, tags,
+mentions and notifications). PostgreSQL is a throwaway server on loopback (the
+test suite's recipe: fsync off, so its write rate is an upper bound) unless
+``--postgres-url`` names one. Prints a table; writes bench/results/social.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert
+
+from connectors.social import CommentText, SocialStore
+from connectors.social.tables import activity, comments, follows, item_tags, profile_tags
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "fixtures" / "council"
+RESULTS = ROOT / "bench" / "results"
+TAGS = ["budget", "gis", "planning", "housing", "safeguarding", "roads", "data", "climate",
+        "recruitment", "digital", "waste", "libraries", "consultation", "policy", "risk"]  # fmt: skip
+CHUNK = 5000
+
+
+def _args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench social")
+    parser.add_argument("--backend", choices=["both", "sqlite", "postgresql"], default="both")
+    parser.add_argument("--postgres-url", default="")
+    parser.add_argument("--people", type=int, default=2000)
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--follows", type=int, default=50_000)
+    parser.add_argument("--comments", type=int, default=100_000)
+    parser.add_argument("--samples", type=int, default=40)
+    parser.add_argument("--writers", type=int, default=16)
+    parser.add_argument("--writes", type=int, default=640)
+    return parser.parse_args(argv)
+
+
+class Data:
+    """A deterministic synthetic council: who follows what, who wrote what."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        rng = random.Random(6)
+        people = json.loads((FIXTURES / "people.json").read_text())
+        self.people = [p["guid"] for p in people if p.get("guid")][: args.people]
+        docs = json.loads((FIXTURES / "documents.json").read_text())["documents"]
+        self.documents = [d["path"] for d in docs]
+        self.rng = rng
+        self.args = args
+        self.start = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def follows(self) -> list[dict[str, Any]]:
+        seen: set[tuple[str, str, str]] = set()
+        rows: list[dict[str, Any]] = []
+        while len(rows) < self.args.follows:
+            follower = self.rng.choice(self.people)
+            roll = self.rng.random()
+            if roll < 0.7:
+                kind, target = "person", self.rng.choice(self.people)
+            elif roll < 0.9:
+                kind, target = "document", self.rng.choice(self.documents)
+            else:
+                kind, target = "tag", self.rng.choice(TAGS)
+            if (follower, kind, target) in seen or target == follower:
+                continue
+            seen.add((follower, kind, target))
+            rows.append({"follower": follower, "target_kind": kind, "target": target,
+                         "notify": self.rng.random() < 0.3,
+                         "created_at": self.start + timedelta(seconds=len(rows))})  # fmt: skip
+        return rows
+
+    def comments(self) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        tops: dict[str, list[str]] = {}
+        for i in range(self.args.comments):
+            path = self.rng.choice(self.documents)
+            parent = None
+            if tops.get(path) and self.rng.random() < 0.4:
+                parent = self.rng.choice(tops[path])
+            cid = str(uuid.UUID(int=self.rng.getrandbits(128)))
+            if parent is None:
+                tops.setdefault(path, []).append(cid)
+            rows.append({"id": cid, "author": self.rng.choice(self.people), "target_kind": "document",
+                         "target": path, "document": path, "parent_id": parent,
+                         "body": f"Comment {i} on #{self.rng.choice(TAGS)} " + "text " * 20,
+                         "created_at": self.start + timedelta(seconds=30 * i)})  # fmt: skip
+        return rows
+
+    def events(self, written: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        for c in written[: self.args.events]:
+            rows.append({"actor": c["author"], "verb": "replied" if c["parent_id"] else "commented",
+                         "object_kind": "comment", "object_id": c["id"], "target_kind": "document",
+                         "target_id": c["target"], "audience": "document", "document": c["target"],
+                         "created_at": c["created_at"]})  # fmt: skip
+        while len(rows) < self.args.events:
+            actor = self.rng.choice(self.people)
+            if self.rng.random() < 0.5:
+                path = self.rng.choice(self.documents)
+                rows.append({"actor": actor, "verb": "updated", "object_kind": "document",
+                             "object_id": path, "target_kind": None, "target_id": None,
+                             "audience": "document", "document": path,
+                             "created_at": self.start + timedelta(seconds=31 * len(rows))})  # fmt: skip
+            else:
+                rows.append({"actor": actor, "verb": "followed", "object_kind": "person",
+                             "object_id": self.rng.choice(self.people), "target_kind": None,
+                             "target_id": None, "audience": "staff", "document": None,
+                             "created_at": self.start + timedelta(seconds=31 * len(rows))})  # fmt: skip
+        # Events are ordered by time, as they would have been written.
+        rows.sort(key=lambda r: r["created_at"])
+        return rows
+
+
+async def _bulk(store: SocialStore, table: Any, rows: list[dict[str, Any]]) -> None:
+    async with store.engine.begin() as connection:
+        for i in range(0, len(rows), CHUNK):
+            await connection.execute(insert(table), rows[i : i + CHUNK])
+
+
+async def generate(store: SocialStore, data: Data) -> dict[str, float]:
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    written = data.comments()
+    # Parents first: the foreign key wants them in place.
+    await _bulk(store, comments, [c for c in written if c["parent_id"] is None])
+    await _bulk(store, comments, [c for c in written if c["parent_id"] is not None])
+    await _bulk(store, follows, data.follows())
+    await _bulk(store, activity, data.events(written))
+    tagged = [{"item_kind": "activity", "item_id": str(i), "tag": TAGS[i % len(TAGS)]}
+              for i in range(1, data.args.events + 1, 10)]  # fmt: skip
+    await _bulk(store, item_tags, tagged)
+    skills = [{"person": p, "kind": "skill", "tag": t, "created_at": data.start}
+              for p in data.people for t in data.rng.sample(TAGS, 3)]  # fmt: skip
+    await _bulk(store, profile_tags, skills)
+    timings["generate_s"] = time.perf_counter() - started
+    return timings
+
+
+async def _timed(samples: int, call: Callable[[int], Awaitable[object]]) -> dict[str, float]:
+    took: list[float] = []
+    for i in range(samples):
+        started = time.perf_counter()
+        await call(i)
+        took.append((time.perf_counter() - started) * 1000)
+    took.sort()
+    return {"p50_ms": statistics.median(took), "p95_ms": took[max(0, int(len(took) * 0.95) - 1)]}
+
+
+async def measure(store: SocialStore, data: Data) -> dict[str, Any]:
+    rng = random.Random(60)
+    viewers = rng.sample(data.people, data.args.samples)
+    teams = {v: rng.sample(data.people, 8) for v in viewers}
+    batch = 60  # what the home feed resolver reads for first=20 (3 x first)
+    firsts: dict[str, int] = {}
+
+    async def first_page(i: int) -> None:
+        events = await store.home_feed(viewers[i], teams[viewers[i]], before=None, limit=batch)
+        firsts[viewers[i]] = events[-1].id if events else 0
+
+    async def next_page(i: int) -> None:
+        await store.home_feed(viewers[i], teams[viewers[i]], before=firsts[viewers[i]], limit=batch)
+
+    async def thread(i: int) -> None:
+        page = await store.thread("document", data.documents[i % len(data.documents)], first=21)
+        await store.replies([c.id for c in page[:20]])
+
+    async def experts(i: int) -> None:
+        topic = TAGS[i % len(TAGS)]
+        await store.topic_signals(topic, rng.sample(data.documents, 20))
+
+    results: dict[str, Any] = {}
+    for name, call in (("home_first", first_page), ("home_next", next_page),
+                       ("thread", thread), ("experts", experts)):  # fmt: skip
+        results[name] = await _timed(data.args.samples, call)
+
+    per_writer = data.args.writes // data.args.writers
+
+    async def writer(n: int) -> None:
+        wr = random.Random(n)
+        for i in range(per_writer):
+            path = wr.choice(data.documents)
+            text = CommentText(body=f"bench {n}-{i} #budget", tags=["budget"],
+                               mentioned=[wr.choice(data.people)])  # fmt: skip
+            await store.add_comment(wr.choice(data.people), "document", path, text)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(writer(n) for n in range(data.args.writers)))
+    elapsed = time.perf_counter() - started
+    results["writes"] = {"writers": data.args.writers, "writes": per_writer * data.args.writers,
+                         "per_s": per_writer * data.args.writers / elapsed}  # fmt: skip
+    return results
+
+
+async def run_backend(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
+    store = SocialStore.open(url, pool_size=args.writers + 2)
+    try:
+        await store.migrate()
+        data = Data(args)
+        result: dict[str, Any] = await generate(store, data)
+        result.update(await measure(store, data))
+        return result
+    finally:
+        await store.close()
+
+
+def _start_postgres() -> tuple[Any, str]:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from servers.postgres import PostgresServer  # the test suite's throwaway server
+
+    server = PostgresServer()
+    server.start()
+    return server, asyncio.run(server.create_database())
+
+
+def main(argv: list[str]) -> int:
+    args = _args(argv)
+    results: dict[str, Any] = {}
+    if args.backend in ("both", "sqlite"):
+        with tempfile.TemporaryDirectory() as folder:
+            url = f"sqlite+aiosqlite:///{folder}/social.db"
+            results["sqlite"] = asyncio.run(run_backend("sqlite", url, args))
+    if args.backend in ("both", "postgresql"):
+        server = None
+        url = args.postgres_url
+        if not url:
+            server, url = _start_postgres()
+        try:
+            results["postgresql"] = asyncio.run(run_backend("postgresql", url, args))
+        finally:
+            if server is not None:
+                server.stop()
+    _print(results, args)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    payload = {"when": datetime.now(UTC).isoformat(), "machine": platform.platform(),
+               "args": vars(args), "results": results}  # fmt: skip
+    (RESULTS / "social.json").write_text(json.dumps(payload, indent=2))
+    return 0
+
+
+def _print(results: dict[str, Any], args: argparse.Namespace) -> None:
+    print(f"social store: {args.people} people, {args.events} events, {args.follows} follows, "
+          f"{args.comments} comments; {args.samples} samples each")  # fmt: skip
+    print(f"{'measure':<28}" + "".join(f"{b:>14}" for b in results))
+    rows = [("generate (s)", lambda r: f"{r['generate_s']:.1f}")]
+    for key, label in (("home_first", "home feed, first page"), ("home_next", "home feed, next page"),
+                       ("thread", "document thread"), ("experts", "experts(topic) signals")):  # fmt: skip
+        rows.append((f"{label} p50 ms", lambda r, k=key: f"{r[k]['p50_ms']:.2f}"))
+        rows.append((f"{label} p95 ms", lambda r, k=key: f"{r[k]['p95_ms']:.2f}"))
+    rows.append(
+        (f"comment writes/s ({args.writers} writers)", lambda r: f"{r['writes']['per_s']:.0f}")
+    )
+    for label, cell in rows:
+        print(f"{label:<28}" + "".join(f"{cell(r):>14}" for r in results.values()))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
