@@ -25,7 +25,7 @@ from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.schema.base import BaseSchema
 
-from connectors.directory import LdapOptions, open_embedded, open_ldap
+from connectors.directory import DirectoryFeatures, LdapOptions, open_embedded, open_ldap
 from connectors.documents import DocumentIndex, FolderAccess
 from connectors.hr import (
     BearerToken,
@@ -168,6 +168,14 @@ def open_upstreams(settings: Settings, stack: contextlib.AsyncExitStack) -> Upst
                 operation_timeout=d.operation_timeout,
                 page_size=d.page_size,
                 batch_size=d.batch_size,
+                schema=d.schema_,
+                features=DirectoryFeatures(
+                    reports_via=d.reports_via,
+                    nested_groups="in_chain" if d.use_matching_rule_in_chain else "walk",
+                    anr=d.anr,
+                    range_step=d.range_step,
+                    change_tracking=d.change_tracking,
+                ),
             )
         )
     stack.push_async_callback(directory.close)

@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -48,6 +48,28 @@ class DirectorySettings(BaseModel):
     operation_timeout: float = Field(10.0, gt=0)
     page_size: int = Field(500, ge=1, le=1000, description="Simple Paged Results page size.")
     batch_size: int = Field(100, ge=1, le=500, description="Keys per OR-filter search.")
+    schema_: Literal["ad", "openldap"] = Field(
+        "ad",
+        alias="schema",
+        description="Attribute names: Active Directory's, or OpenLDAP's (uid, entryUUID, "
+        "jpegPhoto, modifyTimestamp, groupOfNames).",
+    )
+    reports_via: Literal["manager_search", "direct_reports"] = Field(
+        "manager_search",
+        description="Direct reports by a (manager=...) search, or from AD's directReports.",
+    )
+    use_matching_rule_in_chain: bool = Field(
+        False, description="Nested groups through AD's LDAP_MATCHING_RULE_IN_CHAIN."
+    )
+    anr: bool = Field(False, description="Search names with AD's Ambiguous Name Resolution.")
+    range_step: int | None = Field(
+        None, ge=1, description="Read big multi-valued attributes in windows of this many values."
+    )
+    change_tracking: Literal["usn", "dirsync"] = Field(
+        "usn", description="Change feed by uSNChanged or the DirSync control."
+    )
+
+    model_config = ConfigDict(populate_by_name=True)
 
 
 class HRSettings(BaseModel):
