@@ -97,6 +97,7 @@ class CsvHRExtract:
         self._instance = uuid.uuid4().hex[:12]  # checkpoints from another process resync
         self._generation = 0
         self._records: dict[str, HRRecord] = {}
+        self._indexes: dict[str, dict[str, HRRecord]] = {}  # by another field, per load
         self._changed_at: dict[str, int] = {}
         self._removed: list[tuple[int, HRRecord]] = []
         self._loaded = False
@@ -155,6 +156,7 @@ class CsvHRExtract:
             self._changed_at.pop(key, None)
             changed = True
         self._records = merged
+        self._indexes = {}
         if changed:
             self._generation = generation
 
@@ -171,10 +173,9 @@ class CsvHRExtract:
 
     async def records_by(self, field: HRField, keys: Sequence[str]) -> list[HRRecord | None]:
         await self.refresh()
-        if field == self.columns.key:
-            index = self._records
-        else:
-            index = {
+        index = self._records if field == self.columns.key else self._indexes.get(field)
+        if index is None:
+            index = self._indexes[field] = {
                 value.casefold(): r
                 for r in self._records.values()
                 if (value := getattr(r, field)) is not None
