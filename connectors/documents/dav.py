@@ -2,7 +2,7 @@
 
 Pure functions, no I/O: they turn a ``207 Multi-Status`` body into
 :class:`DocumentRecord` values. Live properties come from ``DAV:``; author,
-last editor, tags and title are dead properties in a configurable namespace.
+last editor, tags, title and creation time are dead properties in a configurable namespace.
 Where the store exposes RFC 3744 access control lists (``DAV:acl``), the
 principals granted ``read`` become the record's ``readers``. Bodies are parsed
 with defusedxml: the store is trusted to be a store, not to be a safe XML source.
@@ -30,7 +30,7 @@ LIVE_PROPERTIES = (
     "getlastmodified",
     "resourcetype",
 )
-DEAD_PROPERTIES = ("author", "lastEditor", "tags", "title")
+DEAD_PROPERTIES = ("author", "lastEditor", "tags", "title", "created")
 _READ_PRIVILEGES = frozenset({"read", "all"})
 
 
@@ -96,7 +96,9 @@ def _record(node: Element, root: str, namespace: str) -> DocumentRecord | None:
         content_type=None if is_folder else _content_type(text(DAV, "getcontenttype")),
         size=int(size) if size and size.isdigit() else None,
         etag=normalise_etag(text(DAV, "getetag")),
-        created_at=iso_datetime(text(DAV, "creationdate")),
+        # A store's creationdate is often when the file was copied in (wsgidav: the
+        # inode's ctime); the dead property keeps when the document was written.
+        created_at=iso_datetime(text(namespace, "created") or text(DAV, "creationdate")),
         modified_at=http_datetime(text(DAV, "getlastmodified")),
         author=text(namespace, "author"),
         last_editor=text(namespace, "lastEditor"),

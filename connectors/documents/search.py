@@ -182,9 +182,15 @@ class DocumentIndex:
         try:
             async with self._engine.connect() as conn:
                 rows = await conn.execute(text(sql), {"match": match, "limit": limit})
-                return [DocumentRecord.model_validate_json(row.record) for row in rows]
+                found = [DocumentRecord.model_validate_json(row.record) for row in rows]
         except SQLAlchemyError as exc:
             raise DocumentIndexError("the document index cannot be searched") from exc
+        # A path or a title that is exactly the query comes first, whatever the counts say.
+        exact, path = " ".join(terms), query.strip().strip("/").casefold()
+        found.sort(
+            key=lambda r: (r.path.casefold() != path, words(r.title or r.file_name) != exact)
+        )
+        return found
 
     async def _run(self, statements: Sequence[str], params: Any = None) -> None:
         try:

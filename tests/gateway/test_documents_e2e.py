@@ -18,9 +18,11 @@ from collections import deque
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
+import httpx
 import pytest
-from servers import Council, start_test_webdav
+from servers import WEBDAV_PASSWORD, WEBDAV_USER, Council, start_test_webdav
 
 from gateway.settings import Settings
 from gateway.upstreams import ScimServer, WebDavServer
@@ -303,10 +305,106 @@ async def test_downloads_are_trimmed_and_hidden_looks_missing(
 
     missing = await fetch(next(iter(matrix.viewers)), "Planning/Plans/No such plan.md")
     assert missing[0] == 404
-    cells = [(v, d["path"]) for v in matrix.viewers for d in matrix.documents]
+    # Per viewer: every restricted folder's sample (Team folders, the confidential HR
+    # folder, senior leadership) and two open documents: cells both in and out.
+    restricted = [
+        d["path"]
+        for d in matrix.documents
+        if d["path"].count("/") >= 2
+        and d["path"].split("/")[1] in {"Team", "Confidential", "Senior Leadership"}
+    ]
+    open_ = [d["path"] for d in matrix.documents if d["path"] not in restricted][:2]
+    cells = [(v, p) for v in matrix.viewers for p in [*restricted, *open_]]
     results = await asyncio.gather(*(fetch(v, p) for v, p in cells))
     for (viewer, path), (status, body) in zip(cells, results, strict=True):
         if path in matrix.readable[viewer]:
             assert status == 200 and body, (viewer, path)
         else:
             assert (status, body) == missing, (viewer, path)
+
+
+# -- links, and the change feed (these run last: they change the store) -----------
+
+
+async def test_a_signed_link_streams_ranges_to_a_reader_only(
+    gateway: Gateway, matrix: Matrix, council: Council
+) -> None:
+    from gateway.downloads import DownloadSigner
+
+    viewer = next(iter(matrix.viewers))
+    guid = next(p["guid"] for p in council.people if p["sAMAccountName"] == viewer)
+    path = next(d["path"] for d in matrix.documents if d["path"] in matrix.readable[viewer])
+    hidden = next(d["path"] for d in matrix.documents if d["path"] not in matrix.readable[viewer])
+    data = await ask(
+        gateway,
+        f'{{ document(id: "{global_id("Document", path)}") {{ downloadUrl size }} }}',
+        viewer,
+    )
+    url = data["document"]["downloadUrl"]
+    assert url.startswith(gateway.url + "/documents/content/") and guid in url
+    async with httpx.AsyncClient(timeout=30) as anonymous:  # an <a href>: no token, no header
+        whole = await anonymous.get(url)
+        assert whole.status_code == 200 and len(whole.content) == data["document"]["size"]
+        assert whole.headers["content-disposition"].startswith("attachment;")
+        assert "sandbox" in whole.headers["content-security-policy"]
+        part = await anonymous.get(url, headers={"Range": "bytes=3-12"})
+        assert part.status_code == 206 and part.content == whole.content[3:13]
+        assert part.headers["content-range"] == f"bytes 3-12/{len(whole.content)}"
+        tampered = await anonymous.get(url.replace("sig=", "sig=0"))
+        assert tampered.status_code == 403
+        other = await anonymous.get(url.replace(quote(path), quote(hidden)))
+        assert other.status_code == 403  # the signature covers the path
+        # A validly signed link to a document the viewer may not read looks missing.
+        signer = DownloadSigner(SIGNING_KEY.encode(), gateway.url, 900)
+        forged = await anonymous.get(signer.url(guid, hidden))
+        missing = await anonymous.get(signer.url(guid, "Planning/Plans/No such plan.md"))
+        assert (forged.status_code, forged.content) == (missing.status_code, missing.content)
+        assert missing.status_code == 404
+
+
+async def test_a_change_reaches_search_the_cache_and_subscribers(
+    gateway: Gateway, matrix: Matrix, council: Council, own_webdav: WebDavServer
+) -> None:
+    sync = gateway.upstreams.document_sync
+    assert sync is not None
+    await sync.poll()  # settle anything left from earlier turns
+    plan = "Planning/Plans/Local Plan 2026.md"
+    viewer = next(v for v in matrix.viewers if plan in matrix.readable[v])
+    query = f'{{ document(id: "{global_id("Document", plan)}") {{ size }} }}'
+    before = (await ask(gateway, query, viewer))["document"]["size"]
+    received: list[Any] = []
+
+    async def collect(changes: Any) -> None:
+        received.extend(changes)
+
+    sync.subscribe(collect)
+    content = b"# Local Plan 2026\n\nRevised after the quokkaforest consultation.\n"
+    if gateway.settings.documents.source == "folder":
+        assert gateway.settings.documents.folder is not None
+        (gateway.settings.documents.folder / plan).write_bytes(content)
+    else:
+        async with httpx.AsyncClient(
+            base_url=own_webdav.url, auth=(WEBDAV_USER, WEBDAV_PASSWORD)
+        ) as client:
+            assert (await client.put("/" + quote(plan), content=content)).is_success
+    changes = await sync.poll()
+    assert [(c.kind, c.path) for c in changes] == [("updated", plan)]
+    assert received == changes
+    names = {p["userPrincipalName"].casefold(): p["displayName"] for p in council.people}
+    meta = next(d for d in council.documents["documents"] if d["path"] == plan)
+    change = changes[0]
+    line = f"{names[(change.actor or '').casefold()]} {change.verb} {change.title}"
+    assert line == f"{names[meta['lastEditor'].casefold()]} updated Local Plan 2026"
+    # The cached record was dropped, and the index holds the new text.
+    after = (await ask(gateway, query, viewer))["document"]["size"]
+    assert before != after == len(content)
+    found = await ask(
+        gateway, '{ searchDocuments(query: "quokkaforest") { totalCount nodes { path } } }', viewer
+    )
+    assert found["searchDocuments"] == {"totalCount": 1, "nodes": [{"path": plan}]}
+    outsider = next((v for v in matrix.viewers if plan not in matrix.readable[v]), None)
+    if outsider is not None:
+        hidden = await ask(
+            gateway, '{ searchDocuments(query: "quokkaforest") { totalCount } }', outsider
+        )
+        assert hidden["searchDocuments"]["totalCount"] == 0
