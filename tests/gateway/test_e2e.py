@@ -349,3 +349,15 @@ async def test_a_warmed_directory_answers_lists_without_searching(
     # Only the viewer's groups (for the HR-role check: one search per nesting level,
     # three in the sample council) were not part of the warm-up.
     assert after["directory"] - before["directory"] <= 3
+
+
+async def test_query_limits_hold(demo_gateway: Gateway) -> None:
+    deep = "{ me { " + "manager { " * 14 + "displayName" + " }" * 14 + " } }"
+    body = await demo_gateway.query(deep)
+    assert "data" not in body or body["data"] is None
+    assert "exceeds maximum operation depth" in body["errors"][0]["message"]
+    aliases = "{ " + " ".join(f"a{i}: me {{ displayName }}" for i in range(40)) + " }"
+    body = await demo_gateway.query(aliases)
+    assert "aliases" in body["errors"][0]["message"].lower()
+    fine = await demo_gateway.query("{ me { manager { manager { displayName } } } }")
+    assert "errors" not in fine
