@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import httpx
@@ -26,7 +26,7 @@ from strawberry.asgi import GraphQL
 from strawberry.schema.base import BaseSchema
 
 from connectors.directory import DirectoryFeatures, LdapOptions, open_embedded, open_ldap
-from connectors.documents import DocumentIndex, FolderAccess
+from connectors.documents import DocumentChange, DocumentIndex, FolderAccess
 from connectors.hr import (
     BearerToken,
     ClientCredentials,
@@ -240,6 +240,26 @@ def _open_hr(settings: Settings, stack: contextlib.AsyncExitStack) -> HRSource |
     )
 
 
+def document_activity(up: Upstreams) -> Callable[[Sequence[DocumentChange]], Awaitable[None]]:
+    """A document-sync subscriber turning store changes into activity ("Alice updated
+    Local Plan 2026") and notifications for the document's followers who asked."""
+
+    async def record(changes: Sequence[DocumentChange]) -> None:
+        live = [c for c in changes if c.kind != "deleted" and c.actor]
+        upns = sorted({(c.actor or "").casefold() for c in live})
+        people = await up.directory.people_by("upn", upns) if upns else []
+        guids = {u: p.guid for u, p in zip(upns, people, strict=True) if p is not None}
+        rows = [
+            (c.path, guids[(c.actor or "").casefold()], c.kind, c.at)
+            for c in live
+            if (c.actor or "").casefold() in guids
+        ]
+        if rows:
+            await up.social.record_document_changes(rows)
+
+    return record
+
+
 def create_app(settings: Settings) -> Starlette:
     """The Townhall ASGI application."""
     state: dict[str, Any] = {"settings": settings, "auth": Authenticator(settings.auth)}
@@ -279,6 +299,7 @@ def create_app(settings: Settings) -> Starlette:
                     interval=s.sync_interval,
                     text_limit=s.text_limit,
                 )
+                sync.subscribe(document_activity(upstreams))
                 await sync.start()
                 stack.push_async_callback(sync.stop)
                 upstreams.document_sync = sync

@@ -35,16 +35,27 @@ class ActivityMixin(StoreBase):
         self, path: str, editor: str, *, verb: str = "updated", at: datetime | None = None
     ) -> int:
         """A document changed upstream: an event, and a notification for followers who asked."""
-        async with self._begin() as connection:
-            event_id = await self._record(
-                connection, Event(editor, verb, "document", path, document=path), at
-            )
-            watchers = await self._followers_to_notify(connection, [("document", path)])
-            await self._notify(
-                connection, watchers, "document_changed",
-                event_id=event_id, actor=editor, document=path,
-            )  # fmt: skip
+        [event_id] = await self.record_document_changes([(path, editor, verb, at)])
         return event_id
+
+    async def record_document_changes(
+        self, changes: Sequence[tuple[str, str, str, datetime | None]]
+    ) -> list[int]:
+        """Changes from the document store's feed, as (path, editor GUID, verb, when):
+        one transaction, an event each, and notifications for followers who asked."""
+        ids: list[int] = []
+        async with self._begin() as connection:
+            for path, editor, verb, at in changes:
+                event_id = await self._record(
+                    connection, Event(editor, verb, "document", path, document=path), at
+                )
+                watchers = await self._followers_to_notify(connection, [("document", path)])
+                await self._notify(
+                    connection, watchers, "document_changed",
+                    event_id=event_id, actor=editor, document=path,
+                )  # fmt: skip
+                ids.append(event_id)
+        return ids
 
     async def events_by_id(self, ids: Sequence[int]) -> list[ActivityEvent | None]:
         rows = await self._rows(select(activity).where(activity.c.id.in_(set(ids))))

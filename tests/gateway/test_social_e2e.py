@@ -3,9 +3,12 @@ social store on SQLite and on PostgreSQL (one gateway each)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import quote
 
+import httpx
 import pytest
 from servers import Council
 from servers.postgres import PostgresServer
@@ -320,3 +323,67 @@ async def test_reports_moderators_hide_and_reporters_hear(
         user=MODERATOR,
     )
     assert moderator_view["comment"]["bodyText"] == "something rude"
+
+
+async def test_followed_document_changes_reach_followers(
+    gateway: Gateway, council: Council, webdav_server: WebDavServer
+) -> None:
+    from servers import WEBDAV_PASSWORD, WEBDAV_USER
+
+    from gateway.upstreams import proppatch_body
+
+    path = f"Planning/Plans/Social Test {id(gateway)}.md"
+    namespace = council.documents["namespace"]
+    props = {"title": "Social Test Plan", "author": "priya.shah@northshire.test"}
+    async with httpx.AsyncClient(
+        base_url=webdav_server.url, auth=(WEBDAV_USER, WEBDAV_PASSWORD)
+    ) as dav:
+
+        async def write(body: str, editor: str) -> None:
+            assert (await dav.put("/" + quote(path), content=body.encode())).status_code in (
+                200,
+                201,
+                204,
+            )
+            patch = proppatch_body(namespace, {**props, "lastEditor": editor})
+            response = await dav.request(
+                "PROPPATCH",
+                "/" + quote(path),
+                content=patch,
+                headers={"Content-Type": "application/xml"},
+            )
+            assert response.status_code == 207
+
+        try:
+            await write("first draft", "priya.shah@northshire.test")
+            sync = gateway.upstreams.document_sync
+            assert sync is not None
+            await sync.poll()
+            await gateway.clear_cache()
+            follow = "mutation($input: FollowInput!) { follow(input: $input) { __typename } }"
+            followed = await ok(
+                gateway,
+                follow,
+                {"input": {"targetId": global_id("Document", path), "notify": True}},
+            )
+            assert followed["follow"]["__typename"] == "FollowTargetSuccess"
+            before = await unread(gateway, VIEWER)
+            await write("second draft, a little longer", "alice.iqbal@northshire.test")
+            for _ in range(20):
+                await sync.poll()
+                if await unread(gateway, VIEWER) > before:
+                    break
+                await asyncio.sleep(0.3)
+            data = await ok(
+                gateway,
+                "query($id: ID!) { document(id: $id) { activity(first: 5) { nodes { verb summary } } } notifications(first: 3) { nodes { kind actor { accountName } } } }",
+                {"id": global_id("Document", path)},
+            )
+            assert {"kind": "DOCUMENT_CHANGED", "actor": {"accountName": PLANNER2}} in data[
+                "notifications"
+            ]["nodes"]
+            verbs = [n["verb"] for n in data["document"]["activity"]["nodes"]]
+            assert "updated" in verbs
+        finally:
+            await dav.delete("/" + quote(path))
+            await gateway.clear_cache()
