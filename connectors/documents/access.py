@@ -16,7 +16,7 @@ store keeps one, the map elsewhere). Group names compare case-insensitively.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -29,7 +29,7 @@ class FolderAccess:
     """Decides whether a viewer in some groups may read a document."""
 
     def __init__(
-        self, rules: dict[str, Iterable[str]], *, readers_from: ReadersFrom = "folders"
+        self, rules: Mapping[str, Iterable[str]], *, readers_from: ReadersFrom = "folders"
     ) -> None:
         self._rules = {
             folder.strip("/"): frozenset(g.casefold() for g in groups)
