@@ -213,6 +213,7 @@ class CommentsMixin(StoreBase):
                 .values(deleted_at=at, deleted_by=actor)
             )
             await _hide_events_about(connection, "comment", comment_id, at)
+            await self._record(connection, Event(actor, "deleted", "comment", comment_id), at)
         return True
 
     async def comments_by_id(self, ids: Sequence[str]) -> list[Comment | None]:
@@ -328,6 +329,10 @@ class CommentsMixin(StoreBase):
                     reactions.c.target == target, reactions.c.kind == reaction,
                 )
             )  # fmt: skip
+            if result.rowcount:
+                await self._record(
+                    connection, Event(person, "unreacted", kind, target, "reaction", reaction)
+                )
         return bool(result.rowcount)
 
     async def reaction_counts(self, kind: str, targets: Sequence[str]) -> list[dict[str, int]]:

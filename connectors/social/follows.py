@@ -72,10 +72,15 @@ class FollowsMixin(StoreBase):
         return bool(result.rowcount)
 
     async def unfollow(self, follower: str, kind: str, target: str) -> bool:
-        """Stop following; ``False`` if there was nothing to stop (never announced)."""
+        """Stop following; ``False`` if there was nothing to stop.
+
+        Recorded (as every social action is) but never shown in a feed.
+        """
         _check_kind(kind)
         async with self._begin() as connection:
             result = await connection.execute(delete(follows).where(_edge(follower, kind, target)))
+            if result.rowcount:
+                await self._record(connection, Event(follower, "unfollowed", kind, target))
         return bool(result.rowcount)
 
     async def follower_counts(self, kind: str, targets: Sequence[str]) -> list[int]:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .base import ItemNotFound, StoreBase, now, utc
+from .base import Event, ItemNotFound, StoreBase, now, utc
 from .comments import _hide_events_about, _live_activity, _live_comment
 from .records import Report, Written
 from .tables import REPORT_TARGETS, comments, reports
@@ -44,6 +44,10 @@ class ModerationMixin(StoreBase):
                         reason=reason, document=document, created_at=now(), status="open",
                     )
                 )  # fmt: skip
+                await self._record(
+                    connection,
+                    Event(reporter, "reported", kind, item_id, "report", report_id, document),
+                )
                 await self._remember(connection, reporter, key, "report", report_id)
         except IntegrityError:
             ref = await self._retry_ref(reporter, key, "report") if key else None
@@ -119,6 +123,19 @@ class ModerationMixin(StoreBase):
                 update(reports)
                 .where(same_item)
                 .values(status=outcome, decided_by=moderator, decided_at=at, note=note)
+            )
+            await self._record(
+                connection,
+                Event(
+                    moderator,
+                    outcome,
+                    row.item_kind,
+                    row.item_id,
+                    "report",
+                    report_id,
+                    row.document,
+                ),
+                at,
             )
             for settled_id, reporter in settled:
                 await self._notify(

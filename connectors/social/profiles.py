@@ -127,6 +127,10 @@ class ProfilesMixin(StoreBase):
                     endorsements.c.skill == skill,
                 )
             )
+            if result.rowcount:
+                await self._record(
+                    connection, Event(endorser, "unendorsed", "skill", skill, "person", person)
+                )
         return bool(result.rowcount)
 
     async def endorsements_of(self, person: str) -> dict[str, list[str]]:

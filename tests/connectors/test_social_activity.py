@@ -157,3 +157,36 @@ async def test_reports_hide_items_and_tell_reporters(store: SocialStore) -> None
         await store.report("cat", "comment", c.id, "already hidden")
     with pytest.raises(ItemNotFound):
         await store.decide("mod", "missing", "hidden", None)
+
+
+async def test_every_social_action_is_recorded(store: SocialStore) -> None:
+    from sqlalchemy import select
+
+    from connectors.social.tables import activity
+
+    await store.follow("ann", "person", "bob")
+    await store.unfollow("ann", "person", "bob")
+    c = await store.add_comment("ann", "person", "bob", CommentText("hi"))
+    r = await store.add_comment("bob", "person", "bob", CommentText("hello"), parent_id=c.id)
+    await store.edit_comment("ann", c.id, CommentText("hi!"))
+    await store.react("bob", "comment", c.id, "like")
+    await store.unreact("bob", "comment", c.id, "like")
+    await store.set_profile_tags("bob", "skill", ["gis"])
+    await store.endorse("ann", "bob", "gis")
+    await store.unendorse("ann", "bob", "gis")
+    await store.set_profile_field("bob", "about", "Maps")
+    report = await store.report("cat", "comment", r.id, "spam")
+    await store.decide("mod", report.id, "dismissed", None)
+    await store.delete_comment("ann", c.id)
+    async with store.engine.connect() as connection:
+        verbs = [
+            v for (v,) in await connection.execute(select(activity.c.verb).order_by(activity.c.id))
+        ]
+    assert verbs == [
+        "followed", "unfollowed", "commented", "replied", "edited", "reacted", "unreacted",
+        "added_skill", "endorsed", "unendorsed", "updated_profile", "reported", "dismissed",
+        "deleted",
+    ]  # fmt: skip
+    # Only what belongs in a feed is shown there: never reports, decisions, or undoings.
+    shown = [e.verb for e in await store.person_feed("ann", before=None, limit=50)]
+    assert set(shown) <= {"followed", "commented", "endorsed"}
