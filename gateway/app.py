@@ -32,6 +32,8 @@ from connectors.hr import (
     ClientCredentials,
     CsvColumns,
     CsvHRExtract,
+    HRChanges,
+    HRChangeWatcher,
     HRConnector,
     HRSource,
     ScimPaths,
@@ -240,6 +242,24 @@ def _open_hr(settings: Settings, stack: contextlib.AsyncExitStack) -> HRSource |
     )
 
 
+async def _follow_hr_changes(
+    settings: Settings, upstreams: Upstreams, stack: contextlib.AsyncExitStack
+) -> None:
+    """Drop HR records that changed from the cache (every ``hr.sync_interval`` s)."""
+    if upstreams.hr is None or settings.hr.sync_interval <= 0:
+        return
+    join, cache = settings.hr.join, upstreams.cache
+
+    async def forget(changes: HRChanges) -> None:
+        records = [*changes.records, *changes.removed]
+        keys = {key.strip().lower() for r in records if (key := getattr(r, join))}
+        await cache.delete("hr", sorted(keys))
+
+    watcher = HRChangeWatcher(upstreams.hr, forget, interval=settings.hr.sync_interval)
+    await watcher.start()
+    stack.push_async_callback(watcher.stop)
+
+
 def document_activity(up: Upstreams) -> Callable[[Sequence[DocumentChange]], Awaitable[None]]:
     """A document-sync subscriber turning store changes into activity ("Alice updated
     Local Plan 2026") and notifications for the document's followers who asked."""
@@ -303,6 +323,7 @@ def create_app(settings: Settings) -> Starlette:
                 await sync.start()
                 stack.push_async_callback(sync.stop)
                 upstreams.document_sync = sync
+            await _follow_hr_changes(settings, upstreams, stack)
             state["upstreams"] = upstreams
             app.state.upstreams = upstreams
             log.info("Townhall is ready")

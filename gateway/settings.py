@@ -91,12 +91,20 @@ class HRSettings(BaseModel):
     )
     timeout: float = Field(5.0, gt=0)
     batch_size: int = Field(50, ge=1, le=200, description="Keys per SCIM 'or' filter.")
-    page_size: int = Field(1000, ge=1, le=1000, description="Records per page of a listing.")
+    page_size: int = Field(
+        200, ge=1, le=1000, description="Records per page of a listing or of the change feed."
+    )
     retries: int = Field(2, ge=0, le=10, description="Retries of a failed idempotent request.")
     breaker_failures: int = Field(5, ge=1, description="Failures in a row that open the breaker.")
     breaker_reset: float = Field(30.0, gt=0, description="Seconds before a probe is let through.")
     change_overlap: float = Field(
         2.0, ge=0, description="Seconds the change feed re-reads before its checkpoint."
+    )
+    sync_interval: float = Field(
+        60.0,
+        ge=0,
+        description="Seconds between reads of the HR change feed, which drop changed records "
+        "from the cache; 0 turns it off.",
     )
     attribute_paths: dict[str, str] = Field(
         default_factory=dict,
@@ -106,7 +114,7 @@ class HRSettings(BaseModel):
     csv_file: Path | None = Field(None, description="The HR extract (source 'csv').")
     csv_columns: dict[str, str] = Field(
         default_factory=dict,
-        description="CSV header of each HR field, e.g. {\"employee_number\": \"Employee No\"} "
+        description='CSV header of each HR field, e.g. {"employee_number": "Employee No"} '
         "(default: every field, headed by its own name).",
     )
     csv_key: Literal["employee_number", "user_name", "external_id"] = Field(

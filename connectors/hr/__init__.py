@@ -14,6 +14,7 @@ from .errors import (
 )
 from .records import FIELDS, HRField, HRRecord, ScimPaths
 from .source import HRChanges, HRCheckpoint, HRSource, without_match
+from .watch import HRChangeWatcher
 
 __all__ = [
     "FIELDS",
@@ -22,6 +23,7 @@ __all__ = [
     "CsvColumns",
     "CsvHRExtract",
     "CsvProblem",
+    "HRChangeWatcher",
     "HRChanges",
     "HRCheckpoint",
     "HRCircuitOpen",

@@ -29,6 +29,7 @@ import json
 import time
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -61,13 +62,15 @@ class HRConnector:
         *,
         paths: ScimPaths | None = None,
         batch_size: int = 50,
-        page_size: int = _MAX_COUNT,
+        page_size: int = 200,
         deadline: float | None = None,
         change_overlap: float = 2.0,
         retry: RetryPolicy | None = None,
         breaker: CircuitBreaker | None = None,
     ) -> None:
-        """``deadline``: seconds a lookup or a revalidation (all its requests and retries)
+        """``page_size``: records per page of a listing or change feed — small enough that
+        each page comes back well within the timeout, whatever the server's speed.
+        ``deadline``: seconds a lookup or a revalidation (all its requests and retries)
         may take — they run while a client waits; listings and the change feed run in the
         background, bounded only by each request's timeout.
         ``change_overlap``: seconds the change feed re-reads before its checkpoint, so a
@@ -178,6 +181,16 @@ class HRConnector:
         )
         position = _iso(mark) if mark is not None else ""
         return HRChanges(changed, HRCheckpoint("scim", position, keep), resync=resync)
+
+    async def checkpoint_now(self) -> HRCheckpoint:
+        """A checkpoint at the HR system's present, without reading any record: its
+        clock comes from the ``Date`` of a cheap request (ours if it sends none)."""
+        response = await self._request("ServiceProviderConfig", {}, self._start())
+        now = datetime.now(UTC)
+        with contextlib.suppress(TypeError, ValueError):
+            now = parsedate_to_datetime(response.headers["date"]).astimezone(UTC)
+        # Date has whole seconds: step back one so nothing stamped this second is missed.
+        return HRCheckpoint("scim", _iso(now - timedelta(seconds=1)))
 
     # -- HTTP -------------------------------------------------------------------
 

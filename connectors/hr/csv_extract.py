@@ -196,6 +196,10 @@ class CsvHRExtract:
             raise HRNotFound("the HR record no longer exists")
         return None if current.etag == record.etag else current
 
+    async def checkpoint_now(self) -> HRCheckpoint:
+        await self.refresh()
+        return HRCheckpoint("csv", f"{self._instance}:{self._generation}")
+
     async def changes_since(self, checkpoint: HRCheckpoint | None) -> HRChanges:
         await self.refresh()
         mark = HRCheckpoint("csv", f"{self._instance}:{self._generation}")
