@@ -160,7 +160,7 @@ async def test_a_batch_of_guids_is_one_search_in_key_order(
 
 @pytest.mark.parametrize("field", ["account_name", "upn", "employee_id", "mail"])
 async def test_lookups_by_every_identifier(
-    directory: DirectoryConnector, council: Council, field: str
+    directory: DirectoryConnector, council: Council, field: LookupField
 ) -> None:
     priya = account(council, "priya.shah")
     key = {

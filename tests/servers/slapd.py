@@ -85,7 +85,8 @@ def openldap_ldif(entries: list[LdifEntry]) -> bytes:
             for ad_name, name in _PERSON_ATTRIBUTES.items():
                 if entry.attrs.get(ad_name):
                     attrs[name] = entry.attrs[ad_name]
-            attrs.setdefault("sn", [entry.first("cn").encode() if entry.first("cn") else b"?"])
+            cn = entry.first("cn")
+            attrs.setdefault("sn", [cn.encode() if cn else b"?"])
             expire = _shadow_expire(entry)
             if expire is not None:
                 attrs["shadowExpire"] = [str(expire).encode()]
