@@ -160,7 +160,7 @@ class DocumentQueries:
     )
     async def documents(
         self, info: Info, first: int = 20, after: str | None = None, folder: str | None = None
-    ) -> Connection[Document]:
+    ) -> Connection[Document] | None:
         check_first(first)
         prefix = (folder or "").strip("/")
         if len(prefix) > 1024:
@@ -180,7 +180,7 @@ class DocumentQueries:
     )
     async def search_documents(
         self, info: Info, query: str, first: int = 20, after: str | None = None
-    ) -> Connection[Document]:
+    ) -> Connection[Document] | None:
         check_first(first)
         text = " ".join(query.split())
         if len(text) > MAX_SEARCH:

@@ -163,7 +163,7 @@ class Person(Node):
     @strawberry.field(description="Documents this person wrote that the viewer may read.")
     async def documents(
         self, info: Info, first: int = 20, after: str | None = None
-    ) -> Connection[DocumentType]:
+    ) -> Connection[DocumentType] | None:
         from .documents import Document
 
         check_first(first)

@@ -21,14 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from .tables import (
-    activity,
-    activity_tag_id,
-    follows,
-    idempotency_keys,
-    item_tags,
-    notifications,
-)
+from .tables import activity, follows, idempotency_keys, item_tags, notifications
 
 
 class SocialError(Exception):
@@ -178,10 +171,7 @@ class StoreBase:
         if event.tags:
             await connection.execute(
                 insert(item_tags),
-                [
-                    {"item_kind": "activity", "item_id": activity_tag_id(event_id), "tag": t}
-                    for t in dict.fromkeys(event.tags)
-                ],
+                [{"item_kind": "activity", "item_id": str(event_id), "tag": t} for t in event.tags],
             )
         return event_id
 

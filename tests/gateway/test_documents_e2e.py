@@ -128,6 +128,8 @@ def _settings(council: Council, scim: ScimServer, dav: WebDavServer, tmp: Any) -
     settings = base_settings(council, scim, dav, tmp)
     settings.server.url_signing_key = settings.server.url_signing_key.__class__(SIGNING_KEY)
     settings.documents.sync_interval = 3600  # the tests poll the change feed themselves
+    settings.documents.breaker_reset = 1.0
+    settings.documents.retries = 1
     return settings
 
 
@@ -408,3 +410,29 @@ async def test_a_change_reaches_search_the_cache_and_subscribers(
             gateway, '{ searchDocuments(query: "quokkaforest") { totalCount } }', outsider
         )
         assert hidden["searchDocuments"]["totalCount"] == 0
+
+
+async def test_a_killed_store_fails_only_its_fields_and_recovers(
+    gateway: Gateway, matrix: Matrix, own_webdav: WebDavServer
+) -> None:
+    if gateway.settings.documents.source != "webdav":
+        pytest.skip("a file share has no server to kill")
+    viewer = next(iter(matrix.viewers))
+    query = "{ me { displayName } documents(first: 1) { totalCount } }"
+    await gateway.clear_cache()
+    own_webdav.kill()
+    try:
+        body = await gateway.query(query, user=viewer)
+        assert body["data"]["me"]["displayName"]  # the directory still answers
+        [error] = body["errors"]
+        assert error["extensions"]["code"] == "SOURCE_UNAVAILABLE"
+        assert error["extensions"]["source"] == "documents"
+        assert own_webdav.url.split("//")[1] not in json.dumps(body)  # no internal address
+    finally:
+        await own_webdav.restart()
+    for _ in range(40):  # the breaker lets a probe through after breaker_reset
+        body = await gateway.query(query, user=viewer)
+        if "errors" not in body:
+            break
+        await asyncio.sleep(0.25)
+    assert body["data"]["documents"]["totalCount"] == len(matrix.readable[viewer])
