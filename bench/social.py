@@ -35,7 +35,14 @@ from typing import Any
 from sqlalchemy import insert
 
 from connectors.social import CommentText, SocialStore
-from connectors.social.tables import activity, comments, follows, item_tags, profile_tags
+from connectors.social.tables import (
+    activity,
+    activity_tag_id,
+    comments,
+    follows,
+    item_tags,
+    profile_tags,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures" / "council"
@@ -149,7 +156,7 @@ async def generate(store: SocialStore, data: Data) -> dict[str, float]:
     await _bulk(store, comments, [c for c in written if c["parent_id"] is not None])
     await _bulk(store, follows, data.follows())
     await _bulk(store, activity, data.events(written))
-    tagged = [{"item_kind": "activity", "item_id": str(i), "tag": TAGS[i % len(TAGS)]}
+    tagged = [{"item_kind": "activity", "item_id": activity_tag_id(i), "tag": TAGS[i % len(TAGS)]}
               for i in range(1, data.args.events + 1, 10)]  # fmt: skip
     await _bulk(store, item_tags, tagged)
     skills = [{"person": p, "kind": "skill", "tag": t, "created_at": data.start}

@@ -12,12 +12,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, and_, cast, func, or_, select, update
+from sqlalchemy import Integer, and_, cast, func, select, true, union, update
 
 from .base import Event, StoreBase, utc
 from .records import ActivityEvent, Notification
-from .tables import activity, follows, item_tags, notifications
+from .tables import activity, activity_tag_id, follows, item_tags, notifications
 
+_MAX_BRANCHES = 50  # followed documents (and tags) read one index scan each; the rest together
 # Verbs that make a feed; "edited" is recorded but would only be noise there.
 FEED_VERBS = (
     "commented", "replied", "reacted", "followed", "updated", "created", "joined", "moved", "left",
@@ -65,32 +66,49 @@ class ActivityMixin(StoreBase):
     async def home_feed(
         self, viewer: str, team: Sequence[str], *, before: int | None, limit: int
     ) -> list[ActivityEvent]:
-        """What the viewer follows (people, documents, groups, tags) plus their team."""
+        """What the viewer follows (people, documents, groups, tags) plus their team.
 
-        def followed(kind: str) -> Any:
-            return select(follows.c.target).where(
-                follows.c.follower == viewer, follows.c.target_kind == kind
-            )
-
-        tagged = select(cast(item_tags.c.item_id, Integer)).where(
-            item_tags.c.item_kind == "activity", item_tags.c.tag.in_(followed("tag"))
+        One index-ordered branch per source (per document and per tag, up to
+        ``_MAX_BRANCHES`` each), each stopping at ``limit`` rows, merged: a single
+        query OR-ing the sources makes PostgreSQL read every older event instead.
+        """
+        followed: dict[str, list[str]] = {}
+        for kind, target in await self._rows(
+            select(follows.c.target_kind, follows.c.target).where(follows.c.follower == viewer)
+        ):
+            followed.setdefault(kind, []).append(target)
+        a = activity.c
+        mine = a.actor != viewer
+        people = sorted((set(followed.get("person", [])) | set(team)) - {viewer})
+        conditions: list[Any] = []
+        if people:
+            conditions.append(a.actor.in_(people))
+        if followed.get("person"):
+            conditions.append(and_(a.target_kind == "person", a.target_id.in_(followed["person"])))
+        documents = followed.get("document", [])
+        conditions += [a.document == path for path in documents[:_MAX_BRANCHES]]
+        if documents[_MAX_BRANCHES:]:
+            conditions.append(a.document.in_(documents[_MAX_BRANCHES:]))
+        if followed.get("group"):
+            conditions.append(and_(a.target_kind == "group", a.target_id.in_(followed["group"])))
+        branches = [_newest(and_(c, mine), before, limit) for c in conditions]
+        tags = followed.get("tag", [])
+        branches += [
+            _tagged(item_tags.c.tag == t, mine, before, limit) for t in tags[:_MAX_BRANCHES]
+        ]
+        if tags[_MAX_BRANCHES:]:
+            branches.append(_tagged(item_tags.c.tag.in_(tags[_MAX_BRANCHES:]), mine, before, limit))
+        if not branches:
+            return []
+        newest = [branch.subquery() for branch in branches]
+        ids = union(*(select(branch.c.id) for branch in newest)).subquery()
+        query = (
+            select(activity)
+            .where(activity.c.id.in_(select(ids.c.id)))
+            .order_by(activity.c.id.desc())
+            .limit(limit)
         )
-        condition = and_(
-            activity.c.actor != viewer,
-            or_(
-                activity.c.actor.in_(followed("person")),
-                activity.c.actor.in_(list(team)),
-                and_(
-                    activity.c.target_kind == "person", activity.c.target_id.in_(followed("person"))
-                ),
-                activity.c.document.in_(followed("document")),
-                and_(
-                    activity.c.target_kind == "group", activity.c.target_id.in_(followed("group"))
-                ),
-                activity.c.id.in_(tagged),
-            ),
-        )
-        return await self._feed(condition, before, limit)
+        return [_event(r) for r in await self._rows(query)]
 
     async def person_feed(
         self, person: str, *, before: int | None, limit: int
@@ -103,16 +121,21 @@ class ActivityMixin(StoreBase):
         return await self._feed(activity.c.document == path, before, limit)
 
     async def tag_feed(self, tag: str, *, before: int | None, limit: int) -> list[ActivityEvent]:
-        tagged = select(cast(item_tags.c.item_id, Integer)).where(
-            item_tags.c.item_kind == "activity", item_tags.c.tag == tag
+        ids = _tagged(item_tags.c.tag == tag, true(), before, limit).subquery()
+        query = (
+            select(activity)
+            .where(activity.c.id.in_(select(ids.c.id)))
+            .order_by(activity.c.id.desc())
         )
-        return await self._feed(activity.c.id.in_(tagged), before, limit)
+        return [_event(r) for r in await self._rows(query)]
 
     async def _feed(self, condition: Any, before: int | None, limit: int) -> list[ActivityEvent]:
-        condition = and_(condition, activity.c.hidden_at.is_(None), activity.c.verb.in_(FEED_VERBS))
-        if before is not None:
-            condition = and_(condition, activity.c.id < before)
-        query = select(activity).where(condition).order_by(activity.c.id.desc()).limit(limit)
+        query = (
+            select(activity)
+            .where(_shown(condition, before))
+            .order_by(activity.c.id.desc())
+            .limit(limit)
+        )
         return [_event(r) for r in await self._rows(query)]
 
     # -- notifications --------------------------------------------------------------------
@@ -161,6 +184,37 @@ class ActivityMixin(StoreBase):
                 update(notifications).where(condition).values(read_at=func.now())
             )
         return int(result.rowcount or 0)
+
+
+def _newest(condition: Any, before: int | None, limit: int) -> Any:
+    """Ids of the newest feed-worthy events matching ``condition`` (an index-ordered scan)."""
+    return (
+        select(activity.c.id)
+        .where(_shown(condition, before))
+        .order_by(activity.c.id.desc())
+        .limit(limit)
+    )
+
+
+def _tagged(tags: Any, condition: Any, before: int | None, limit: int) -> Any:
+    """Ids of the newest feed-worthy events carrying a tag, read in the tag index's order."""
+    where = and_(item_tags.c.item_kind == "activity", tags, _shown(condition, None))
+    if before is not None:
+        where = and_(where, item_tags.c.item_id < activity_tag_id(before))
+    joined = item_tags.join(activity, activity.c.id == cast(item_tags.c.item_id, Integer))
+    return (
+        select(activity.c.id)
+        .select_from(joined)
+        .where(where)
+        .order_by(item_tags.c.item_id.desc())
+        .limit(limit)
+    )
+
+
+def _shown(condition: Any, before: int | None) -> Any:
+    """Feed-worthy, not hidden, older than the cursor."""
+    condition = and_(condition, activity.c.hidden_at.is_(None), activity.c.verb.in_(FEED_VERBS))
+    return condition if before is None else and_(condition, activity.c.id < before)
 
 
 def _event(row: Any) -> ActivityEvent:

@@ -21,7 +21,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from .tables import activity, follows, idempotency_keys, item_tags, notifications
+from .tables import (
+    activity,
+    activity_tag_id,
+    follows,
+    idempotency_keys,
+    item_tags,
+    notifications,
+)
 
 
 class SocialError(Exception):
@@ -171,7 +178,10 @@ class StoreBase:
         if event.tags:
             await connection.execute(
                 insert(item_tags),
-                [{"item_kind": "activity", "item_id": str(event_id), "tag": t} for t in event.tags],
+                [
+                    {"item_kind": "activity", "item_id": activity_tag_id(event_id), "tag": t}
+                    for t in dict.fromkeys(event.tags)
+                ],
             )
         return event_id
 

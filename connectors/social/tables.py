@@ -101,14 +101,16 @@ reactions = Table(
     Index("ix_reactions_target", "target_kind", "target", "kind"),
 )
 
-# #tags on comments and activity items.
+# #tags on comments and activity items. An activity item's id is written zero-padded
+# (``activity_tag_id``) so that the (tag, kind, id) index reads a tag's newest items
+# first and a feed page stops after ``limit`` rows.
 item_tags = Table(
     "item_tags",
     metadata,
     Column("item_kind", String(16), primary_key=True),
     Column("item_id", String(36), primary_key=True),
     Column("tag", String(64), primary_key=True),
-    Index("ix_item_tags_tag", "tag", "item_kind"),
+    Index("ix_item_tags_tag", "tag", "item_kind", "item_id"),
 )
 
 mentions = Table(
@@ -215,3 +217,8 @@ idempotency_keys = Table(
     Column("ref", String(1024), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+
+def activity_tag_id(event_id: int) -> str:
+    """An activity id as ``item_tags.item_id``: zero-padded, so text order is number order."""
+    return f"{event_id:012d}"

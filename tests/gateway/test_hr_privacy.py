@@ -147,6 +147,7 @@ async def test_a_dead_hr_system_nulls_only_hr_fields_then_opens_the_circuit(
     settings.hr.url = "http://127.0.0.1:9/scim/v2"  # nothing listens there
     settings.hr.retries = 0
     settings.hr.breaker_failures = 1
+    settings.hr.sync_interval = 0  # only requests call the HR system here
     settings.cache.missing_ttl = 0
     staff = next(p for p in council.people if p["hasAd"] and p["hasHr"] and p["employeeID"])
     query = "query($id: ID!) { person(id: $id) { displayName employment { jobTitle } } }"
