@@ -15,8 +15,15 @@ Two ways, both AD's own:
   and the GUIDs of deleted objects (a deleted group's GUID may be among them:
   a tombstone does not always say what it was).
 
-Checkpoints are opaque text (``usn:…`` / ``dirsync:…``) holding no DN.
-Every function here is blocking and runs in a pool thread.
+* a change timestamp (``modifyTimestamp``/``whenChanged``), for directories
+  without either (OpenLDAP): search ``changed>=checkpoint``, the newest time
+  seen is the next checkpoint. Changes made within the checkpoint's second are
+  reported again (never lost); deletions cannot be seen; with multi-master
+  replication a change replicated late with an older time can be missed, so
+  point it at one server.
+
+Checkpoints are opaque text (``usn:…``, ``dirsync:…``, ``time:…``) holding no
+DN. The functions taking a connection are blocking and run in a pool thread.
 """
 
 from __future__ import annotations
@@ -24,15 +31,21 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from ldap3 import BASE, SUBTREE, Connection
 from ldap3.protocol.microsoft import dir_sync_control, show_deleted_control
 
 from .entries import normalise_dn, under
 from .errors import DirectoryRejected
+from .records import DirectoryChanges, DirectoryPerson
 from .search import Entry, paged_search
+
+if TYPE_CHECKING:
+    from .connector import DirectoryConnector
 
 DIRSYNC = "1.2.840.113556.1.4.841"
 _MAX_DIRSYNC_ROUNDS = 10_000
@@ -56,7 +69,24 @@ class DirSyncCheckpoint:
         return "dirsync:" + base64.urlsafe_b64encode(self.cookie).decode("ascii")
 
 
-def decode_checkpoint(token: str | None) -> UsnCheckpoint | DirSyncCheckpoint | None:
+@dataclass(frozen=True, slots=True)
+class TimestampCheckpoint:
+    value: str  # GeneralizedTime, whole seconds: 20250102030405Z
+
+    @classmethod
+    def of(cls, when: datetime) -> TimestampCheckpoint:
+        return cls(when.astimezone(UTC).strftime(_TIME_FORMAT))
+
+    def encode(self) -> str:
+        return f"time:{self.value}"
+
+
+_TIME_FORMAT = "%Y%m%d%H%M%SZ"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+Checkpoint = UsnCheckpoint | DirSyncCheckpoint | TimestampCheckpoint
+
+
+def decode_checkpoint(token: str | None) -> Checkpoint | None:
     """The checkpoint in ``token``; ``None`` for no token or one that cannot be read."""
     if not token:
         return None
@@ -65,6 +95,9 @@ def decode_checkpoint(token: str | None) -> UsnCheckpoint | DirSyncCheckpoint | 
         if kind == "usn":
             usn, _, dc = rest.partition(":")
             return UsnCheckpoint(int(usn), dc) if dc and int(usn) >= 0 else None
+        if kind == "time":
+            datetime.strptime(rest, _TIME_FORMAT)  # ValueError unless exactly that shape
+            return TimestampCheckpoint(rest)
         if kind == "dirsync":
             cookie = base64.b64decode(rest.encode("ascii"), altchars=b"-_", validate=True)
             return DirSyncCheckpoint(cookie) if cookie else None
@@ -254,3 +287,88 @@ def dirsync_changes(
         if not control["value"]["more_results"]:
             return DirSyncAnswer(changed, removed, DirSyncCheckpoint(bytes(cookie or b"")))
     raise DirectoryRejected("DirSync never reported the end of the changes")
+
+
+# -- the connector's entry points ------------------------------------------------------
+
+
+async def change_checkpoint(d: DirectoryConnector) -> str:
+    """A checkpoint meaning "now"."""
+    if d.features.change_tracking == "usn":
+        root = await d.pool.run(read_root)
+        return UsnCheckpoint(root.highest_usn, root.dc).encode()
+    # DirSync and timestamps learn "now" from a first full pass.
+    return (await changes_since(d, None)).checkpoint
+
+
+async def changes_since(d: DirectoryConnector, checkpoint: str | None) -> DirectoryChanges:
+    since = decode_checkpoint(checkpoint)
+    tracking = d.features.change_tracking
+    d.calls += 1
+    if tracking == "dirsync":
+        return await _by_dirsync(d, since if isinstance(since, DirSyncCheckpoint) else None)
+    if tracking == "timestamp":
+        return await _by_timestamp(d, since if isinstance(since, TimestampCheckpoint) else None)
+    if not d.map.change_counter:
+        raise DirectoryRejected("this directory's attribute map has no change counter")
+    usn = since if isinstance(since, UsnCheckpoint) else None
+    m = d.map
+
+    def run(connection: Connection) -> UsnAnswer:
+        return usn_changes(
+            connection, usn, base=d.base_dn, person_filter=m.person_filter,
+            counter=m.change_counter, attributes=m.person_attributes(), guid_attribute=m.guid,
+            page_size=d.page_size,
+        )  # fmt: skip
+
+    answer = await d.pool.run(run)
+    return DirectoryChanges(
+        people=_sorted(d.reader.person(e) for e in answer.entries),
+        removed=sorted({d.reader.guid(e) for e in answer.removed}),
+        checkpoint=answer.checkpoint.encode(),
+        full=answer.full,
+    )
+
+
+async def _by_dirsync(d: DirectoryConnector, since: DirSyncCheckpoint | None) -> DirectoryChanges:
+    attributes = [*d.map.person_attributes(), d.map.photo]
+    answer = await d.pool.run(
+        lambda c: dirsync_changes(c, since, guid_attribute=d.map.guid, attributes=attributes)
+    )
+    guids = list(dict.fromkeys(d.reader.guid(e) for e in answer.changed))
+    found = [p for p in await d.people_by("guid", guids) if p is not None]
+    return DirectoryChanges(
+        people=_sorted(found),
+        removed=sorted({d.reader.guid(e) for e in answer.removed}),
+        checkpoint=answer.checkpoint.encode(),
+        full=since is None,
+    )
+
+
+async def _by_timestamp(
+    d: DirectoryConnector, since: TimestampCheckpoint | None
+) -> DirectoryChanges:
+    m = d.map
+    if not m.changed:
+        raise DirectoryRejected("this directory's attribute map has no change time")
+    # "….0Z": Samba parses GeneralizedTime only with the fraction; OpenLDAP takes both.
+    query = (
+        m.person_filter
+        if since is None
+        else f"(&{m.person_filter}({m.changed}>={since.value[:-1]}.0Z))"
+    )
+    people = [d.reader.person(e) for e in await d.search(d.base_dn, query, m.person_attributes())]
+    latest = max((p.changed_at for p in people if p.changed_at is not None), default=None)
+    if latest is not None:
+        checkpoint = TimestampCheckpoint.of(latest)
+        if since is not None and checkpoint.value < since.value:
+            checkpoint = since
+    else:
+        checkpoint = since or TimestampCheckpoint.of(_EPOCH)
+    return DirectoryChanges(
+        people=_sorted(people), checkpoint=checkpoint.encode(), full=since is None
+    )
+
+
+def _sorted(people: Iterable[DirectoryPerson]) -> list[DirectoryPerson]:
+    return sorted(people, key=lambda p: (p.display_name.casefold(), p.guid))

@@ -15,12 +15,10 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from ldap3 import Connection
 from ldap3.utils.conv import escape_bytes, escape_filter_chars
 
 from . import changes, groups
 from .entries import EntryReader, normalise_dn
-from .errors import DirectoryRejected
 from .pool import ConnectionPool
 from .records import (
     AttributeMap,
@@ -241,55 +239,15 @@ class DirectoryConnector:
 
     async def change_checkpoint(self) -> str:
         """A checkpoint meaning "now": changes after it will be reported."""
-        if self.features.change_tracking == "dirsync":
-            return (await self.changes_since(None)).checkpoint
-        root = await self._pool.run(changes.read_root)
-        return changes.UsnCheckpoint(root.highest_usn, root.dc).encode()
+        return await changes.change_checkpoint(self)
 
     async def changes_since(self, checkpoint: str | None) -> DirectoryChanges:
         """People changed (joiners, movers, leavers) and removed since ``checkpoint``.
 
-        With no checkpoint (or one this DC cannot honour) every person is
-        returned with ``full`` set.
+        With no checkpoint (or one the directory cannot honour) every person is
+        returned with ``full`` set. See :mod:`.changes` for the three ways.
         """
-        since = changes.decode_checkpoint(checkpoint)
-        self.calls += 1
-        if self.features.change_tracking == "dirsync":
-            cookie = since if isinstance(since, changes.DirSyncCheckpoint) else None
-            answer = await self._pool.run(
-                lambda c: changes.dirsync_changes(
-                    c,
-                    cookie,
-                    guid_attribute=self.map.guid,
-                    attributes=[*self.map.person_attributes(), self.map.photo],
-                )
-            )
-            guids = list(dict.fromkeys(self.reader.guid(e) for e in answer.changed))
-            found = [p for p in await self.people_by("guid", guids) if p is not None]
-            return DirectoryChanges(
-                people=sort_people(found),
-                removed=sorted({self.reader.guid(e) for e in answer.removed}),
-                checkpoint=answer.checkpoint.encode(),
-                full=cookie is None,
-            )
-        if not self.map.change_counter:
-            raise DirectoryRejected("this directory's attribute map has no change counter")
-        usn = since if isinstance(since, changes.UsnCheckpoint) else None
-
-        def run(connection: Connection) -> changes.UsnAnswer:
-            return changes.usn_changes(
-                connection, usn, base=self.base_dn, person_filter=self.map.person_filter,
-                counter=self.map.change_counter, attributes=self.map.person_attributes(),
-                guid_attribute=self.map.guid, page_size=self.page_size,
-            )  # fmt: skip
-
-        usn_answer = await self._pool.run(run)
-        return DirectoryChanges(
-            people=sort_people(self.reader.person(e) for e in usn_answer.entries),
-            removed=sorted({self.reader.guid(e) for e in usn_answer.removed}),
-            checkpoint=usn_answer.checkpoint.encode(),
-            full=usn_answer.full,
-        )
+        return await changes.changes_since(self, checkpoint)
 
     # -- plumbing -----------------------------------------------------------------------
 

@@ -185,12 +185,13 @@ class DirectoryFeatures:
     ``anr`` searches names with AD's Ambiguous Name Resolution. ``range_step``
     reads big multi-valued attributes in fixed windows (``member;range=0-999``)
     rather than in the slices the server chooses. ``change_tracking`` picks
-    ``uSNChanged`` or the DirSync control (which needs the "Replicating
-    Directory Changes" right) for :meth:`changes_since`.
+    ``uSNChanged``, the DirSync control (which needs the "Replicating
+    Directory Changes" right) or, for directories with neither, the change
+    timestamp (``modifyTimestamp``) for ``changes_since``.
     """
 
     reports_via: Literal["manager_search", "direct_reports"] = "manager_search"
     nested_groups: Literal["walk", "in_chain"] = "walk"
     anr: bool = False
     range_step: int | None = None
-    change_tracking: Literal["usn", "dirsync"] = "usn"
+    change_tracking: Literal["usn", "dirsync", "timestamp"] = "usn"

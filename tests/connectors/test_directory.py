@@ -9,6 +9,7 @@ test_directory_connections.py.
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 import time
 import uuid
@@ -26,12 +27,14 @@ from servers.slapd import Slapd
 from connectors.directory import (
     AttributeMap,
     DirectoryConnector,
+    DirectoryFeatures,
     DirectoryUnavailable,
     LdapOptions,
     LookupField,
     normalise_dn,
     open_ldap,
 )
+from connectors.directory.entries import under
 
 STAFF_OU = "OU=Staff,OU=Northshire"
 
@@ -382,6 +385,38 @@ async def test_an_expired_account_is_a_leaver_and_never_means_never(
             assert conn.modify(dn, {"accountExpires": [(ldap3.MODIFY_REPLACE, [never])]})
             [record] = await directory.people_by("dn", [dn])
             assert record is not None and record.expires_at is None
+
+
+async def test_changes_by_timestamp(target: Target, scratch: tuple[ldap3.Connection, str]) -> None:
+    conn, ou = scratch
+    directory = target.open(features=DirectoryFeatures(change_tracking="timestamp"))
+    tim = f"CN=Tim Stamp,{ou}"
+    # Changes within the checkpoint's second are reported again (never lost): step past
+    # the second the directory was loaded in, and past each checkpoint, before changing.
+    await asyncio.sleep(1.1)
+    target.add_person(conn, tim, "tim.stamp", title="Planning Officer")
+    # A first full pass learns "now": the newest change time, Tim's creation.
+    start = await directory.change_checkpoint()
+    assert start.startswith("time:")
+    await asyncio.sleep(1.1)
+    assert conn.modify(tim, {"title": [(ldap3.MODIFY_REPLACE, ["Senior Planning Officer"])]})
+    moved = await directory.changes_since(start)
+    assert not moved.full
+    # AD bumps whenChanged on the accounts that sign in (the service account): look
+    # only at staff.
+    staff = f"{STAFF_OU},{target.options.base_dn}"
+    assert [p.title for p in moved.people if under(p.dn, staff)] == ["Senior Planning Officer"]
+    await asyncio.sleep(1.1)
+    target.add_person(conn, f"CN=Jo Later,{ou}", "jo.later")
+    joined = await directory.changes_since(moved.checkpoint)
+    # Tim's change shares the checkpoint's second, so it is reported again.
+    assert [p.account_name for p in joined.people if under(p.dn, staff)] == [
+        "jo.later",
+        "tim.stamp",
+    ]
+    assert joined.checkpoint > moved.checkpoint > start
+    everyone = await directory.changes_since("time:not-a-time")
+    assert everyone.full and len(everyone.people) > 1500
 
 
 async def test_photo(directory: DirectoryConnector, council: Council) -> None:

@@ -15,6 +15,7 @@ from connectors.directory import DirectoryNotFound, DirectoryRejected, normalise
 from connectors.directory import search as search_module
 from connectors.directory.changes import (
     DirSyncCheckpoint,
+    TimestampCheckpoint,
     UsnCheckpoint,
     decode_checkpoint,
 )
@@ -64,7 +65,20 @@ def test_checkpoints_round_trip_and_garbage_reads_as_none() -> None:
     assert decode_checkpoint(usn.encode()) == usn
     sync = DirSyncCheckpoint(b"\x00\x01cookie\xff")
     assert decode_checkpoint(sync.encode()) == sync
-    for bad in (None, "", "usn:", "usn:-4:abc", "usn:12", "usn:x:abc", "dirsync:%%%", "zzz:1"):
+    stamp = TimestampCheckpoint.of(datetime(2025, 1, 2, 3, 4, 5, 999, tzinfo=UTC))
+    assert stamp.encode() == "time:20250102030405Z" and decode_checkpoint(stamp.encode()) == stamp
+    for bad in (
+        None,
+        "",
+        "usn:",
+        "usn:-4:abc",
+        "usn:12",
+        "usn:x:abc",
+        "dirsync:%%%",
+        "zzz:1",
+        "time:2025",
+        "time:20250102030405Z)(cn=*",
+    ):
         assert decode_checkpoint(bad) is None, bad
     assert "DC=" not in usn.encode()
 
