@@ -65,8 +65,10 @@ class DirectorySettings(BaseModel):
     range_step: int | None = Field(
         None, ge=1, description="Read big multi-valued attributes in windows of this many values."
     )
-    change_tracking: Literal["usn", "dirsync"] = Field(
-        "usn", description="Change feed by uSNChanged or the DirSync control."
+    change_tracking: Literal["usn", "dirsync", "timestamp"] = Field(
+        "usn",
+        description="Change feed by uSNChanged, the DirSync control, or the change time "
+        "(modifyTimestamp, for directories with neither).",
     )
 
     model_config = ConfigDict(populate_by_name=True)
