@@ -217,6 +217,32 @@ class StoreBase:
             )
         return chosen
 
+    async def _notify_each(
+        self,
+        connection: AsyncConnection,
+        kinds: Sequence[tuple[str, Iterable[str]]],
+        *,
+        event_id: int,
+        actor: str,
+        document: str | None,
+    ) -> None:
+        """One notification per recipient, of the first kind that names them; one INSERT."""
+        chosen: dict[str, str] = {}
+        for kind, recipients in kinds:
+            for recipient in recipients:
+                if recipient and recipient != actor:
+                    chosen.setdefault(recipient, kind)
+        if chosen:
+            at = now()
+            await connection.execute(
+                insert(notifications),
+                [
+                    {"recipient": r, "kind": k, "activity_id": event_id, "report_id": None,
+                     "actor": actor, "document": document, "created_at": at}
+                    for r, k in sorted(chosen.items())
+                ],
+            )  # fmt: skip
+
     async def _followers_to_notify(
         self, connection: AsyncConnection, targets: Iterable[tuple[str, str]]
     ) -> set[str]:

@@ -23,6 +23,7 @@ from .tables import (
     COMMENT_TARGETS,
     REACTION_TARGETS,
     activity,
+    activity_tag_id,
     comment_revisions,
     comments,
     item_tags,
@@ -100,27 +101,31 @@ class CommentsMixin(StoreBase):
                     parent_id=parent_id, body=text.body, created_at=written, document=document,
                 )
             )  # fmt: skip
-            await _write_tags_and_mentions(connection, comment_id, text.tags, text.mentioned)
             event_id = await self._record(
                 connection,
                 Event(
                     author, "replied" if parent_id else "commented", "comment", comment_id,
-                    kind, target, document=document, tags=text.tags,
+                    kind, target, document=document,
                 ),
                 written,
             )  # fmt: skip
-            told = await self._notify(
-                connection, text.notify, "mention",
-                event_id=event_id, actor=author, document=document,
-            )  # fmt: skip
-            direct = {p for p in (parent_author, owner) if p} - told
-            told |= await self._notify(
-                connection, direct, "reply", event_id=event_id, actor=author, document=document
-            )
-            watched = [(kind, target), ("person", author), *(("tag", t) for t in text.tags)]
+            # The comment's and its event's tags in one statement, as few round trips
+            # as possible: a write holds SQLite's only writer slot until it commits.
+            tags = list(dict.fromkeys(text.tags))
+            if tags:
+                await connection.execute(
+                    insert(item_tags),
+                    [{"item_kind": "comment", "item_id": comment_id, "tag": t} for t in tags]
+                    + [{"item_kind": "activity", "item_id": activity_tag_id(event_id), "tag": t}
+                       for t in tags],
+                )  # fmt: skip
+            await _write_tags_and_mentions(connection, comment_id, (), text.mentioned)
+            watched = [(kind, target), ("person", author), *(("tag", t) for t in tags)]
             followers = await self._followers_to_notify(connection, watched)
-            await self._notify(
-                connection, followers - told, "followed_activity",
+            await self._notify_each(
+                connection,
+                [("mention", text.notify), ("reply", [p for p in (parent_author, owner) if p]),
+                 ("followed_activity", followers)],
                 event_id=event_id, actor=author, document=document,
             )  # fmt: skip
             await self._remember(connection, author, key, "comment", comment_id)
