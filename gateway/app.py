@@ -255,7 +255,8 @@ async def _follow_hr_changes(
         keys = {key.strip().lower() for r in records if (key := getattr(r, join))}
         await cache.delete("hr", sorted(keys))
 
-    watcher = HRChangeWatcher(upstreams.hr, forget, interval=settings.hr.sync_interval)
+    source = upstreams.hr.background()  # its requests are not counted as the clients'
+    watcher = HRChangeWatcher(source, forget, interval=settings.hr.sync_interval)
     await watcher.start()
     stack.push_async_callback(watcher.stop)
 

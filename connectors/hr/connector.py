@@ -79,6 +79,7 @@ class HRConnector:
             self._http = client
         else:
             self._http = ResilientClient(client, retry=retry, breaker=breaker)
+        self._config = (paths, batch_size, page_size, deadline, change_overlap)
         self._paths = (paths or ScimPaths()).resolved()
         self._batch_size = batch_size
         self._page_size = min(page_size, _MAX_COUNT)
@@ -94,6 +95,20 @@ class HRConnector:
     @property
     def breaker(self) -> CircuitBreaker:
         return self._http.breaker
+
+    def background(self) -> HRConnector:
+        """The same connector for work no client waits on (the change feed): same HTTP
+        client, retries and circuit breaker, its requests counted apart from :attr:`calls`."""
+        paths, batch_size, page_size, deadline, overlap = self._config
+        http = ResilientClient(self._http.client, retry=self._http.retry, breaker=self.breaker)
+        return HRConnector(
+            http,
+            paths=paths,
+            batch_size=batch_size,
+            page_size=page_size,
+            deadline=deadline,
+            change_overlap=overlap,
+        )
 
     # -- lookups ----------------------------------------------------------------
 

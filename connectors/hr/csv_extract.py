@@ -196,6 +196,10 @@ class CsvHRExtract:
             raise HRNotFound("the HR record no longer exists")
         return None if current.etag == record.etag else current
 
+    def background(self) -> CsvHRExtract:
+        """The extract itself: its reads of the file serve every caller alike."""
+        return self
+
     async def checkpoint_now(self) -> HRCheckpoint:
         await self.refresh()
         return HRCheckpoint("csv", f"{self._instance}:{self._generation}")
