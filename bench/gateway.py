@@ -82,6 +82,7 @@ def settings_for(scim_url: str, dav_url: str, workdir: Path, port: int) -> dict[
                    "seed_file": str(FIXTURES / "social.json")},
         "cache": {"directory_ttl": 3600, "hr_ttl": 3600, "documents_ttl": 3600, "search_ttl": 3600},
         "auth": {"dev_sign_in": True, "dev_default_user": VIEWER},
+        "deadlines": {"directory": 120, "hr": 120, "documents": 120},
         "server": {"port": port, "public_url": f"http://127.0.0.1:{port}"},
     }  # fmt: skip
 
@@ -110,6 +111,15 @@ async def wait_http(url: str, within: float = 60) -> None:
                 pass
             await asyncio.sleep(0.2)
     raise RuntimeError(f"{url} did not answer")
+
+
+async def index_ready(port: int) -> None:
+    """Wait for the gateway's document index build (start-up work) before measuring."""
+    async with httpx.AsyncClient(timeout=120, headers={"X-Townhall-User": VIEWER}) as client:
+        await client.post(
+            f"http://127.0.0.1:{port}/graphql",
+            json={"query": '{ searchDocuments(query: "plan", first: 1) { totalCount } }'},
+        )
 
 
 def wrk(
@@ -159,6 +169,7 @@ async def ceiling_vs_warm(
     try:
         await wait_http(f"http://127.0.0.1:{ceiling_port}/graphql")
         await wait_http(f"http://127.0.0.1:{townhall_port}/healthz")
+        await index_ready(townhall_port)
         async with httpx.AsyncClient(timeout=60, headers={"X-Townhall-User": VIEWER}) as client:
             for name, body in shapes().items():
                 for port in (ceiling_port, townhall_port):  # warm every record, check answers
@@ -166,7 +177,7 @@ async def ceiling_vs_warm(
                         await client.post(f"http://127.0.0.1:{port}/graphql", json=body)
                     ).json()
                     if answer.get("errors") or not answer.get("data"):
-                        raise RuntimeError(f"{name} on port {port}: {answer}")
+                        raise RuntimeError(f"{name} on port {port}: {str(answer)[:500]}")
         for name, body in shapes().items():  # interleaved: ceiling then warm, shape by shape
             c = wrk(
                 f"http://127.0.0.1:{ceiling_port}/graphql",
@@ -208,6 +219,7 @@ async def in_process(args: argparse.Namespace, up: dict[str, str], workdir: Path
 
     out: dict[str, Any] = {"calls": {}, "cold_latency": {}, "single_flight": {}}
     async with serve(settings(up["scim"], up["dav"], "calls.db")) as gw:
+        await asyncio.wait_for(gw.upstreams.document_sync.ready.wait(), 120)
         for name, body in shapes().items():
             await gw.clear_cache()
             before = gw.calls()
@@ -255,6 +267,7 @@ async def in_process(args: argparse.Namespace, up: dict[str, str], workdir: Path
             "lat.db",
         )
         async with serve(delayed) as gw:
+            await asyncio.wait_for(gw.upstreams.document_sync.ready.wait(), 120)
             levels = {"card": 1, "list100": 1, "document": 1}  # delayed levels on the critical path
             for name, body in shapes().items():
                 samples = []

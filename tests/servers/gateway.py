@@ -1,0 +1,81 @@
+"""Townhall served by uvicorn in the running event loop, over real HTTP (tests and benchmarks)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import uvicorn
+
+from gateway.app import create_app
+from gateway.loaders import Upstreams
+from gateway.settings import Settings
+
+
+@dataclass
+class Gateway:
+    url: str
+    upstreams: Upstreams
+    settings: Settings
+
+    def client(self, user: str | None = None, **kwargs: Any) -> httpx.AsyncClient:
+        headers = {"X-Townhall-User": user} if user else {}
+        return httpx.AsyncClient(base_url=self.url, headers=headers, timeout=30, **kwargs)
+
+    async def query(
+        self, query: str, variables: dict[str, Any] | None = None, *, user: str | None = None
+    ) -> dict[str, Any]:
+        async with self.client(user) as client:
+            response = await client.post("/graphql", json={"query": query, "variables": variables})
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def calls(self) -> dict[str, int]:
+        up = self.upstreams
+        return {
+            "directory": up.directory.calls,
+            "hr": up.hr.calls if up.hr else 0,
+            "documents": up.documents.calls if up.documents else 0,
+        }
+
+    async def clear_cache(self) -> None:
+        await self.upstreams.cache.clear()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def serve(settings: Settings) -> AsyncIterator[Gateway]:
+    port = _free_port()
+    settings.server.port = port
+    settings.server.public_url = f"http://127.0.0.1:{port}"
+    app = create_app(settings)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    task = asyncio.create_task(server.serve())
+    for _ in range(200):
+        if server.started:
+            break
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.05)
+    else:
+        raise RuntimeError("the gateway did not start")
+    try:
+        yield Gateway(
+            url=f"http://127.0.0.1:{port}", upstreams=app.state.upstreams, settings=settings
+        )
+    finally:
+        server.should_exit = True
+        await task
