@@ -8,6 +8,7 @@ with new DataLoaders. Nothing but the entry points imports this module.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import uuid
@@ -51,6 +52,7 @@ from .loaders import Upstreams, build_loaders
 from .photos import PhotoSigner, photo_endpoint
 from .settings import Settings
 from .static import ASSETS_PATH, GraphiQLAssets, GraphiQLPage, assets_version
+from .warmup import warm_directory
 
 log = logging.getLogger("townhall")
 
@@ -261,6 +263,11 @@ async def _follow_hr_changes(
     stack.push_async_callback(watcher.stop)
 
 
+def _log_failure(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("warming the directory cache failed: %s", task.exception())
+
+
 def document_activity(up: Upstreams) -> Callable[[Sequence[DocumentChange]], Awaitable[None]]:
     """A document-sync subscriber turning store changes into activity ("Alice updated
     Local Plan 2026") and notifications for the document's followers who asked."""
@@ -327,6 +334,12 @@ def create_app(settings: Settings) -> Starlette:
             await _follow_hr_changes(settings, upstreams, stack)
             state["upstreams"] = upstreams
             app.state.upstreams = upstreams
+            if settings.cache.warm_directory == "startup":
+                await warm_directory(upstreams, settings.cache)
+            elif settings.cache.warm_directory == "background":
+                task = asyncio.create_task(warm_directory(upstreams, settings.cache))
+                task.add_done_callback(_log_failure)
+                stack.callback(task.cancel)
             log.info("Townhall is ready")
             yield
 

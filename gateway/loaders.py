@@ -83,11 +83,18 @@ def build_loaders(
             stale.note(source, fetched_at, failing)
 
         async def batch(keys: list[str]) -> list[Any]:
+            # Cache keys are normalised; the upstream is asked with the keys as given
+            # (a normalised DN is for comparing, not for putting in a filter).
             norm = [normalise(k) for k in keys]
+            original = dict(zip(norm, keys, strict=True))
+
+            async def fetch_as_given(wanted: list[str]) -> Sequence[Any]:
+                return await fetch([original[k] for k in wanted])
+
             try:
                 async with asyncio.timeout(deadline):
                     return await cache.load(
-                        kind, norm, model, fetch, ttl=ttl, missing_ttl=c.missing_ttl,
+                        kind, norm, model, fetch_as_given, ttl=ttl, missing_ttl=c.missing_ttl,
                         stale_for=c.max_stale, on_stale=note_stale,
                     )  # fmt: skip
             except TimeoutError:

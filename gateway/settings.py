@@ -218,6 +218,11 @@ class CacheSettings(BaseModel):
     documents_ttl: float = Field(120.0, ge=0)
     missing_ttl: float = Field(60.0, ge=0, description="Seconds a 'not found' is remembered.")
     search_ttl: float = Field(60.0, ge=0, description="Seconds a people-search result is reused.")
+    warm_directory: Literal["off", "startup", "background"] = Field(
+        "off",
+        description="Fill the cache with the whole directory at start-up (before serving, or "
+        "in the background).",
+    )
     max_stale: float = Field(
         3600.0,
         ge=0,
@@ -229,9 +234,9 @@ class CacheSettings(BaseModel):
 class DeadlineSettings(BaseModel):
     """Seconds each source may take within one request before its fields fail as a timeout."""
 
-    directory: float = Field(5.0, gt=0)
-    hr: float = Field(4.0, gt=0)
-    documents: float = Field(6.0, gt=0)
+    directory: float = Field(8.0, gt=0)
+    hr: float = Field(8.0, gt=0)
+    documents: float = Field(10.0, gt=0)
 
 
 class AuthSettings(BaseModel):
