@@ -171,7 +171,7 @@ class DocumentQueries:
         ]
         visible = [d for d in await readable_documents(info, list(inside)) if d is not None]
         visible.sort(key=lambda d: (d.modified_at is not None, d.modified_at, d.path), reverse=True)
-        return offset_page([Document.of(d) for d in visible], first, after)
+        return offset_page(visible, first, after, Document.of)
 
     @strawberry.field(
         description="Documents the viewer may read whose title, name, path, author, editor, "
@@ -187,4 +187,4 @@ class DocumentQueries:
             raise BadInput(f"`query` is longer than {MAX_SEARCH} characters.", field="query")
         found = await upstream(info.context.loaders.document_search.load(text.casefold()))
         visible = [d for d in await readable_documents(info, list(found)) if d is not None]
-        return offset_page([Document.of(d) for d in visible], first, after)
+        return offset_page(visible, first, after, Document.of)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 import strawberry
@@ -11,6 +11,7 @@ from .errors import BadInput
 from .ids import cursor, parse_cursor
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 MAX_PAGE = 100
 
@@ -50,14 +51,17 @@ def check_first(first: int) -> int:
     return first
 
 
-def offset_page(items: Sequence[T], first: int, after: str | None) -> Connection[T]:
-    """A page of an in-memory list, with offset cursors."""
+def offset_page(
+    items: Sequence[R], first: int, after: str | None, wrap: Callable[[R], T]
+) -> Connection[T]:
+    """A page of an in-memory list of records, with offset cursors; only the page's
+    records are wrapped in GraphQL objects."""
     check_first(first)
     start = 0 if after is None else (parse_cursor(after) or 0) + 1
     if start < 0:
         raise BadInput("Not a valid cursor.", field="after")
     window = items[start : start + first]
-    edges = [Edge(cursor=cursor(start + i), node=item) for i, item in enumerate(window)]
+    edges = [Edge(cursor=cursor(start + i), node=wrap(item)) for i, item in enumerate(window)]
     return Connection(
         edges=edges,
         page_info=PageInfo(

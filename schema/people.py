@@ -172,7 +172,7 @@ class Person(Node):
         mine = [d for d in index if upn and (d.author or "").casefold() == upn]
         visible = [d for d in await readable_documents(info, list(mine)) if d is not None]
         visible.sort(key=lambda d: d.modified_at or datetime.min.replace(tzinfo=UTC), reverse=True)
-        return offset_page([Document.of(d) for d in visible], first, after)
+        return offset_page(visible, first, after, Document.of)
 
     @strawberry.field(description="How many people follow this person. Source: Townhall.")
     async def follower_count(self, info: Info) -> int:
@@ -211,7 +211,6 @@ class Person(Node):
             )
         )
         return await _follow_page(info, [(r.id, r.target) for r in rows], first, after)
-
 
     @strawberry.field(
         description="The person's profile: what they say about themselves (skills, interests, "
