@@ -240,6 +240,17 @@ async def document_activity(
     return await feed_page(info, fetch, first, after)
 
 
+async def tag_activity(
+    info: Info, tag: str, first: int, after: str | None
+) -> Connection[ActivityItem]:
+    social = info.context.social
+
+    async def fetch(before: int | None, limit: int) -> list[ActivityEvent]:
+        return await social.tag_feed(tag, before=before, limit=limit)
+
+    return await feed_page(info, fetch, first, after)
+
+
 @strawberry.type
 class ActivityQueries:
     @strawberry.field(
@@ -264,9 +275,4 @@ class ActivityQueries:
         name = normalise_tag(tag)
         if not name:
             raise BadInput("That is not a usable tag.", field="tag")
-        social = info.context.social
-
-        async def fetch(before: int | None, limit: int) -> list[ActivityEvent]:
-            return await social.tag_feed(name, before=before, limit=limit)
-
-        return await feed_page(info, fetch, first, after)
+        return await tag_activity(info, name, first, after)

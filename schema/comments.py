@@ -170,6 +170,17 @@ class Comment:
         found = await upstream(social_loaders(info).replies.load(self.record.id))
         return [Comment.of(c) for c in found]
 
+    @strawberry.field(description="The #tags in its text, normalised (follow them as tags).")
+    async def tags(self, info: Info) -> list[str]:
+        tags, _ = await upstream(social_loaders(info).comment_links.load(self.record.id))
+        return tags
+
+    @strawberry.field(description="The people its @mentions resolved to.")
+    async def mentions(self, info: Info) -> list[Person]:
+        _, guids = await upstream(social_loaders(info).comment_links.load(self.record.id))
+        found = await upstream(info.context.loaders.person.load_many(guids))
+        return [Person.of(p) for p in found if p is not None]
+
     @strawberry.field(description="Reactions given to this comment.")
     async def reactions(self, info: Info) -> list[ReactionCount]:
         return await reaction_counts(info, "comment", self.record.id)

@@ -95,6 +95,12 @@ class Document(Node):
             info.context.loaders.follower_count.load(("document", self.record.path))
         )
 
+    @strawberry.field(description="Whether the signed-in viewer follows this document.")
+    async def viewer_is_following(self, info: Info) -> bool:
+        return await upstream(
+            info.context.loaders.viewer_follows.load(("document", self.record.path))
+        )
+
     @strawberry.field(description="How many comments the document has. Source: Townhall.")
     async def comment_count(self, info: Info) -> int:
         return await upstream(

@@ -30,6 +30,7 @@ V = TypeVar("V")
 @dataclass(slots=True)
 class SocialLoaders:
     comment: DataLoader[str, Comment | None]
+    comment_links: DataLoader[str, tuple[list[str], list[str]]]  # (#tags, mentioned GUIDs)
     replies: DataLoader[str, list[Comment]]  # by parent comment id
     event: DataLoader[int, ActivityEvent | None]
     report: DataLoader[str, Report | None]
@@ -67,6 +68,9 @@ class SocialLoaders:
         async def comments(ids: list[str]) -> list[Comment | None]:
             return await store.comments_by_id(ids)
 
+        async def links(ids: list[str]) -> list[tuple[list[str], list[str]]]:
+            return await store.comment_links(ids)
+
         async def replies(ids: list[str]) -> list[list[Comment]]:
             return await store.replies(ids)
 
@@ -81,6 +85,7 @@ class SocialLoaders:
 
         return cls(
             comment=DataLoader(load_fn=comments),
+            comment_links=DataLoader(load_fn=links),
             replies=DataLoader(load_fn=replies),
             event=DataLoader(load_fn=events),
             report=DataLoader(load_fn=reports),

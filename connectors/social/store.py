@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from .activity import ActivityMixin
 from .base import utc
-from .comments import CommentsMixin
+from .comments import CommentLinksMixin, CommentsMixin
 from .follows import FollowsMixin
 from .moderation import ModerationMixin
 from .profiles import ProfilesMixin
@@ -34,7 +34,14 @@ from .tables import comments, follows
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-class SocialStore(FollowsMixin, CommentsMixin, ActivityMixin, ProfilesMixin, ModerationMixin):
+class SocialStore(
+    FollowsMixin,
+    CommentsMixin,
+    CommentLinksMixin,
+    ActivityMixin,
+    ProfilesMixin,
+    ModerationMixin,
+):
     """Reads and writes of the social layer."""
 
     @classmethod

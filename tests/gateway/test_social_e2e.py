@@ -26,7 +26,9 @@ ADD = """
 mutation Add($input: AddCommentInput!) {
   addComment(input: $input) {
     __typename
-    ... on CommentSuccess { replayed comment { id bodyText bodyHtml state author { accountName } } }
+    ... on CommentSuccess {
+      replayed comment { id bodyText bodyHtml state tags mentions { accountName } author { accountName } }
+    }
     ... on InvalidInputError { field message }
     ... on NotFoundError { message }
   }
@@ -97,6 +99,17 @@ async def test_comments_are_stored_as_written_and_rendered_safely(
     assert "&lt;script&gt;" in html
     assert '<a class="tag" data-tag="local-plan">#Local-Plan</a>' in html
     assert '<a class="mention" data-account="priya.shah">@priya.shah</a>' in html
+    assert (c["tags"], c["mentions"]) == (["local-plan"], [{"accountName": PLANNER}])
+    follow = 'mutation { follow(input: {tag: "#Local Plan"}) { __typename } }'
+    assert (await ok(gateway, follow, user=PLANNER2))["follow"][
+        "__typename"
+    ] == "FollowTargetSuccess"
+    tag = await ok(
+        gateway,
+        '{ tag(name: "LOCAL-plan") { name followerCount viewerIsFollowing } }',
+        user=PLANNER2,
+    )
+    assert tag["tag"] == {"name": "local-plan", "followerCount": 1, "viewerIsFollowing": True}
     data = await ok(
         gateway,
         "query($t: String!) { tagFeed(tag: $t) { nodes { verb comment { id } } } }",

@@ -1,0 +1,48 @@
+"""Tags: the #tags of comments and the skills of profiles, which people follow."""
+
+from __future__ import annotations
+
+import strawberry
+
+from connectors.social import normalise_tag
+
+from .activity import ActivityItem, tag_activity
+from .context import Info
+from .errors import BadInput, upstream
+from .pagination import Connection
+
+
+@strawberry.type(description="A tag (normalised: lower case, words joined by '-').")
+class Tag:
+    name: str = strawberry.field(description="The tag, without '#'.")
+
+    @strawberry.field(description="How many people follow the tag.")
+    async def follower_count(self, info: Info) -> int:
+        return await upstream(info.context.loaders.follower_count.load(("tag", self.name)))
+
+    @strawberry.field(description="Whether the viewer follows the tag.")
+    async def viewer_is_following(self, info: Info) -> bool:
+        return await upstream(info.context.loaders.viewer_follows.load(("tag", self.name)))
+
+    @strawberry.field(description="Whether the viewer's follow of the tag notifies them.")
+    async def viewer_is_notified(self, info: Info) -> bool:
+        choices = await upstream(
+            info.context.social.follow_choices(info.context.viewer.guid, "tag", [self.name])
+        )
+        return choices.get(self.name, False)
+
+    @strawberry.field(description="Activity carrying the tag, newest first, aggregated.")
+    async def activity(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Connection[ActivityItem]:
+        return await tag_activity(info, self.name, first, after)
+
+
+@strawberry.type
+class TagQueries:
+    @strawberry.field(description="A tag by name ('#' and case do not matter).")
+    def tag(self, name: str) -> Tag:
+        tag = normalise_tag(name)
+        if not tag:
+            raise BadInput("That is not a usable tag.", field="name")
+        return Tag(name=tag)
