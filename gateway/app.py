@@ -46,6 +46,7 @@ from schema.context import Context, Policy, SocialLimits, StaleSources, Viewer
 
 from .auth import Authenticator, AuthError
 from .cache import RecordCache
+from .directory_sync import DirectorySync
 from .documents import DocumentSync, open_documents
 from .downloads import DownloadSigner, download_endpoint
 from .loaders import Upstreams, build_loaders
@@ -332,6 +333,13 @@ def create_app(settings: Settings) -> Starlette:
                 stack.push_async_callback(sync.stop)
                 upstreams.document_sync = sync
             await _follow_hr_changes(settings, upstreams, stack)
+            if settings.directory.sync_interval > 0:
+                directory_sync = DirectorySync(
+                    upstreams.directory, upstreams.cache, interval=settings.directory.sync_interval
+                )
+                await directory_sync.start()
+                stack.push_async_callback(directory_sync.stop)
+                app.state.directory_sync = directory_sync
             state["upstreams"] = upstreams
             app.state.upstreams = upstreams
             if settings.cache.warm_directory == "startup":

@@ -35,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # httpx logs every request URL at INFO: SCIM filters carry names and employee numbers.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
     if args.command == "schema":
         from schema import build_schema

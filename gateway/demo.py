@@ -46,6 +46,7 @@ def demo_settings(
         environment="demo",
         directory={
             "mode": "embedded",
+            "sync_interval": 0,  # the embedded directory does not change
             "ldif_file": fixtures / "directory.ldif",
             "base_dn": "DC=ad,DC=northshire,DC=test",
         },

@@ -175,11 +175,21 @@ def build_loaders(
             found |= {(kind, t) for t in await social.followed_by(viewer_guid(), kind, targets)}
         return [k in found for k in keys]
 
-    async def people_search(keys: list[str]) -> Sequence[list[DirectoryPerson]]:
+    async def people_search(keys: list[str]) -> Sequence[list[str]]:
+        # A search result is cached as GUIDs in name order; the records themselves go
+        # to the person cache, so a change feed that drops a person's record also
+        # updates every cached search that lists them.
         results = []
         for key in keys:
             leavers, _, text = key.partition("|")
-            results.append(await directory.search_people(text, include_leavers=leavers == "1"))
+            people = await directory.search_people(text, include_leavers=leavers == "1")
+            await cache.set_many(
+                "person",
+                {p.guid.lower(): p for p in people},
+                ttl=c.directory_ttl + c.max_stale,
+                missing_ttl=c.missing_ttl,
+            )
+            results.append([p.guid for p in people])
         return results
 
     return Loaders(
@@ -203,7 +213,7 @@ def build_loaders(
         following_count=DataLoader(load_fn=following_count),
         comment_count=DataLoader(load_fn=comment_count),
         viewer_follows=DataLoader(load_fn=viewer_follows),
-        people_search=cached("people-search", list[DirectoryPerson], people_search, c.search_ttl),
+        people_search=cached("people-search", list[str], people_search, c.search_ttl),
     )
 
 

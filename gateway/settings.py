@@ -70,6 +70,12 @@ class DirectorySettings(BaseModel):
         description="Change feed by uSNChanged, the DirSync control, or the change time "
         "(modifyTimestamp, for directories with neither).",
     )
+    sync_interval: float = Field(
+        60.0,
+        ge=0,
+        description="Seconds between reads of the directory's change feed, which drop changed "
+        "people from the cache; 0 turns it off.",
+    )
 
     model_config = ConfigDict(populate_by_name=True)
 

@@ -52,7 +52,10 @@ async def store_people(cache: RecordCache, people: list[DirectoryPerson], c: Cac
     everyone = sorted(people, key=lambda p: (p.display_name.casefold(), p.guid))
     await cache.set_many(
         "people-search",
-        {"1|": everyone, "0|": [p for p in everyone if not p.is_leaver(now)]},
+        {
+            "1|": [p.guid for p in everyone],
+            "0|": [p.guid for p in everyone if not p.is_leaver(now)],
+        },
         ttl=c.search_ttl + c.max_stale,
         missing_ttl=stale,
     )

@@ -31,7 +31,7 @@ from .experts import ExpertQueries
 from .ids import parse_global_id
 from .moderation import ModerationMutations, ModerationQueries
 from .notifications import NotificationMutations, NotificationQueries
-from .pagination import Connection, check_first, offset_page
+from .pagination import Connection, Edge, check_first, offset_page
 from .partial import StaleDataReport
 from .people import Employment, Node, Person
 from .profiles import ProfileMutations
@@ -72,9 +72,17 @@ class PeopleQueries:
         if len(text) > MAX_SEARCH:
             raise BadInput(f"`search` is longer than {MAX_SEARCH} characters.", field="search")
         key = f"{int(include_leavers)}|{text.casefold()}"
-        found = await upstream(info.context.loaders.people_search.load(key))
-        info.context.loaders.person.prime_many({p.guid: p for p in found})
-        return offset_page(found, first, after, Person.of)
+        guids = await upstream(info.context.loaders.people_search.load(key))
+        page = offset_page(guids, first, after, str)
+        records = await upstream(
+            info.context.loaders.person.load_many([e.node for e in page.edges])
+        )
+        edges = [
+            Edge(cursor=edge.cursor, node=Person.of(record))
+            for edge, record in zip(page.edges, records, strict=True)
+            if record is not None
+        ]
+        return Connection(edges=edges, page_info=page.page_info, total_count=page.total_count)
 
     @strawberry.field(description="Any object by its global id.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:

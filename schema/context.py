@@ -48,7 +48,7 @@ class Loaders:
     follower_count: DataLoader[tuple[str, str], int]  # (kind, target)
     following_count: DataLoader[str, int]  # people a person follows
     viewer_follows: DataLoader[tuple[str, str], bool]  # (kind, target) the viewer follows
-    people_search: DataLoader[str, list[DirectoryPerson]]  # by "leavers|text"
+    people_search: DataLoader[str, list[str]]  # GUIDs in name order, by "leavers|text"
     comment_count: DataLoader[tuple[str, str], int]
     social: Any = None  # schema.social_loaders.SocialLoaders, made on first use
 

@@ -115,8 +115,9 @@ class ExpertQueries:
                 1.0,
             )
 
-        matched = await upstream(loaders.people_search.load(f"0|{' '.join(words)}"))
-        for person in matched:
+        guids = await upstream(loaders.people_search.load(f"0|{' '.join(words)}"))
+        matched = await upstream(loaders.person.load_many(guids))
+        for person in filter(None, matched):
             if _names(person.title, words):
                 scores.add(
                     person.guid, ExpertReasonKind.JOB_TITLE, f"Job title: {person.title}", 2.0

@@ -26,10 +26,15 @@ def base_settings(
     council: Council, scim: ScimServer, dav: WebDavServer, workdir: Path, **directory: Any
 ) -> Settings:
     fixtures = council.root
+    # Tests that count upstream calls must not see a background change-feed poll;
+    # the directory-sync test turns it on itself.
+    directory = {"sync_interval": 0, **directory}
     return Settings(
         environment="test",
         directory=directory
-        or {
+        if len(directory) > 1
+        else {
+            **directory,
             "mode": "embedded",
             "ldif_file": fixtures / "directory.ldif",
             "base_dn": "DC=ad,DC=northshire,DC=test",

@@ -22,6 +22,7 @@ class Gateway:
     url: str
     upstreams: Upstreams
     settings: Settings
+    app_state: Any = None
 
     def client(self, user: str | None = None, **kwargs: Any) -> httpx.AsyncClient:
         headers = {"X-Townhall-User": user} if user else {}
@@ -74,7 +75,10 @@ async def serve(settings: Settings) -> AsyncIterator[Gateway]:
         raise RuntimeError("the gateway did not start")
     try:
         yield Gateway(
-            url=f"http://127.0.0.1:{port}", upstreams=app.state.upstreams, settings=settings
+            url=f"http://127.0.0.1:{port}",
+            upstreams=app.state.upstreams,
+            settings=settings,
+            app_state=app.state,
         )
     finally:
         server.should_exit = True
