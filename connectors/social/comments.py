@@ -1,4 +1,4 @@
-"""Comments (threaded, edited with history, soft-deleted) and reactions.
+"""Comments: threaded, edited with history, soft-deleted, with their tags and mentions.
 
 A comment's text is stored exactly as written; rendering it safely is the
 reader's job. Mentions arrive already resolved to people (the store does not
@@ -21,14 +21,12 @@ from .base import Event, ItemNotFound, NotAuthor, StoreBase, now, utc
 from .records import Comment, Revision, Written
 from .tables import (
     COMMENT_TARGETS,
-    REACTION_TARGETS,
     activity,
     activity_tag_id,
     comment_revisions,
     comments,
     item_tags,
     mentions,
-    reactions,
 )
 
 
@@ -300,70 +298,6 @@ class CommentsMixin(StoreBase):
             for r in await self._rows(query)
         ]
 
-    # -- reactions ------------------------------------------------------------------------
-
-    async def react(self, person: str, kind: str, target: str, reaction: str) -> bool:
-        """Add one reaction; ``False`` if the person already had it on the item."""
-        _check_reaction_target(kind)
-        async with self._begin() as connection:
-            owner, document = await _reaction_item(connection, kind, target)
-            added = await self._insert_ignore(
-                connection, reactions,
-                {"person": person, "target_kind": kind, "target": target, "kind": reaction,
-                 "document": document, "created_at": now()},
-            )  # fmt: skip
-            if not added:
-                return False
-            event_id = await self._record(
-                connection,
-                Event(person, "reacted", kind, target, "reaction", reaction, document=document),
-            )
-            await self._notify(
-                connection, [owner] if owner else [], "reaction",
-                event_id=event_id, actor=person, document=document,
-            )  # fmt: skip
-        return True
-
-    async def unreact(self, person: str, kind: str, target: str, reaction: str) -> bool:
-        """Take a reaction back; ``False`` if there was none."""
-        _check_reaction_target(kind)
-        async with self._begin() as connection:
-            result = await connection.execute(
-                delete(reactions).where(
-                    reactions.c.person == person, reactions.c.target_kind == kind,
-                    reactions.c.target == target, reactions.c.kind == reaction,
-                )
-            )  # fmt: skip
-            if result.rowcount:
-                await self._record(
-                    connection, Event(person, "unreacted", kind, target, "reaction", reaction)
-                )
-        return bool(result.rowcount)
-
-    async def reaction_counts(self, kind: str, targets: Sequence[str]) -> list[dict[str, int]]:
-        """Reactions on each target by kind, in order."""
-        query = (
-            select(reactions.c.target, reactions.c.kind, func.count())
-            .where(reactions.c.target_kind == kind, reactions.c.target.in_(set(targets)))
-            .group_by(reactions.c.target, reactions.c.kind)
-        )
-        found: dict[str, dict[str, int]] = {}
-        for target, reaction, count in await self._rows(query):
-            found.setdefault(target, {})[reaction] = int(count)
-        return [found.get(t, {}) for t in targets]
-
-    async def reactions_by(self, person: str, kind: str, targets: Sequence[str]) -> list[set[str]]:
-        """The reactions ``person`` gave each target, in order."""
-        query = select(reactions.c.target, reactions.c.kind).where(
-            reactions.c.person == person,
-            reactions.c.target_kind == kind,
-            reactions.c.target.in_(set(targets)),
-        )
-        found: dict[str, set[str]] = {}
-        for target, reaction in await self._rows(query):
-            found.setdefault(target, set()).add(reaction)
-        return [found.get(t, set()) for t in targets]
-
 
 async def _write_tags_and_mentions(
     connection: AsyncConnection, comment_id: str, tags: Sequence[str], people: Sequence[str]
@@ -404,19 +338,6 @@ async def _live_activity(connection: AsyncConnection, event_id: str) -> Any:
     return row
 
 
-async def _reaction_item(
-    connection: AsyncConnection, kind: str, target: str
-) -> tuple[str | None, str | None]:
-    """(owner to notify, document the item is about) of a live item to react to."""
-    if kind == "comment":
-        comment = await _live_comment(connection, target)
-        return comment.author, comment.document
-    if kind == "activity":
-        row = await _live_activity(connection, target)
-        return row.actor, row.document
-    return None, target  # a document: its readers are checked by the caller
-
-
 async def _hide_events_about(
     connection: AsyncConnection, kind: str, item_id: str, at: datetime
 ) -> None:
@@ -432,11 +353,6 @@ async def _hide_events_about(
         )
         .values(hidden_at=at)
     )
-
-
-def _check_reaction_target(kind: str) -> None:
-    if kind not in REACTION_TARGETS:
-        raise ValueError(f"unknown reaction target {kind!r}")
 
 
 def _comment(row: Any) -> Comment:

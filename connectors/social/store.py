@@ -29,6 +29,7 @@ from .comments import CommentLinksMixin, CommentsMixin
 from .follows import FollowsMixin
 from .moderation import ModerationMixin
 from .profiles import ProfilesMixin
+from .reactions import ReactionsMixin
 from .tables import comments, follows
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
@@ -38,6 +39,7 @@ class SocialStore(
     FollowsMixin,
     CommentsMixin,
     CommentLinksMixin,
+    ReactionsMixin,
     ActivityMixin,
     ProfilesMixin,
     ModerationMixin,
