@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: run test install install-dev packages lint typecheck schema fixtures bench clean
+.PHONY: run test install install-dev packages lint typecheck schema fixtures bench bench-tools clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,8 +49,11 @@ schema: install
 fixtures: install
 	$(BIN)/python -m fixtures.generate
 
-bench: install-dev
-	$(BIN)/python -m bench
+bench-tools:
+	command -v wrk >/dev/null || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk)
+
+bench: install-dev bench-tools
+	$(BIN)/python -m bench all
 
 clean:
 	rm -rf var .pytest_cache
