@@ -142,6 +142,10 @@ class ActivityItem:
             kind, key = e.target_kind, e.target_id or ""
         if e.verb in ("added_skill", "updated_profile"):
             return ""
+        if e.object_kind == "person" and e.verb in ("joined", "left"):
+            return "the council"
+        if e.object_kind == "person" and e.verb == "moved":
+            return e.target_id or "a new role"
         if kind in ("tag", "skill"):
             return f"#{key}"
         if kind == "person":

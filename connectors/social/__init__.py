@@ -10,6 +10,7 @@ from .base import (
     SocialUnavailable,
 )
 from .comments import CommentText
+from .people import PersonState
 from .records import (
     ActivityEvent,
     Comment,
@@ -35,6 +36,7 @@ __all__ = [
     "KeyReused",
     "NotAuthor",
     "Notification",
+    "PersonState",
     "ProfileField",
     "ProfileTag",
     "Report",

@@ -28,6 +28,7 @@ from .base import utc
 from .comments import CommentLinksMixin, CommentsMixin
 from .follows import FollowsMixin
 from .moderation import ModerationMixin
+from .people import PeopleFeedMixin
 from .profiles import ProfilesMixin
 from .reactions import ReactionsMixin
 from .tables import comments, follows
@@ -43,6 +44,7 @@ class SocialStore(
     ActivityMixin,
     ProfilesMixin,
     ModerationMixin,
+    PeopleFeedMixin,
 ):
     """Reads and writes of the social layer."""
 

@@ -222,3 +222,26 @@ idempotency_keys = Table(
 def activity_tag_id(event_id: int) -> str:
     """An activity id as ``item_tags.item_id``: zero-padded, so text order is number order."""
     return f"{event_id:012d}"
+
+
+# The last state of each person seen on the directory's change feed, so that a
+# change can be told apart as joined, moved (team, title or manager) or left.
+people_seen = Table(
+    "people_seen",
+    metadata,
+    Column("guid", String(36), primary_key=True),
+    Column("department", String(256), nullable=True),
+    Column("title", String(256), nullable=True),
+    Column("manager", String(1024), nullable=True),
+    Column("active", Boolean, nullable=False),
+    Column("seen_at", DateTime(timezone=True), nullable=False),
+)
+
+# Where each upstream change feed was read up to (its opaque checkpoint).
+feed_checkpoints = Table(
+    "feed_checkpoints",
+    metadata,
+    Column("source", String(32), primary_key=True),
+    Column("checkpoint", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

@@ -190,3 +190,41 @@ async def test_every_social_action_is_recorded(store: SocialStore) -> None:
     # Only what belongs in a feed is shown there: never reports, decisions, or undoings.
     shown = [e.verb for e in await store.person_feed("ann", before=None, limit=50)]
     assert set(shown) <= {"followed", "commented", "endorsed"}
+
+
+async def test_directory_changes_become_joined_moved_and_left(store: SocialStore) -> None:
+    from connectors.social import PersonState
+
+    def state(guid: str, department: str = "Planning", *, active: bool = True) -> PersonState:
+        return PersonState(guid, department, "Officer", "CN=Boss", active)
+
+    assert await store.checkpoint("directory") is None
+    baseline = await store.observe_people(
+        [state("ann"), state("bob")], source="directory", checkpoint="c1"
+    )
+    assert baseline == []  # the first batch is remembered, not announced
+    assert await store.checkpoint("directory") == "c1"
+    await store.observe_people(
+        [
+            state("cat"),
+            state("ann", "Housing"),
+            state("bob", active=False),
+            state("dan", active=False),
+        ],
+        source="directory",
+        checkpoint="c2",
+    )
+    events = {
+        e.actor: e
+        for e in await store.home_feed("me", ["ann", "bob", "cat", "dan"], before=None, limit=10)
+    }
+    assert {a: (e.verb, e.target_id) for a, e in events.items()} == {
+        "cat": ("joined", None),
+        "ann": ("moved", "Housing"),
+        "bob": ("left", None),
+    }
+    assert await store.checkpoint("directory") == "c2"
+    again = await store.observe_people(
+        [state("ann", "Housing")], source="directory", checkpoint="c3"
+    )
+    assert again == []  # nothing changed for ann since last seen

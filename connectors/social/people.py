@@ -1,0 +1,117 @@
+"""People's comings and goings, from the directory's change feed, as activity.
+
+The gateway hands over each batch of changed people (as ``PersonState``) with
+the feed's checkpoint; the store compares them with how it last saw each
+person and records ``joined``, ``moved`` (team, title or manager) or ``left``,
+storing the new states and the checkpoint in the same transaction, so a batch
+is never half applied nor applied twice. The first batch ever seen is the
+baseline: it is remembered, not announced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from .base import Event, StoreBase, now
+from .tables import feed_checkpoints, people_seen
+
+
+@dataclass(frozen=True, slots=True)
+class PersonState:
+    guid: str
+    department: str | None
+    title: str | None
+    manager: str | None  # the manager's key (DN or GUID), compared only for change
+    active: bool
+
+
+class PeopleFeedMixin(StoreBase):
+    async def checkpoint(self, source: str) -> str | None:
+        rows = await self._rows(
+            select(feed_checkpoints.c.checkpoint).where(feed_checkpoints.c.source == source)
+        )
+        return str(rows[0][0]) if rows else None
+
+    async def observe_people(
+        self,
+        people: Sequence[PersonState],
+        *,
+        source: str,
+        checkpoint: str,
+        at: datetime | None = None,
+    ) -> list[int]:
+        """Record what changed for these people; the events written."""
+        at = at or now()
+        events: list[int] = []
+        async with self._begin() as connection:
+            baseline = not (
+                await connection.execute(select(func.count()).select_from(people_seen))
+            ).scalar()
+            guids = [p.guid for p in people]
+            seen = {
+                r.guid: r
+                for r in await connection.execute(
+                    select(people_seen).where(people_seen.c.guid.in_(set(guids)))
+                )
+            }
+            for person in people:
+                before = seen.get(person.guid)
+                verb = None if baseline else _verb(before, person)
+                if verb is not None:
+                    target = ("department", person.department) if verb == "moved" else (None, None)
+                    events.append(
+                        await self._record(
+                            connection,
+                            Event(person.guid, verb, "person", person.guid, *target),
+                            at,
+                        )
+                    )
+            await _remember(connection, people, at)
+            await connection.execute(
+                delete(feed_checkpoints).where(feed_checkpoints.c.source == source)
+            )
+            await connection.execute(
+                insert(feed_checkpoints).values(source=source, checkpoint=checkpoint, updated_at=at)
+            )
+        return events
+
+
+def _verb(before: Any, now_: PersonState) -> str | None:
+    if before is None:
+        return "joined" if now_.active else None
+    was_active = bool(before.active)
+    if was_active and not now_.active:
+        return "left"
+    if not was_active and now_.active:
+        return "joined"  # a returner
+    moved = (
+        before.department != now_.department
+        or before.title != now_.title
+        or before.manager != now_.manager
+    )
+    return "moved" if moved and now_.active else None
+
+
+async def _remember(
+    connection: AsyncConnection, people: Sequence[PersonState], at: datetime
+) -> None:
+    if not people:
+        return
+    await connection.execute(
+        delete(people_seen).where(people_seen.c.guid.in_({p.guid for p in people}))
+    )
+    latest = {p.guid: p for p in people}  # a batch may name someone twice: the last wins
+    await connection.execute(
+        insert(people_seen),
+        [
+            {"guid": p.guid, "department": p.department, "title": p.title,
+             "manager": p.manager, "active": p.active, "seen_at": at}
+            for p in latest.values()
+        ],
+    )  # fmt: skip
