@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .base import Event, StoreBase, now
@@ -43,13 +43,25 @@ class PeopleFeedMixin(StoreBase):
         people: Sequence[PersonState],
         *,
         source: str,
+        since: str | None,
         checkpoint: str,
         at: datetime | None = None,
-    ) -> list[int]:
-        """Record what changed for these people; the events written."""
+    ) -> list[int] | None:
+        """Record what changed for these people, read from the feed at ``since``; the
+        events written, or ``None`` when another process already applied that batch
+        (the stored checkpoint is no longer ``since``): gateway workers may all poll."""
         at = at or now()
         events: list[int] = []
         async with self._begin() as connection:
+            stored = (
+                await connection.execute(
+                    select(feed_checkpoints.c.checkpoint)
+                    .where(feed_checkpoints.c.source == source)
+                    .with_for_update()
+                )
+            ).scalar()
+            if stored != since:
+                return None
             baseline = not (
                 await connection.execute(select(func.count()).select_from(people_seen))
             ).scalar()
@@ -73,12 +85,18 @@ class PeopleFeedMixin(StoreBase):
                         )
                     )
             await _remember(connection, people, at)
-            await connection.execute(
-                delete(feed_checkpoints).where(feed_checkpoints.c.source == source)
-            )
-            await connection.execute(
-                insert(feed_checkpoints).values(source=source, checkpoint=checkpoint, updated_at=at)
-            )
+            if stored is None:  # a racing first batch fails here on the key, and retries
+                await connection.execute(
+                    insert(feed_checkpoints).values(
+                        source=source, checkpoint=checkpoint, updated_at=at
+                    )
+                )
+            else:
+                await connection.execute(
+                    update(feed_checkpoints)
+                    .where(feed_checkpoints.c.source == source)
+                    .values(checkpoint=checkpoint, updated_at=at)
+                )
         return events
 
 

@@ -200,7 +200,7 @@ async def test_directory_changes_become_joined_moved_and_left(store: SocialStore
 
     assert await store.checkpoint("directory") is None
     baseline = await store.observe_people(
-        [state("ann"), state("bob")], source="directory", checkpoint="c1"
+        [state("ann"), state("bob")], source="directory", since=None, checkpoint="c1"
     )
     assert baseline == []  # the first batch is remembered, not announced
     assert await store.checkpoint("directory") == "c1"
@@ -212,6 +212,7 @@ async def test_directory_changes_become_joined_moved_and_left(store: SocialStore
             state("dan", active=False),
         ],
         source="directory",
+        since="c1",
         checkpoint="c2",
     )
     events = {
@@ -225,6 +226,12 @@ async def test_directory_changes_become_joined_moved_and_left(store: SocialStore
     }
     assert await store.checkpoint("directory") == "c2"
     again = await store.observe_people(
-        [state("ann", "Housing")], source="directory", checkpoint="c3"
+        [state("ann", "Housing")], source="directory", since="c2", checkpoint="c3"
     )
     assert again == []  # nothing changed for ann since last seen
+    # Another worker that read the same batch from c2 finds it applied, and writes nothing.
+    late = await store.observe_people(
+        [state("ann", "HR")], source="directory", since="c2", checkpoint="c3"
+    )
+    assert late is None
+    assert await store.checkpoint("directory") == "c3"
