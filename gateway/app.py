@@ -13,6 +13,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -40,7 +41,7 @@ from connectors.hr import (
     ScimPaths,
 )
 from connectors.resilience import CircuitBreaker, RetryPolicy
-from connectors.social import SocialStore
+from connectors.social import PersonState, SocialStore
 from schema import build_schema
 from schema.context import Context, Policy, SocialLimits, StaleSources, Viewer
 
@@ -269,6 +270,26 @@ def _log_failure(task: asyncio.Task[Any]) -> None:
         log.warning("warming the directory cache failed: %s", task.exception())
 
 
+async def follow_directory_activity(up: Upstreams, interval: float) -> None:
+    """Read the directory's change feed into activity (joined, moved, left), from the
+    checkpoint kept in the social store, so no joiner is missed across restarts."""
+    while True:
+        try:
+            since = await up.social.checkpoint("directory")
+            changes = await up.directory.changes_since(since)
+            now = datetime.now(UTC)
+            states = [
+                PersonState(p.guid, p.department, p.title, p.manager_dn, not p.is_leaver(now))
+                for p in changes.people
+            ] + [PersonState(g, None, None, None, False) for g in changes.removed]
+            await up.social.observe_people(
+                states, source="directory", since=since, checkpoint=changes.checkpoint
+            )
+        except Exception as exc:  # the feed is retried from the same checkpoint
+            log.warning("directory activity feed failed (%s); retrying", type(exc).__name__)
+        await asyncio.sleep(interval)
+
+
 def document_activity(up: Upstreams) -> Callable[[Sequence[DocumentChange]], Awaitable[None]]:
     """A document-sync subscriber turning store changes into activity ("Alice updated
     Local Plan 2026") and notifications for the document's followers who asked."""
@@ -333,6 +354,10 @@ def create_app(settings: Settings) -> Starlette:
                 stack.push_async_callback(sync.stop)
                 upstreams.document_sync = sync
             await _follow_hr_changes(settings, upstreams, stack)
+            interval = settings.social.directory_activity_interval
+            if settings.directory.mode == "ldap" and interval > 0:
+                feed = asyncio.create_task(follow_directory_activity(upstreams, interval))
+                stack.callback(feed.cancel)
             if settings.directory.sync_interval > 0:
                 directory_sync = DirectorySync(
                     upstreams.directory, upstreams.cache, interval=settings.directory.sync_interval

@@ -211,6 +211,12 @@ class SocialSettings(BaseModel):
     max_comment_length: int = Field(5000, ge=1, le=100_000, description="Characters.")
     max_tags_per_item: int = Field(10, ge=0, le=100, description="#tags in one comment.")
     max_skills_per_profile: int = Field(30, ge=1, le=500)
+    directory_activity_interval: float = Field(
+        300.0,
+        ge=0,
+        description="Seconds between reads of the directory's change feed for joined, moved "
+        "and left activity (0: off; needs directory.mode 'ldap').",
+    )
 
 
 class CacheSettings(BaseModel):
