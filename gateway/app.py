@@ -27,7 +27,13 @@ from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.schema.base import BaseSchema
 
-from connectors.directory import DirectoryFeatures, LdapOptions, open_embedded, open_ldap
+from connectors.directory import (
+    DirectoryConnector,
+    DirectoryFeatures,
+    LdapOptions,
+    open_embedded,
+    open_ldap,
+)
 from connectors.documents import DocumentChange, DocumentIndex, FolderAccess
 from connectors.hr import (
     BearerToken,
@@ -270,21 +276,28 @@ def _log_failure(task: asyncio.Task[Any]) -> None:
         log.warning("warming the directory cache failed: %s", task.exception())
 
 
+async def directory_activity_round(
+    directory: DirectoryConnector, social: SocialStore
+) -> list[int] | None:
+    """One read of the directory's change feed into activity (joined, moved, left),
+    from the checkpoint kept in the social store, so no joiner is missed across
+    restarts; the events written (``None``: another worker applied the batch)."""
+    since = await social.checkpoint("directory")
+    changes = await directory.changes_since(since)
+    now = datetime.now(UTC)
+    states = [
+        PersonState(p.guid, p.department, p.title, p.manager_dn, not p.is_leaver(now))
+        for p in changes.people
+    ] + [PersonState(g, None, None, None, False) for g in changes.removed]
+    return await social.observe_people(
+        states, source="directory", since=since, checkpoint=changes.checkpoint
+    )
+
+
 async def follow_directory_activity(up: Upstreams, interval: float) -> None:
-    """Read the directory's change feed into activity (joined, moved, left), from the
-    checkpoint kept in the social store, so no joiner is missed across restarts."""
     while True:
         try:
-            since = await up.social.checkpoint("directory")
-            changes = await up.directory.changes_since(since)
-            now = datetime.now(UTC)
-            states = [
-                PersonState(p.guid, p.department, p.title, p.manager_dn, not p.is_leaver(now))
-                for p in changes.people
-            ] + [PersonState(g, None, None, None, False) for g in changes.removed]
-            await up.social.observe_people(
-                states, source="directory", since=since, checkpoint=changes.checkpoint
-            )
+            await directory_activity_round(up.directory, up.social)
         except Exception as exc:  # the feed is retried from the same checkpoint
             log.warning("directory activity feed failed (%s); retrying", type(exc).__name__)
         await asyncio.sleep(interval)
