@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import enum
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated, TypeVar
@@ -138,10 +139,17 @@ class Person(Node):
         "answer. Source: HR."
     )
     async def employment(self, info: Info) -> Employment | None:
-        record = await _hr_record(info, self.record)
+        # The HR record and the viewer's relationship (groups, manager chain) are
+        # independent: fetch them side by side, so they cost one round of upstream calls.
+        record, rel = await asyncio.gather(
+            _hr_record(info, self.record), relationship(info, self.record), return_exceptions=True
+        )
+        if isinstance(record, BaseException):
+            raise record
         if record is None:
             return None
-        rel = await relationship(info, self.record)
+        if isinstance(rel, BaseException):
+            raise rel
         return Employment(record=record, subject=self.record, relationship=rel)
 
     @strawberry.field(
