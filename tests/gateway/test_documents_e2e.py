@@ -412,11 +412,10 @@ async def test_a_change_reaches_search_the_cache_and_subscribers(
         assert hidden["searchDocuments"]["totalCount"] == 0
 
 
+@pytest.mark.parametrize("gateway", ["webdav"], indirect=True)  # a file share has no server
 async def test_a_killed_store_fails_only_its_fields_and_recovers(
     gateway: Gateway, matrix: Matrix, own_webdav: WebDavServer
 ) -> None:
-    if gateway.settings.documents.source != "webdav":
-        pytest.skip("a file share has no server to kill")
     viewer = next(iter(matrix.viewers))
     query = "{ me { displayName } documents(first: 1) { totalCount } }"
     await gateway.clear_cache()
