@@ -23,7 +23,8 @@ from typing import Any, Generic, TypeVar
 from aiocache import RedisCache, SimpleMemoryCache
 from aiocache.base import BaseCache
 from aiocache.serializers import BaseSerializer
-from pydantic import BaseModel, TypeAdapter
+from pydantic import TypeAdapter
+from pydantic_core import to_jsonable_python
 
 log = logging.getLogger(__name__)
 
@@ -236,7 +237,8 @@ class RecordCache:
     def _encode(self, record: Any, now: float) -> Any:
         if not self._serialize:
             return Entry(record, now)
-        body = record.model_dump(mode="json") if isinstance(record, BaseModel) else record
+        # Records, lists of records (reports, groups, listings), GUID lists: all as JSON.
+        body = to_jsonable_python(record)
         return json.dumps({"t": now, "r": body}, separators=(",", ":"))
 
     def _decode(self, value: Any, model: type[R]) -> Entry[R] | None:

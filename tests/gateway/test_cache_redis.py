@@ -79,3 +79,14 @@ async def test_ttl_expires_entries(redis_server: RedisServer, tmp_path: Path) ->
         assert await cache.get_many("person", ["1"], DirectoryPerson) == [None]
     finally:
         await cache.close()
+
+
+async def test_lists_of_records_round_trip_through_redis(redis_server: RedisServer) -> None:
+    cache = RecordCache.redis(redis_server.url, namespace="lists")
+    try:
+        team = [person(1), person(2)]
+        await cache.set_many("reports", {"cn=boss": team, "cn=nobody": []}, ttl=60, missing_ttl=60)
+        entries = await cache.get_many("reports", ["cn=boss", "cn=nobody"], list[DirectoryPerson])
+        assert [e.record if e else None for e in entries] == [team, []]
+    finally:
+        await cache.close()
