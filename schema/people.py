@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .profiles import Profile
 
 T = TypeVar("T")
+_MAX_CHAIN = 32  # longer than any real org chart
 DocumentType = Annotated["Document", strawberry.lazy("schema.documents")]
 ActivityItemType = Annotated["ActivityItem", strawberry.lazy("schema.activity")]
 CommentType = Annotated["Comment", strawberry.lazy("schema.comments")]
@@ -123,6 +124,41 @@ class Person(Node):
             return None
         found = await upstream(info.context.loaders.person_by_dn.load(self.record.manager_dn))
         return Person.of(found) if found else None
+
+    @strawberry.field(
+        description="The line-management chain above this person, nearest manager first, up "
+        "to the top of the organisation. A manager loop or a manager missing from the "
+        "directory ends the chain. Source: directory."
+    )
+    async def management_chain(self, info: Info) -> list[Person] | None:
+        chain: list[Person] = []
+        seen = {self.record.guid}
+        current = self.record
+        for _ in range(_MAX_CHAIN):
+            if not current.manager_dn:
+                break
+            manager = await upstream(info.context.loaders.person_by_dn.load(current.manager_dn))
+            if manager is None or manager.guid in seen:
+                break
+            seen.add(manager.guid)
+            chain.append(Person.of(manager))
+            current = manager
+        return chain
+
+    @strawberry.field(
+        description="People with the same line manager, this person left out; leavers only "
+        "when asked. Source: directory."
+    )
+    async def colleagues(self, info: Info, include_leavers: bool = False) -> list[Person] | None:
+        if not self.record.manager_dn:
+            return []
+        team = await upstream(info.context.loaders.reports.load(self.record.manager_dn))
+        now = datetime.now(UTC)
+        return [
+            Person.of(p)
+            for p in team
+            if p.guid != self.record.guid and (include_leavers or not p.is_leaver(now))
+        ]
 
     @strawberry.field(description="People who report to this person. Source: directory.")
     async def direct_reports(

@@ -361,3 +361,24 @@ async def test_query_limits_hold(demo_gateway: Gateway) -> None:
     assert "aliases" in body["errors"][0]["message"].lower()
     fine = await demo_gateway.query("{ me { manager { manager { displayName } } } }")
     assert "errors" not in fine
+
+
+async def test_management_chain_and_colleagues(demo_gateway: Gateway, council: Council) -> None:
+    body = await demo_gateway.query(
+        '{ people(search: "Priya Shah") { nodes { accountName managementChain { accountName }'
+        " colleagues { accountName } } } }"
+    )
+    node = next(n for n in body["data"]["people"]["nodes"] if n["accountName"] == "priya.shah")
+    expected_chain = []
+    current = person(council, "priya.shah")
+    while current["managerSAM"]:
+        current = person(council, current["managerSAM"])
+        expected_chain.append(current["sAMAccountName"])
+    assert [p["accountName"] for p in node["managementChain"]] == expected_chain
+    assert expected_chain[-1] == "helen.carter"
+    manager = person(council, "priya.shah")["managerSAM"]
+    expected_team = {
+        p["sAMAccountName"] for p in council.people
+        if p["managerSAM"] == manager and p["enabled"] and p["hasAd"] and p["sAMAccountName"] != "priya.shah"
+    }  # fmt: skip
+    assert {p["accountName"] for p in node["colleagues"]} == expected_team and expected_team
