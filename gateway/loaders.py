@@ -129,6 +129,19 @@ def build_loaders(
 
     hr = up.hr
 
+    async def hr_unmatched(keys: list[str]) -> Sequence[list[HRRecord]]:
+        # HR records whose join key no directory account carries (leavers included).
+        if hr is None:
+            return [[] for _ in keys]
+        everyone = await directory.search_people(None, include_leavers=True)
+        if hr_settings.join == "employee_number":
+            join_keys = [p.employee_id for p in everyone if p.employee_id]
+        else:
+            join_keys = [p.upn for p in everyone if p.upn]
+        unmatched = await hr.unmatched(hr_settings.join, join_keys)
+        unmatched.sort(key=lambda r: (r.employee_number or "", r.user_name or ""))
+        return [unmatched for _ in keys]
+
     async def hr_records(keys: list[str]) -> Sequence[HRRecord | None]:
         if hr is None:
             return [None for _ in keys]
@@ -204,6 +217,7 @@ def build_loaders(
         reports=cached("reports", list[DirectoryPerson], reports, c.directory_ttl, normalise_dn),
         groups=cached("groups", list[DirectoryGroup], groups, c.directory_ttl, normalise_dn),
         hr=cached("hr", HRRecord, hr_records, c.hr_ttl, _lower),
+        hr_without_account=cached("hr-unmatched", list[HRRecord], hr_unmatched, c.hr_ttl),
         document=cached("document", DocumentRecord, document, c.documents_ttl),
         document_index=cached(
             "document-index", list[DocumentRecord], document_index, c.documents_ttl
@@ -234,7 +248,7 @@ async def _grouped(
 _SOURCES = {
     "person": "directory", "person-dn": "directory", "person-upn": "directory",
     "person-account": "directory", "reports": "directory", "groups": "directory",
-    "people-search": "directory", "hr": "hr", "document": "documents",
+    "people-search": "directory", "hr": "hr", "hr-unmatched": "hr", "document": "documents",
     "document-index": "documents",
 }  # fmt: skip
 

@@ -28,6 +28,7 @@ from .discussion import DiscussionMutations, DiscussionQueries
 from .documents import Document, DocumentQueries, readable_document
 from .errors import BadInput, MaskInternalErrors, upstream
 from .experts import ExpertQueries
+from .hr_admin import HRAdminQueries
 from .ids import parse_global_id
 from .moderation import ModerationMutations, ModerationQueries
 from .notifications import NotificationMutations, NotificationQueries
@@ -103,6 +104,7 @@ class Query(
     ModerationQueries,
     ExpertQueries,
     TagQueries,
+    HRAdminQueries,
 ):
     pass
 

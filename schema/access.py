@@ -119,6 +119,11 @@ async def relationship(info: Info, subject: DirectoryPerson) -> frozenset[Audien
     return frozenset(found)
 
 
+async def is_hr(info: Info) -> bool:
+    """Whether the viewer holds the HR role (is in one of its directory groups)."""
+    return await _is_hr(info)
+
+
 async def _is_hr(info: Info) -> bool:
     ctx = info.context
     if not ctx.policy.hr_groups:

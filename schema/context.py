@@ -42,6 +42,7 @@ class Loaders:
     reports: DataLoader[str, list[DirectoryPerson]]  # by manager DN
     groups: DataLoader[str, list[DirectoryGroup]]  # by member DN, nested included
     hr: DataLoader[str, HRRecord | None]  # by the join key (employeeNumber or userName)
+    hr_without_account: DataLoader[str, list[HRRecord]]  # key "": records no account joins
     document: DataLoader[str, DocumentRecord | None]  # by path
     document_index: DataLoader[str, list[DocumentRecord]]  # by root folder ("")
     document_search: DataLoader[str, list[DocumentRecord]]  # by query text, best first

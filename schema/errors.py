@@ -43,6 +43,10 @@ class BadInput(ClientError):
     code = "BAD_USER_INPUT"
 
 
+class Forbidden(ClientError):
+    code = "FORBIDDEN"
+
+
 class SourceUnavailable(ClientError):
     code = "SOURCE_UNAVAILABLE"
 

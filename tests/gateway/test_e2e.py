@@ -382,3 +382,17 @@ async def test_management_chain_and_colleagues(demo_gateway: Gateway, council: C
         if p["managerSAM"] == manager and p["enabled"] and p["hasAd"] and p["sAMAccountName"] != "priya.shah"
     }  # fmt: skip
     assert {p["accountName"] for p in node["colleagues"]} == expected_team and expected_team
+
+
+async def test_hr_sees_hr_records_no_account_joins(demo_gateway: Gateway, council: Council) -> None:
+    query = (
+        "{ hrRecordsWithoutAccount(first: 50) { totalCount nodes { employeeNumber startDate } } }"
+    )
+    insider = group_members(council, "HR Confidential")[0]
+    body = await demo_gateway.query(query, user=insider)
+    expected = {p["employeeID"] for p in council.people if p["hasHr"] and not p["hasAd"]}
+    found = {n["employeeNumber"] for n in body["data"]["hrRecordsWithoutAccount"]["nodes"]}
+    assert found == expected and len(expected) == 5
+    refused = await demo_gateway.query(query, user="alex.morgan")
+    assert refused["data"] is None
+    assert refused["errors"][0]["extensions"] == {"code": "FORBIDDEN"}
