@@ -39,6 +39,16 @@ class Entry(Generic[R]):
     fetched_at: float
 
 
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """How to fetch one kind of record, and how long to keep what comes back."""
+
+    kind: str
+    fetch: Callable[[list[str]], Awaitable[Sequence[Any]]]
+    keep_for: float  # fresh TTL plus the time a stale record may still be served
+    missing_ttl: float
+
+
 class RecordCache:
     """``get_many``/``set_many`` of typed records over an aiocache backend."""
 
@@ -145,36 +155,26 @@ class RecordCache:
             if now - entry.fetched_at > limit:
                 stale.append(key)
                 oldest = min(oldest, entry.fetched_at)
+        source = _Source(kind, fetch, ttl + stale_for, missing_ttl)
         if stale:
             if on_stale is not None:
                 on_stale(oldest, kind in self._failing)
-            self._refresh_later(kind, stale, fetch, ttl, missing_ttl, stale_for)
+            self._refresh_later(source, stale)
         misses = [k for k in dict.fromkeys(keys) if k not in result]
         if misses:
-            result.update(
-                await self._fetch_shared(kind, misses, fetch, ttl, missing_ttl, stale_for)
-            )
+            result.update(await self._fetch_shared(source, misses))
         return [result[k] for k in keys]
 
-    async def _fetch_shared(
-        self,
-        kind: str,
-        keys: list[str],
-        fetch: Callable[[list[str]], Awaitable[Sequence[Any]]],
-        ttl: float,
-        missing_ttl: float,
-        stale_for: float,
-    ) -> dict[str, Any]:
+    async def _fetch_shared(self, source: _Source, keys: list[str]) -> dict[str, Any]:
         """Fetch ``keys`` once across concurrent callers (single flight)."""
+        kind = source.kind
         tasks: dict[str, asyncio.Task[dict[str, Any]]] = {}
         mine = [k for k in keys if f"{kind}:{k}" not in self._inflight]
         for key in keys:
             if key not in mine:
                 tasks[key] = self._inflight[f"{kind}:{key}"]
         if mine:
-            task = asyncio.create_task(
-                self._fetch_and_store(kind, mine, fetch, ttl, missing_ttl, stale_for)
-            )
+            task = asyncio.create_task(self._fetch_and_store(source, mine))
             for key in mine:
                 self._inflight[f"{kind}:{key}"] = task
                 tasks[key] = task
@@ -184,42 +184,29 @@ class RecordCache:
             found.update(await asyncio.shield(task))
         return {k: found[k] for k in keys}
 
-    async def _fetch_and_store(
-        self,
-        kind: str,
-        keys: list[str],
-        fetch: Callable[[list[str]], Awaitable[Sequence[Any]]],
-        ttl: float,
-        missing_ttl: float,
-        stale_for: float,
-    ) -> dict[str, Any]:
+    async def _fetch_and_store(self, source: _Source, keys: list[str]) -> dict[str, Any]:
         try:
-            fetched = list(await fetch(keys))
+            fetched = list(await source.fetch(keys))
         except Exception:
-            self._failing.add(kind)
+            self._failing.add(source.kind)
             raise
-        self._failing.discard(kind)
+        self._failing.discard(source.kind)
         records = dict(zip(keys, fetched, strict=True))
-        await self.set_many(kind, records, ttl=ttl + stale_for, missing_ttl=missing_ttl)
+        await self.set_many(
+            source.kind, records, ttl=source.keep_for, missing_ttl=source.missing_ttl
+        )
         return records
 
-    def _refresh_later(
-        self,
-        kind: str,
-        keys: list[str],
-        fetch: Callable[[list[str]], Awaitable[Sequence[Any]]],
-        ttl: float,
-        missing_ttl: float,
-        stale_for: float,
-    ) -> None:
+    def _refresh_later(self, source: _Source, keys: list[str]) -> None:
         """Refresh stale keys in the background, once, whoever else asks meanwhile."""
+        kind = source.kind
         wanted = [k for k in keys if f"{kind}:{k}" not in self._inflight]
         if not wanted:
             return
 
         async def refresh() -> None:
             try:
-                await self._fetch_shared(kind, wanted, fetch, ttl, missing_ttl, stale_for)
+                await self._fetch_shared(source, wanted)
             except Exception as exc:  # the stale records stay and keep being served
                 log.warning("refreshing %d stale %s records failed: %s", len(wanted), kind, exc)
 
