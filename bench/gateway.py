@@ -387,12 +387,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
                 samba = SambaDC(workdir / "samba", FIXTURES / "directory.ldif")
                 samba.start()
-                up["directory"] = {
-                    "mode": "ldap", "url": samba.ldaps_url, "ca_file": str(samba.ca_file),
-                    "tls_server_name": samba.tls_hostname, "bind_dn": samba.bind_user,
-                    "bind_password": samba.password, "base_dn": samba.base_dn,
-                    "sync_interval": 0,
-                }  # fmt: skip
+                # JSON-ready: the warm gateway reads it from a settings file
+                up["directory"] = samba.directory_settings(
+                    ca_file=str(samba.ca_file), sync_interval=0
+                )
             results: dict[str, Any] = {"machine": {"cpus": os.cpu_count()}}
             results["in_process"] = await in_process(args, up, workdir)
             results["throughput"] = await ceiling_vs_warm(args, up, workdir)

@@ -86,11 +86,7 @@ class Target:
 
 
 def samba_target(samba: SambaDC) -> Target:
-    options = LdapOptions(
-        url=samba.ldaps_url, bind_dn=samba.bind_user, password=samba.password,
-        base_dn=samba.base_dn, ca_file=samba.ca_file, tls_server_name=samba.tls_hostname,
-        pool_size=2, connect_timeout=3, operation_timeout=10,
-    )  # fmt: skip
+    options = samba.ldap_options()
 
     def admin() -> ldap3.Connection:
         tls = ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=str(samba.ca_file),

@@ -30,19 +30,7 @@ pytestmark = pytest.mark.samba
 
 
 def options(samba: SambaDC, **overrides: Any) -> LdapOptions:
-    values: dict[str, Any] = {
-        "url": samba.ldaps_url,
-        "bind_dn": samba.bind_user,
-        "password": samba.password,
-        "base_dn": samba.base_dn,
-        "ca_file": samba.ca_file,
-        "tls_server_name": samba.tls_hostname,
-        "pool_size": 2,
-        "connect_timeout": 3,
-        "operation_timeout": 10,
-    }
-    values.update(overrides)
-    return LdapOptions(**values)
+    return samba.ldap_options(**overrides)
 
 
 def ldaps(samba: SambaDC, user: str, password: str) -> ldap3.Connection:

@@ -29,19 +29,8 @@ pytestmark = pytest.mark.samba
 
 
 def options(samba: SambaDC, **overrides: Any) -> LdapOptions:
-    values: dict[str, Any] = {
-        "url": samba.ldaps_url,
-        "bind_dn": samba.bind_user,
-        "password": samba.password,
-        "base_dn": samba.base_dn,
-        "ca_file": samba.ca_file,
-        "tls_server_name": samba.tls_hostname,
-        "pool_size": 2,
-        "connect_timeout": 1,
-        "operation_timeout": 1,
-    }
-    values.update(overrides)
-    return LdapOptions(**values)
+    """Short timeouts: these tests wait for them to fire."""
+    return samba.ldap_options(**{"connect_timeout": 1, "operation_timeout": 1, **overrides})
 
 
 @pytest.fixture

@@ -81,13 +81,7 @@ async def ad_gateway(
         scim_server,
         webdav_server,
         tmp_path_factory.mktemp("ad"),
-        mode="ldap",
-        url=samba.ldaps_url,
-        ca_file=samba.ca_file,
-        tls_server_name=samba.tls_hostname,
-        bind_dn=samba.bind_user,
-        bind_password=samba.password,
-        base_dn=samba.base_dn,
+        **samba.directory_settings(),
     )
     async with serve(settings) as gateway:
         yield gateway

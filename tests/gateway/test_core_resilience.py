@@ -69,11 +69,12 @@ async def test_a_stopped_domain_controller_serves_stale_directory_records(
     council: Council, samba: SambaDC, scim_server: Any, webdav_server: Any, tmp_path: Path
 ) -> None:
     settings = base_settings(
-        council, scim_server, webdav_server, tmp_path,
-        mode="ldap", url=samba.ldaps_url, ca_file=samba.ca_file,
-        tls_server_name=samba.tls_hostname, bind_dn=samba.bind_user,
-        bind_password=samba.password, base_dn=samba.base_dn, connect_timeout=2,
-    )  # fmt: skip
+        council,
+        scim_server,
+        webdav_server,
+        tmp_path,
+        **samba.directory_settings(connect_timeout=2),
+    )
     settings.cache.directory_ttl = 0.5
     settings.cache.max_stale = 600
     variables = card_variables(council)

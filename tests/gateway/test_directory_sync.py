@@ -21,11 +21,12 @@ async def test_a_mover_shows_before_the_cache_would_expire(
     council: Council, samba: SambaDC, scim_server: Any, webdav_server: Any, tmp_path: Path
 ) -> None:
     settings = base_settings(
-        council, scim_server, webdav_server, tmp_path,
-        mode="ldap", url=samba.ldaps_url, ca_file=samba.ca_file,
-        tls_server_name=samba.tls_hostname, bind_dn=samba.bind_user,
-        bind_password=samba.password, base_dn=samba.base_dn, sync_interval=3600,
-    )  # fmt: skip
+        council,
+        scim_server,
+        webdav_server,
+        tmp_path,
+        **samba.directory_settings(sync_interval=3600),
+    )
     settings.cache.directory_ttl = 3600
     settings.cache.search_ttl = 3600
     priya = next(p for p in council.people if p["sAMAccountName"] == "priya.shah")

@@ -27,6 +27,9 @@ import ssl
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
+
+from connectors.directory import LdapOptions
 
 REALM = "AD.NORTHSHIRE.TEST"
 DOMAIN = "NORTHSHIRE"
@@ -364,6 +367,35 @@ class SambaDC:
         """Stop and start again on the same data (for "server restarted" tests)."""
         self.stop()
         self.start(timeout)
+
+    def ldap_options(self, **overrides: Any) -> LdapOptions:
+        """Connector options for this DC: LDAPS, its CA and certificate name, the service
+        account; ``overrides`` change any of them."""
+        values: dict[str, Any] = {
+            "url": self.ldaps_url,
+            "bind_dn": self.bind_user,
+            "password": self.password,
+            "base_dn": self.base_dn,
+            "ca_file": self.ca_file,
+            "tls_server_name": self.tls_hostname,
+            "pool_size": 2,
+            "connect_timeout": 3,
+            "operation_timeout": 10,
+        }
+        return LdapOptions(**{**values, **overrides})
+
+    def directory_settings(self, **overrides: Any) -> dict[str, Any]:
+        """The gateway's ``directory`` settings for this DC."""
+        values: dict[str, Any] = {
+            "mode": "ldap",
+            "url": self.ldaps_url,
+            "ca_file": self.ca_file,
+            "tls_server_name": self.tls_hostname,
+            "bind_dn": self.bind_user,
+            "bind_password": self.password,
+            "base_dn": self.base_dn,
+        }
+        return {**values, **overrides}
 
     def log_tail(self, lines: int = 30) -> str:
         try:
