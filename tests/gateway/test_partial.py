@@ -21,7 +21,9 @@ async def test_a_slow_hr_system_cannot_hold_the_response(
     council: Council, scim_server: Any, webdav_server: Any, tmp_path: Path
 ) -> None:
     target = urlsplit(scim_server.url)
-    async with LatencyProxy(target.hostname or "127.0.0.1", target.port or 80, delay=120.0) as proxy:
+    async with LatencyProxy(
+        target.hostname or "127.0.0.1", target.port or 80, delay=120.0
+    ) as proxy:
         settings = base_settings(council, scim_server, webdav_server, tmp_path)
         settings.hr.url = f"http://127.0.0.1:{proxy.port}{target.path}"
         settings.hr.timeout = 10  # the connector would wait; the request's deadline must not
