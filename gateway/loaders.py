@@ -127,6 +127,21 @@ def build_loaders(
         found = await directory.groups_of(keys)
         return [found[k] for k in keys]
 
+    async def group(keys: list[str]) -> Sequence[DirectoryGroup | None]:
+        return await directory.groups_by("guid", keys)
+
+    async def group_by_name(keys: list[str]) -> Sequence[DirectoryGroup | None]:
+        return await directory.groups_by("name", keys)
+
+    async def group_members(keys: list[str]) -> Sequence[list[str]]:
+        # As a search result is: GUIDs in name order, the people to the person cache.
+        found = await directory.members_of(keys)
+        everyone = {p.guid.lower(): p for k in keys for p in found[k]}
+        await cache.set_many(
+            "person", everyone, ttl=c.directory_ttl + c.max_stale, missing_ttl=c.missing_ttl
+        )
+        return [[p.guid for p in found[k]] for k in keys]
+
     hr = up.hr
 
     async def hr_unmatched(keys: list[str]) -> Sequence[list[HRRecord]]:
@@ -216,6 +231,11 @@ def build_loaders(
         ),
         reports=cached("reports", list[DirectoryPerson], reports, c.directory_ttl, normalise_dn),
         groups=cached("groups", list[DirectoryGroup], groups, c.directory_ttl, normalise_dn),
+        group=cached("group", DirectoryGroup, group, c.directory_ttl, _lower),
+        group_by_name=cached("group-name", DirectoryGroup, group_by_name, c.directory_ttl, _lower),
+        group_members=cached(
+            "group-members", list[str], group_members, c.directory_ttl, normalise_dn
+        ),
         hr=cached("hr", HRRecord, hr_records, c.hr_ttl, _lower),
         hr_without_account=cached("hr-unmatched", list[HRRecord], hr_unmatched, c.hr_ttl),
         document=cached("document", DocumentRecord, document, c.documents_ttl),
@@ -248,6 +268,7 @@ async def _grouped(
 _SOURCES = {
     "person": "directory", "person-dn": "directory", "person-upn": "directory",
     "person-account": "directory", "reports": "directory", "groups": "directory",
+    "group": "directory", "group-name": "directory", "group-members": "directory",
     "people-search": "directory", "hr": "hr", "hr-unmatched": "hr", "document": "documents",
     "document-index": "documents",
 }  # fmt: skip

@@ -28,13 +28,14 @@ from .discussion import DiscussionMutations, DiscussionQueries
 from .documents import Document, DocumentQueries, readable_document
 from .errors import BadInput, MaskInternalErrors, upstream
 from .experts import ExpertQueries
+from .groups import Group, GroupQueries, group_by_key
 from .hr_admin import HRAdminQueries
 from .ids import parse_global_id
 from .moderation import ModerationMutations, ModerationQueries
 from .notifications import NotificationMutations, NotificationQueries
-from .pagination import Connection, Edge, check_first, offset_page
+from .pagination import Connection, check_first
 from .partial import StaleDataReport
-from .people import Employment, Node, Person
+from .people import Employment, Node, Person, people_page
 from .profiles import ProfileMutations
 from .social import SocialMutations
 from .tags import TagQueries
@@ -74,29 +75,24 @@ class PeopleQueries:
             raise BadInput(f"`search` is longer than {MAX_SEARCH} characters.", field="search")
         key = f"{int(include_leavers)}|{text.casefold()}"
         guids = await upstream(info.context.loaders.people_search.load(key))
-        page = offset_page(guids, first, after, str)
-        records = await upstream(
-            info.context.loaders.person.load_many([e.node for e in page.edges])
-        )
-        edges = [
-            Edge(cursor=edge.cursor, node=Person.of(record))
-            for edge, record in zip(page.edges, records, strict=True)
-            if record is not None
-        ]
-        return Connection(edges=edges, page_info=page.page_info, total_count=page.total_count)
+        return await people_page(info, guids, first, after)
 
     @strawberry.field(description="Any object by its global id.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
-        type_name, key = parse_global_id(id, "Person", "Document")
+        type_name, key = parse_global_id(id, "Person", "Document", "Group")
         if type_name == "Person":
             found = await upstream(info.context.loaders.person.load(key))
             return Person.of(found) if found else None
+        if type_name == "Group":
+            group = await group_by_key(info, key)
+            return Group.of(group) if group else None
         return await readable_document(info, key)
 
 
 @strawberry.type(description="Read Townhall: people, documents and what connects them.")
 class Query(
     PeopleQueries,
+    GroupQueries,
     DocumentQueries,
     ActivityQueries,
     DiscussionQueries,
@@ -145,7 +141,7 @@ def build_schema(
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
-        types=[Person, Document, Employment, Comment],
+        types=[Person, Group, Document, Employment, Comment],
         config=StrawberryConfig(auto_camel_case=True),
         extensions=extensions,
     )

@@ -9,6 +9,7 @@ they never show, nor count.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 DocumentType = Annotated["Document", strawberry.lazy("schema.documents")]
 Fetch = Callable[[int | None, int], Awaitable[list[ActivityEvent]]]
 
+MAX_FOLLOWED_GROUPS = 50  # groups whose members' activity a home feed reads
+MAX_GROUP_PEOPLE = 2000  # people reached through followed groups, in all
 _MAX_SCANS = 5  # batches read for one page before answering with what was found
 _PHRASES = {
     "commented": "commented on", "reacted": "reacted to", "followed": "followed",
@@ -222,6 +225,24 @@ async def _team(info: Info) -> list[str]:
     return sorted({p.guid for team in teams for p in team} - {viewer.guid})
 
 
+async def _followed_group_members(info: Info) -> list[str]:
+    """Members of the groups the viewer follows (the first ``MAX_FOLLOWED_GROUPS`` followed,
+    at most ``MAX_GROUP_PEOPLE`` people in all): their activity reaches the home feed."""
+    loaders, viewer = info.context.loaders, info.context.viewer.guid
+    follows = await upstream(
+        info.context.social.following(viewer, "group", first=MAX_FOLLOWED_GROUPS)
+    )
+    if not follows:
+        return []
+    groups = await upstream(loaders.group.load_many([f.target for f in follows]))
+    dns = [g.dn for g in groups if g is not None]
+    members: dict[str, None] = {}
+    for guids in await upstream(loaders.group_members.load_many(dns)):
+        members.update(dict.fromkeys(guids))
+    members.pop(viewer, None)
+    return list(members)[:MAX_GROUP_PEOPLE]
+
+
 async def person_activity(
     info: Info, guid: str, first: int, after: str | None
 ) -> Connection[ActivityItem]:
@@ -258,14 +279,16 @@ async def tag_activity(
 @strawberry.type
 class ActivityQueries:
     @strawberry.field(
-        description="My home feed: activity of the people, documents, groups and tags I "
-        "follow, and of my team (my manager's reports and mine), newest first, aggregated."
+        description="My home feed: activity of the people, documents, groups (their "
+        "members' activity) and tags I follow, and of my team (my manager's reports and "
+        "mine), newest first, aggregated."
     )
     async def home_feed(
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[ActivityItem]:
         social, viewer = info.context.social, info.context.viewer.guid
-        team = await _team(info)
+        team, members = await asyncio.gather(_team(info), _followed_group_members(info))
+        team = sorted(set(team) | set(members))
 
         async def fetch(before: int | None, limit: int) -> list[ActivityEvent]:
             return await social.home_feed(viewer, team, before=before, limit=limit)

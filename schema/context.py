@@ -41,6 +41,9 @@ class Loaders:
     person_by_account: DataLoader[str, DirectoryPerson | None]  # by sAMAccountName
     reports: DataLoader[str, list[DirectoryPerson]]  # by manager DN
     groups: DataLoader[str, list[DirectoryGroup]]  # by member DN, nested included
+    group: DataLoader[str, DirectoryGroup | None]  # by objectGUID
+    group_by_name: DataLoader[str, DirectoryGroup | None]  # by name (cn), any case
+    group_members: DataLoader[str, list[str]]  # member GUIDs in name order, by group DN
     hr: DataLoader[str, HRRecord | None]  # by the join key (employeeNumber or userName)
     hr_without_account: DataLoader[str, list[HRRecord]]  # key "": records no account joins
     document: DataLoader[str, DocumentRecord | None]  # by path

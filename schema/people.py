@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from .activity import ActivityItem
     from .comments import Comment
     from .documents import Document
+    from .groups import Group
     from .profiles import Profile
 
 T = TypeVar("T")
@@ -37,6 +39,7 @@ DocumentType = Annotated["Document", strawberry.lazy("schema.documents")]
 ActivityItemType = Annotated["ActivityItem", strawberry.lazy("schema.activity")]
 CommentType = Annotated["Comment", strawberry.lazy("schema.comments")]
 ProfileType = Annotated["Profile", strawberry.lazy("schema.profiles")]
+GroupType = Annotated["Group", strawberry.lazy("schema.groups")]
 
 
 @strawberry.interface(description="An object with a global id, fetchable with `node(id:)`.")
@@ -218,6 +221,16 @@ class Person(Node):
         visible.sort(key=lambda d: d.modified_at or datetime.min.replace(tzinfo=UTC), reverse=True)
         return offset_page(visible, first, after, Document.of)
 
+    @strawberry.field(
+        description="The groups this person belongs to, through nested groups too, sorted by "
+        "name. Source: directory."
+    )
+    async def groups(self, info: Info) -> list[GroupType]:
+        from .groups import Group
+
+        found = await upstream(info.context.loaders.groups.load(self.record.dn))
+        return [Group.of(g) for g in found]
+
     @strawberry.field(description="How many people follow this person. Source: Townhall.")
     async def follower_count(self, info: Info) -> int:
         return await upstream(
@@ -280,6 +293,20 @@ class Person(Node):
         from .discussion import comment_thread
 
         return await comment_thread(info, "person", self.record.guid, first, after)
+
+
+async def people_page(
+    info: Info, guids: Sequence[str], first: int, after: str | None
+) -> Connection[Person]:
+    """An offset page of a list of person GUIDs; only the page's people are loaded."""
+    page = offset_page(guids, first, after, str)
+    records = await upstream(info.context.loaders.person.load_many([e.node for e in page.edges]))
+    edges = [
+        Edge(cursor=edge.cursor, node=Person.of(record))
+        for edge, record in zip(page.edges, records, strict=True)
+        if record is not None
+    ]
+    return Connection(edges=edges, page_info=page.page_info, total_count=page.total_count)
 
 
 async def _follow_page(

@@ -90,10 +90,10 @@ class FollowKind(enum.Enum):
 @strawberry.input(description="Follow (or stop following) a person, document, group or tag.")
 class FollowInput:
     target_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Global id of a Person or Document."
+        default=None, description="Global id of a Person, Document or Group."
     )
     group_id: str | None = strawberry.field(
-        default=None, description="objectGUID of a directory group."
+        default=None, description="objectGUID of a directory group (`Group.guid`)."
     )
     tag: str | None = strawberry.field(default=None, description="A tag, with or without '#'.")
     notify: bool | None = strawberry.field(
@@ -175,10 +175,21 @@ async def person_by_id(info: Info, person_id: strawberry.ID) -> DirectoryPerson 
 # -- follows ----------------------------------------------------------------------------
 
 
+async def _group_target(
+    info: Info, guid: str, client_key: str, existing: bool
+) -> tuple[str, str, str, str | None] | NotFoundError:
+    # Only an existing group may be followed; one the directory no longer has can
+    # still be unfollowed (its follows would otherwise be stuck).
+    if existing and await upstream(info.context.loaders.group.load(guid)) is None:
+        return NotFoundError(message="No group has that id.")
+    return "group", guid, client_key, None
+
+
 async def _follow_target(
-    info: Info, data: FollowInput
+    info: Info, data: FollowInput, *, existing: bool = True
 ) -> tuple[str, str, str, str | None] | NotFoundError | InvalidInputError:
-    """(kind, store key, client key, document path) of what ``data`` names."""
+    """(kind, store key, client key, document path) of what ``data`` names; with
+    ``existing`` a person or group must exist (following needs that, unfollowing not)."""
     given = [v for v in (data.target_id, data.group_id, data.tag) if v is not None]
     if len(given) != 1:
         return InvalidInputError(
@@ -194,14 +205,20 @@ async def _follow_target(
             guid = str(uuid.UUID(data.group_id))
         except ValueError:
             return InvalidInputError(message="`groupId` must be a GUID.", field="groupId")
-        return "group", guid, guid, None
+        return await _group_target(info, guid, data.group_id, existing)
     assert data.target_id is not None
     try:
-        type_name, key = parse_global_id(data.target_id, "Person", "Document")
+        type_name, key = parse_global_id(data.target_id, "Person", "Document", "Group")
     except Exception:
-        return InvalidInputError(message="Not a Person or Document id.", field="targetId")
+        return InvalidInputError(message="Not a Person, Document or Group id.", field="targetId")
+    if type_name == "Group":
+        try:
+            guid = str(uuid.UUID(key))
+        except ValueError:
+            return NotFoundError(message="No group has that id.")
+        return await _group_target(info, guid, data.target_id, existing)
     if type_name == "Person":
-        if await upstream(info.context.loaders.person.load(key)) is None:
+        if existing and await upstream(info.context.loaders.person.load(key)) is None:
             return NotFoundError(message="No person has that id.")
         return "person", key, data.target_id, None
     if not await readable_paths(info, [key]):
@@ -256,7 +273,7 @@ class SocialMutations:
 
     @strawberry.mutation(description="Stop following a person, document, group or tag.")
     async def unfollow(self, info: Info, input: FollowInput) -> FollowTargetResult:
-        target = await _follow_target(info, input)
+        target = await _follow_target(info, input, existing=False)
         if not isinstance(target, tuple):
             return target
         kind, key, client_key, _ = target

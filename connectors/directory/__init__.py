@@ -1,6 +1,6 @@
 """The directory connector: Active Directory (or another LDAP directory) through ldap3."""
 
-from .connector import DirectoryConnector, LookupField
+from .connector import DirectoryConnector, GroupLookupField, LookupField
 from .entries import normalise_dn
 from .errors import (
     DirectoryError,
@@ -30,6 +30,7 @@ __all__ = [
     "DirectoryRejected",
     "DirectoryTimeout",
     "DirectoryUnavailable",
+    "GroupLookupField",
     "LdapOptions",
     "LookupField",
     "normalise_dn",

@@ -30,6 +30,7 @@ from .records import (
 from .search import Entry, paged_search, ranged_name
 
 LookupField = Literal["guid", "account_name", "upn", "employee_id", "dn", "mail"]
+GroupLookupField = Literal["guid", "name"]
 
 #: Words of a search beyond this are ignored (each adds a clause to the filter).
 MAX_SEARCH_WORDS = 8
@@ -235,6 +236,24 @@ class DirectoryConnector:
         """Every person in each group, through nested groups too."""
         return await groups.members_of(self, group_dns)
 
+    async def groups_by(
+        self, field: GroupLookupField, keys: Sequence[str]
+    ) -> list[DirectoryGroup | None]:
+        """Look groups up by GUID or name (``cn``, compared without case); ``None`` where
+        the directory has no such group under the group base."""
+        attribute = self.map.guid if field == "guid" else self.map.group_name
+        found: dict[str, DirectoryGroup] = {}
+        wanted = [k for k in dict.fromkeys(keys) if _valid_key(field, k)]
+        for chunk in chunks(wanted, self.batch_size):
+            clauses = "".join(f"({attribute}={self._assertion(field, key)})" for key in chunk)
+            query = f"(&{self.map.group_filter}(|{clauses}))"
+            for entry in await self.search(self.group_base_dn, query, self.map.group_attributes()):
+                group = self.reader.group(entry)
+                found[_group_key(field, group)] = group
+        return [
+            found.get(_group_key(field, key)) if _valid_key(field, key) else None for key in keys
+        ]
+
     # -- change tracking ----------------------------------------------------------------
 
     async def change_checkpoint(self) -> str:
@@ -282,7 +301,7 @@ class DirectoryConnector:
             "mail": m.mail,
         }[field]
 
-    def _assertion(self, field: LookupField, key: str) -> str:
+    def _assertion(self, field: LookupField | GroupLookupField, key: str) -> str:
         if field == "guid":
             value = uuid.UUID(key)
             if self.map.guid_is_binary:
@@ -311,7 +330,7 @@ def chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
         yield items[start : start + size]
 
 
-def _valid_key(field: LookupField, key: Any) -> bool:
+def _valid_key(field: LookupField | GroupLookupField, key: Any) -> bool:
     if not isinstance(key, str) or not key or len(key) > MAX_KEY_LENGTH or "\x00" in key:
         return False
     if field == "guid":
@@ -320,6 +339,11 @@ def _valid_key(field: LookupField, key: Any) -> bool:
         except ValueError:
             return False
     return True
+
+
+def _group_key(field: GroupLookupField, group: DirectoryGroup | str) -> str:
+    key = group if isinstance(group, str) else group.guid if field == "guid" else group.name
+    return _normalise("guid", key) if field == "guid" else key.casefold()
 
 
 def _normalise(field: LookupField, key: str) -> str:

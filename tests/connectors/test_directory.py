@@ -326,6 +326,22 @@ async def test_members_of_a_group_through_nested_groups(
     assert {p.account_name for p in members} == expected and len(expected) > 100
 
 
+async def test_groups_by_guid_and_by_name(directory: DirectoryConnector, council: Council) -> None:
+    [priya] = await directory.people_by("account_name", ["priya.shah"])
+    assert priya is not None
+    known = (await directory.groups_of([priya.dn]))[priya.dn]
+    by_guid = await directory.groups_by("guid", [g.guid.upper() for g in known])
+    assert by_guid == known  # GUIDs in any case, answered in the order asked
+    names = ["all staff", "Staff - Planning", "No Such Group", "*", "Staff - Planning)(cn=*"]
+    by_name = await directory.groups_by("name", names)
+    assert [g.name if g else None for g in by_name] == [
+        "All Staff", "Staff - Planning", None, None, None
+    ]  # fmt: skip
+    assert await directory.groups_by("guid", ["not-a-guid", str(uuid.uuid4())]) == [None, None]
+    assert await directory.groups_by("guid", [priya.guid]) == [None]  # a person is no group
+    assert "Staff - Planning" in council.groups
+
+
 async def test_search_pages_through_everyone(target: Target, council: Council) -> None:
     connector = target.open(page_size=100)
     everyone = await connector.search_people(None, include_leavers=True)

@@ -400,3 +400,95 @@ async def test_followed_document_changes_reach_followers(
         finally:
             await dav.delete("/" + quote(path))
             await gateway.clear_cache()
+
+
+FOLLOW_RESULT = "__typename ... on FollowTargetSuccess { following changed } ... on NotFoundError { message } ... on InvalidInputError { field }"
+
+
+async def test_following_a_group_brings_its_members_activity_home(
+    gateway: Gateway, council: Council
+) -> None:
+    reader = "adam.cooke"  # Finance: nobody in Planning is on their team
+    follow = f"mutation($input: FollowInput!) {{ follow(input: $input) {{ {FOLLOW_RESULT} }} }}"
+    unfollow = f"mutation($input: FollowInput!) {{ unfollow(input: $input) {{ {FOLLOW_RESULT} }} }}"
+    found = await ok(
+        gateway,
+        '{ group(name: "  staff -  planning ") { id guid name followerCount viewerIsFollowing members(first: 100) { totalCount nodes { accountName } } } }',
+        user=reader,
+    )
+    group = found["group"]
+    assert group["name"] == "Staff - Planning" and not group["viewerIsFollowing"]
+    members = {n["accountName"] for n in group["members"]["nodes"]}
+    assert {PLANNER, PLANNER2} <= members and reader not in members
+    assert group["members"]["totalCount"] >= len(members)
+    same = await ok(
+        gateway, "query($id: ID!) { node(id: $id) { ... on Group { guid } } }", {"id": group["id"]}
+    )
+    assert same["node"] == {"guid": group["guid"]}
+    mine = await ok(
+        gateway,
+        "query($id: ID!) { person(id: $id) { groups { name } } }",
+        {"id": pid(council, PLANNER)},
+    )
+    assert "Staff - Planning" in {g["name"] for g in mine["person"]["groups"]}
+
+    # Unknown or malformed groups are refused, and nothing is followed.
+    for given, expected in (
+        ({"groupId": "3f2504e0-4f89-11d3-9a0c-0305e82c3301"}, "NotFoundError"),
+        ({"groupId": "not a guid"}, "InvalidInputError"),
+        ({"targetId": global_id("Group", "3f2504e0-4f89-11d3-9a0c-0305e82c3301")}, "NotFoundError"),
+        ({"targetId": global_id("Group", "nope")}, "NotFoundError"),
+    ):
+        refused = await ok(gateway, follow, {"input": given}, user=reader)
+        assert refused["follow"]["__typename"] == expected, given
+    assert (await ok(gateway, '{ group(name: "Staff - Planning") { followerCount } }'))[
+        "group"
+    ] == {"followerCount": 0}
+
+    text = "Group-followed planners talk here"
+    await comment(gateway, global_id("Document", OPEN_DOC), text, user=PLANNER2)
+    feed = "{ homeFeed(first: 50) { nodes { verb actors(first: 10) { accountName } comment { bodyText } } } }"
+
+    async def planner_comment_in_feed() -> bool:
+        nodes = (await ok(gateway, feed, user=reader))["homeFeed"]["nodes"]
+        return any((n["comment"] or {}).get("bodyText") == text for n in nodes)
+
+    assert not await planner_comment_in_feed()
+    followed = await ok(gateway, follow, {"input": {"targetId": group["id"]}}, user=reader)
+    assert followed["follow"] == {
+        "__typename": "FollowTargetSuccess",
+        "following": True,
+        "changed": True,
+    }
+    again = await ok(gateway, follow, {"input": {"groupId": group["guid"].upper()}}, user=reader)
+    assert again["follow"]["changed"] is False  # the same group, however it is named
+    now = await ok(
+        gateway,
+        '{ group(name: "Staff - Planning") { followerCount viewerIsFollowing } }',
+        user=reader,
+    )
+    assert now["group"] == {"followerCount": 1, "viewerIsFollowing": True}
+    assert await planner_comment_in_feed()
+
+    stopped = await ok(gateway, unfollow, {"input": {"groupId": group["guid"]}}, user=reader)
+    assert stopped["unfollow"] == {
+        "__typename": "FollowTargetSuccess",
+        "following": False,
+        "changed": True,
+    }
+    assert not await planner_comment_in_feed()
+
+
+async def test_group_lookups_refuse_bad_input(gateway: Gateway) -> None:
+    for query in (
+        "{ group { name } }",
+        '{ group(id: "R3JvdXA6eA", name: "x") { name } }',
+        '{ group(name: "   ") { name } }',
+        '{ group(id: "not-an-id") { name } }',
+    ):
+        body = await gateway.query(query, user=VIEWER)
+        assert (
+            body["data"]["group"] is None and body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+        ), query
+    missing = await ok(gateway, '{ group(name: "No Such Group") { name } }')
+    assert missing["group"] is None

@@ -1,0 +1,92 @@
+"""Directory groups: teams, directorates and lists people belong to, and follow.
+
+Membership is the directory's (nested groups included); followers are Townhall's.
+Following a group brings its members' activity to the follower's home feed.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import strawberry
+
+from connectors.directory import DirectoryGroup
+
+from .context import Info
+from .errors import BadInput, upstream
+from .ids import global_id, parse_global_id
+from .pagination import Connection
+from .people import Node, Person, people_page
+
+
+@strawberry.type(
+    description="A directory group: a team, a directorate or a distribution list. Name and "
+    "members come from the directory (nested groups included); followers from Townhall."
+)
+class Group(Node):
+    record: strawberry.Private[DirectoryGroup]
+
+    @classmethod
+    def of(cls, record: DirectoryGroup) -> Group:
+        return cls(id=strawberry.ID(global_id("Group", record.guid)), record=record)
+
+    @strawberry.field(description="The group's objectGUID, as `follow(input: {groupId})` takes.")
+    def guid(self) -> str:
+        return self.record.guid
+
+    @strawberry.field(description="The group's name (cn). Source: directory.")
+    def name(self) -> str:
+        return self.record.name
+
+    @strawberry.field(description="What the group is for. Source: directory.")
+    def description(self) -> str | None:
+        return self.record.description
+
+    @strawberry.field(
+        description="Everyone in the group, through nested groups too, sorted by name. "
+        "Source: directory."
+    )
+    async def members(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Connection[Person]:
+        guids = await upstream(info.context.loaders.group_members.load(self.record.dn))
+        return await people_page(info, guids, first, after)
+
+    @strawberry.field(description="How many people follow this group. Source: Townhall.")
+    async def follower_count(self, info: Info) -> int:
+        return await upstream(info.context.loaders.follower_count.load(("group", self.record.guid)))
+
+    @strawberry.field(description="Whether the signed-in viewer follows this group.")
+    async def viewer_is_following(self, info: Info) -> bool:
+        return await upstream(info.context.loaders.viewer_follows.load(("group", self.record.guid)))
+
+
+async def group_by_key(info: Info, key: str) -> DirectoryGroup | None:
+    """A group by GUID; ``None`` when the key is no GUID or names no group."""
+    try:
+        guid = str(uuid.UUID(key))
+    except ValueError:
+        return None
+    return await upstream(info.context.loaders.group.load(guid))
+
+
+@strawberry.type
+class GroupQueries:
+    @strawberry.field(
+        description="A directory group by global id, or by name (give exactly one); null "
+        "when there is no such group."
+    )
+    async def group(
+        self, info: Info, id: strawberry.ID | None = None, name: str | None = None
+    ) -> Group | None:
+        if (id is None) == (name is None):
+            raise BadInput("Give exactly one of `id` or `name`.", field="id")
+        if id is not None:
+            _, key = parse_global_id(id, "Group")
+            found = await group_by_key(info, key)
+        else:
+            text = " ".join((name or "").split())
+            if not text or len(text) > 256:
+                raise BadInput("`name` must be 1 to 256 characters.", field="name")
+            found = await upstream(info.context.loaders.group_by_name.load(text))
+        return Group.of(found) if found else None
