@@ -25,6 +25,7 @@ from .social import (
     NotFoundError,
     is_moderator,
     may_see,
+    moderator_guids,
     retry_key,
     write,
 )
@@ -200,12 +201,14 @@ class ModerationMutations:
             visible = event is not None
         if not visible or not await may_see(info, document):
             return NotFoundError(message="No such item, or you may not see it.")
+        moderators = await moderator_guids(info)
         try:
             written = await write(
                 info.context.social.report(
-                    info.context.viewer.guid, kind, found[1], reason, key=key
+                    info.context.viewer.guid, kind, found[1], reason, key=key,
+                    moderators=moderators,
                 )
-            )
+            )  # fmt: skip
         except ItemNotFound:
             return NotFoundError(message="No such item, or you may not see it.")
         except KeyReused:

@@ -41,6 +41,7 @@ class NotificationKind(enum.Enum):
     ENDORSEMENT = "endorsement"
     FOLLOWED_ACTIVITY = "followed_activity"
     DOCUMENT_CHANGED = "document_changed"
+    REPORT_FILED = "report_filed"  # to moderators
     REPORT_OUTCOME = "report_outcome"
 
 
@@ -76,7 +77,10 @@ class Notification:
         found = await upstream(social_loaders(info).event.load(event_id)) if event_id else None
         return ActivityItem(events=[found]) if found else None
 
-    @strawberry.field(description="The report whose outcome this tells (report outcomes).")
+    @strawberry.field(
+        description="The report it is about: a new one (to moderators) or one decided (to "
+        "the reporter)."
+    )
     async def report(self, info: Info) -> ReportType | None:
         from .moderation import Report
 

@@ -152,6 +152,18 @@ async def is_moderator(info: Info) -> bool:
     return any(n.casefold() in info.context.policy.moderator_groups for n in names)
 
 
+async def moderator_guids(info: Info) -> list[str]:
+    """Everyone in the moderator groups (nested included), by GUID."""
+    loaders = info.context.loaders
+    groups = await upstream(
+        loaders.group_by_name.load_many(sorted(info.context.policy.moderator_groups))
+    )
+    members = await upstream(
+        loaders.group_members.load_many([g.dn for g in groups if g is not None])
+    )
+    return sorted({guid for guids in members for guid in guids})
+
+
 def retry_key(client_mutation_id: str | None) -> str | InvalidInputError | None:
     """The store's retry key for a client mutation id (checked, not trusted)."""
     if client_mutation_id is None:

@@ -23,9 +23,18 @@ OUTCOMES = ("hidden", "dismissed")
 
 class ModerationMixin(StoreBase):
     async def report(
-        self, reporter: str, kind: str, item_id: str, reason: str, *, key: str | None = None
+        self,
+        reporter: str,
+        kind: str,
+        item_id: str,
+        reason: str,
+        *,
+        key: str | None = None,
+        moderators: Sequence[str] = (),
     ) -> Written:
-        """Report a live item to the moderators."""
+        """Report a live item to the moderators, notifying each of ``moderators`` (but the
+        reporter) in the same transaction. The notification names no actor: who reported
+        is on the report, which only moderators and the reporter may read."""
         if kind not in REPORT_TARGETS:
             raise ValueError(f"unknown report target {kind!r}")
         try:
@@ -48,6 +57,10 @@ class ModerationMixin(StoreBase):
                     connection,
                     Event(reporter, "reported", kind, item_id, "report", report_id, document),
                 )
+                await self._notify(
+                    connection, [m for m in moderators if m != reporter], "report_filed",
+                    event_id=None, actor=None, document=document, report_id=report_id,
+                )  # fmt: skip
                 await self._remember(connection, reporter, key, "report", report_id)
         except IntegrityError:
             ref = await self._retry_ref(reporter, key, "report") if key else None

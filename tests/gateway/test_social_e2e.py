@@ -300,6 +300,17 @@ async def test_reports_moderators_hide_and_reporters_hear(
     report = "mutation($input: ReportInput!) { reportItem(input: $input) { __typename ... on ReportSuccess { report { id status } } } }"
     filed = await ok(gateway, report, {"input": {"itemId": c["comment"]["id"], "reason": "rude"}})
     report_id = filed["reportItem"]["report"]["id"]
+    alerts = await ok(
+        gateway,
+        "{ notifications(first: 20) { nodes { kind actor { accountName } report { id reason } } } }",
+        user=MODERATOR,
+    )
+    filed_alerts = [n for n in alerts["notifications"]["nodes"] if n["kind"] == "REPORT_FILED"]
+    assert filed_alerts == [
+        {"kind": "REPORT_FILED", "actor": None, "report": {"id": report_id, "reason": "rude"}}
+    ]
+    own = await ok(gateway, "{ notifications(first: 20) { nodes { kind } } }")
+    assert {"kind": "REPORT_FILED"} not in own["notifications"]["nodes"]  # not the reporter
     queue = await gateway.query("{ moderationQueue { id } }", user=VIEWER)
     assert queue["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     visible = await ok(gateway, "{ moderationQueue { id reason } }", user=MODERATOR)
@@ -488,7 +499,8 @@ async def test_group_lookups_refuse_bad_input(gateway: Gateway) -> None:
     ):
         body = await gateway.query(query, user=VIEWER)
         assert (
-            body["data"]["group"] is None and body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+            body["data"]["group"] is None
+            and body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
         ), query
     missing = await ok(gateway, '{ group(name: "No Such Group") { name } }')
     assert missing["group"] is None
