@@ -94,7 +94,16 @@ def _check_follow(data: dict[str, Any]) -> None:
     assert result["person"]["displayName"] == "Priya Shah" and result["person"]["viewerIsFollowing"]
 
 
+def _check_team(data: dict[str, Any]) -> None:
+    group = data["group"]
+    assert group["name"] == "Staff - Planning" and group["guid"]
+    members = group["members"]
+    assert members["totalCount"] > 5 and len(members["nodes"]) == 5
+    assert all(m["displayName"] for m in members["nodes"])
+
+
 README_CHECKS = {
+    "PlanningTeam": _check_team,
     "Me": _check_me,
     "FindPlanners": _check_planners,
     "PlanningDocuments": _check_documents,
