@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,8 @@ from gateway.app import create_app
 from gateway.loaders import Upstreams
 from gateway.settings import Settings
 
+_TLS = ssl.create_default_context()
+
 
 @dataclass
 class Gateway:
@@ -26,6 +29,7 @@ class Gateway:
 
     def client(self, user: str | None = None, **kwargs: Any) -> httpx.AsyncClient:
         headers = {"X-Townhall-User": user} if user else {}
+        kwargs.setdefault("verify", _TLS)  # loading the CA bundle costs ~40 ms a client
         return httpx.AsyncClient(base_url=self.url, headers=headers, timeout=30, **kwargs)
 
     async def query(
