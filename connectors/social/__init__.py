@@ -10,6 +10,7 @@ from .base import (
     SocialUnavailable,
 )
 from .comments import CommentText
+from .hr_feed import HRState
 from .people import PersonState
 from .records import (
     ActivityEvent,
@@ -32,6 +33,7 @@ __all__ = [
     "CommentText",
     "Event",
     "Follow",
+    "HRState",
     "ItemNotFound",
     "KeyReused",
     "NotAuthor",

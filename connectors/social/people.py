@@ -6,6 +6,11 @@ person and records ``joined``, ``moved`` (team, title or manager) or ``left``,
 storing the new states and the checkpoint in the same transaction, so a batch
 is never half applied nor applied twice. The first batch ever seen is the
 baseline: it is remembered, not announced.
+
+HR's change feed announces moves too (``hr_feed``), and AD is usually kept in step
+with HR, so the same move tends to reach both feeds. A move of team or title that
+HR already shows, for a person HR's feed has announced about, is not announced
+again here (a new manager, which HR's feed does not announce, always is).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .base import Event, StoreBase, now
-from .tables import feed_checkpoints, people_seen
+from .tables import feed_checkpoints, hr_seen, people_seen
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,13 +58,7 @@ class PeopleFeedMixin(StoreBase):
         at = at or now()
         events: list[int] = []
         async with self._begin() as connection:
-            stored = (
-                await connection.execute(
-                    select(feed_checkpoints.c.checkpoint)
-                    .where(feed_checkpoints.c.source == source)
-                    .with_for_update()
-                )
-            ).scalar()
+            stored = await claim_checkpoint(connection, source)
             if stored != since:
                 return None
             baseline = not (
@@ -75,6 +74,8 @@ class PeopleFeedMixin(StoreBase):
             for person in people:
                 before = seen.get(person.guid)
                 verb = None if baseline else _verb(before, person)
+                if verb == "moved" and await _shown_by_hr(connection, before, person):
+                    verb = None
                 if verb is not None:
                     target = ("department", person.department) if verb == "moved" else (None, None)
                     events.append(
@@ -85,19 +86,63 @@ class PeopleFeedMixin(StoreBase):
                         )
                     )
             await _remember(connection, people, at)
-            if stored is None:  # a racing first batch fails here on the key, and retries
-                await connection.execute(
-                    insert(feed_checkpoints).values(
-                        source=source, checkpoint=checkpoint, updated_at=at
-                    )
-                )
-            else:
-                await connection.execute(
-                    update(feed_checkpoints)
-                    .where(feed_checkpoints.c.source == source)
-                    .values(checkpoint=checkpoint, updated_at=at)
-                )
+            await advance_checkpoint(connection, source, stored, checkpoint, at)
         return events
+
+
+async def claim_checkpoint(connection: AsyncConnection, source: str) -> str | None:
+    """The feed's stored checkpoint, its row locked until the transaction ends
+    (PostgreSQL; SQLite's writer takes the whole database), so that of two workers
+    that read the same batch only the first applies it."""
+    return (
+        await connection.execute(
+            select(feed_checkpoints.c.checkpoint)
+            .where(feed_checkpoints.c.source == source)
+            .with_for_update()
+        )
+    ).scalar()
+
+
+async def advance_checkpoint(
+    connection: AsyncConnection, source: str, stored: str | None, checkpoint: str, at: datetime
+) -> None:
+    """Store where the feed got to, in the transaction that applied the batch."""
+    if stored is None:  # a racing first batch fails here on the key, and retries
+        await connection.execute(
+            insert(feed_checkpoints).values(source=source, checkpoint=checkpoint, updated_at=at)
+        )
+    else:
+        await connection.execute(
+            update(feed_checkpoints)
+            .where(feed_checkpoints.c.source == source)
+            .values(checkpoint=checkpoint, updated_at=at)
+        )
+
+
+def same(a: str | None, b: str | None) -> bool:
+    """Equal as names: AD and HR may differ in case or stray spaces."""
+    return (a or "").strip().casefold() == (b or "").strip().casefold()
+
+
+async def _shown_by_hr(connection: AsyncConnection, before: Any, now_: PersonState) -> bool:
+    """Whether HR already shows this move of team or title for a person its feed has
+    announced about (``hr_seen.guid`` is set then), so HR's feed told it first."""
+    if before.manager != now_.manager:
+        return False  # a new manager is the directory's news alone
+    changed = [
+        (column, value)
+        for column, old, value in (
+            (hr_seen.c.department, before.department, now_.department),
+            (hr_seen.c.job_title, before.title, now_.title),
+        )
+        if old != value
+    ]
+    rows = await connection.execute(
+        select(hr_seen.c.department, hr_seen.c.job_title).where(hr_seen.c.guid == now_.guid)
+    )
+    return bool(changed) and any(
+        all(same(row._mapping[column], value) for column, value in changed) for row in rows
+    )
 
 
 def _verb(before: Any, now_: PersonState) -> str | None:

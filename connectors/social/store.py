@@ -27,6 +27,7 @@ from .activity import ActivityMixin
 from .base import utc
 from .comments import CommentLinksMixin, CommentsMixin
 from .follows import FollowsMixin
+from .hr_feed import HRFeedMixin
 from .moderation import ModerationMixin
 from .people import PeopleFeedMixin
 from .profiles import ProfilesMixin
@@ -45,6 +46,7 @@ class SocialStore(
     ProfilesMixin,
     ModerationMixin,
     PeopleFeedMixin,
+    HRFeedMixin,
 ):
     """Reads and writes of the social layer."""
 

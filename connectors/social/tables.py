@@ -245,3 +245,21 @@ feed_checkpoints = Table(
     Column("checkpoint", Text, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+# The last state of each HR record seen on the HR change feed: only the fields every
+# member of staff may read (job title, department, place of work), never a restricted
+# one. ``record`` is a digest of the HR system's id for the record, not the id itself: a
+# CSV extract is usually keyed by employee number, which is restricted. ``guid`` is the
+# directory account the record last joined, kept once a change of it was announced.
+# The values are Text: HR does not bound them, and one too long would stop the feed.
+hr_seen = Table(
+    "hr_seen",
+    metadata,
+    Column("record", String(64), primary_key=True),
+    Column("guid", String(36), nullable=True),
+    Column("job_title", Text, nullable=True),
+    Column("department", Text, nullable=True),
+    Column("work_location", Text, nullable=True),
+    Column("seen_at", DateTime(timezone=True), nullable=False),
+    Index("ix_hr_seen_guid", "guid"),
+)
