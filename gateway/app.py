@@ -56,6 +56,7 @@ from .cache import RecordCache
 from .directory_sync import DirectorySync
 from .documents import DocumentSync, open_documents
 from .downloads import DownloadSigner, download_endpoint
+from .hr_activity import following_hr_activity
 from .loaders import Upstreams, build_loaders
 from .photos import PhotoSigner, photo_endpoint
 from .settings import Settings
@@ -367,6 +368,10 @@ def create_app(settings: Settings) -> Starlette:
                 stack.push_async_callback(sync.stop)
                 upstreams.document_sync = sync
             await _follow_hr_changes(settings, upstreams, stack)
+            if upstreams.hr is not None and settings.hr.sync_interval > 0:
+                await stack.enter_async_context(
+                    following_hr_activity(upstreams, settings.hr.join, settings.hr.sync_interval)
+                )
             interval = settings.social.directory_activity_interval
             if settings.directory.mode == "ldap" and interval > 0:
                 feed = asyncio.create_task(follow_directory_activity(upstreams, interval))

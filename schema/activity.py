@@ -148,7 +148,9 @@ class ActivityItem:
         if e.object_kind == "person" and e.verb in ("joined", "left"):
             return "the council"
         if e.object_kind == "person" and e.verb == "moved":
-            return e.target_id or "a new role"
+            if e.target_kind == "title" and e.target_id:  # HR's feed: a new job title
+                return f"the role of {e.target_id}"
+            return e.target_id or "a new role"  # a department, or a place of work
         if kind in ("tag", "skill"):
             return f"#{key}"
         if kind == "person":
