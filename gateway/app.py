@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -57,7 +58,7 @@ from .directory_sync import DirectorySync
 from .documents import DocumentSync, open_documents
 from .downloads import DownloadSigner, download_endpoint
 from .hr_activity import following_hr_activity
-from .loaders import Upstreams, build_loaders
+from .loaders import Upstreams, build_loaders, forget_counts
 from .photos import PhotoSigner, photo_endpoint
 from .settings import Settings
 from .static import ASSETS_PATH, GraphiQLAssets, GraphiQLPage, assets_version
@@ -205,6 +206,7 @@ def open_upstreams(settings: Settings, stack: contextlib.AsyncExitStack) -> Upst
     else:
         cache = RecordCache.memory(settings.cache.namespace)
     stack.push_async_callback(cache.close)
+    social.follow_listeners.append(functools.partial(forget_counts, cache))
     return Upstreams(directory=directory, hr=hr, documents=documents, social=social, cache=cache)
 
 

@@ -187,14 +187,31 @@ def build_loaders(
 
     social = up.social
 
-    async def follower_count(keys: list[tuple[str, str]]) -> list[int | BaseException]:
-        return await _grouped(keys, social.follower_counts)
+    async def counted(
+        kind: str, keys: list[str], fetch: Callable[[list[str]], Awaitable[Sequence[int]]]
+    ) -> list[int]:
+        if c.counts_ttl <= 0:
+            return list(await fetch(keys))
+        found = await cache.load(
+            kind, keys, int, fetch, ttl=c.counts_ttl, missing_ttl=0, stale_for=0
+        )  # fmt: skip
+        return [n or 0 for n in found]
 
-    async def comment_count(keys: list[tuple[str, str]]) -> list[int | BaseException]:
+    async def count_followers(keys: list[str]) -> list[int]:
+        pairs = [_split_count_key(k) for k in keys]
+        return await _grouped(pairs, social.follower_counts)
+
+    async def follower_count(keys: list[tuple[str, str]]) -> list[int]:
+        return await counted("follower-count", [count_key(k, t) for k, t in keys], count_followers)
+
+    async def count_following(keys: list[str]) -> list[int]:
+        return await social.following_counts("person", keys)
+
+    async def comment_count(keys: list[tuple[str, str]]) -> list[int]:
         return await _grouped(keys, social.comment_counts)
 
     async def following_count(keys: list[str]) -> list[int]:
-        return await social.following_counts("person", keys)
+        return await counted("following-count", keys, count_following)
 
     async def viewer_follows(keys: list[tuple[str, str]]) -> list[bool]:
         found: set[tuple[str, str]] = set()
@@ -251,9 +268,26 @@ def build_loaders(
     )
 
 
+def count_key(kind: str, target: str) -> str:
+    """The cache key of a follower count: what is followed, as one string."""
+    return f"{kind}|{target}"
+
+
+def _split_count_key(key: str) -> tuple[str, str]:
+    kind, _, target = key.partition("|")
+    return kind, target
+
+
+async def forget_counts(cache: RecordCache, follower: str, kind: str, target: str) -> None:
+    """Drop the counts a follow or unfollow changed (a social-store follow listener)."""
+    await cache.delete("follower-count", [count_key(kind, target)])
+    if kind == "person":
+        await cache.delete("following-count", [follower])
+
+
 async def _grouped(
     keys: list[tuple[str, str]], count: Callable[[str, Sequence[str]], Awaitable[list[int]]]
-) -> list[int | BaseException]:
+) -> list[int]:
     """One query per target kind for (kind, target) keys, answered in key order."""
     by_kind: dict[str, list[str]] = {}
     for kind, target in keys:

@@ -230,6 +230,13 @@ class CacheSettings(BaseModel):
     documents_ttl: float = Field(120.0, ge=0)
     missing_ttl: float = Field(60.0, ge=0, description="Seconds a 'not found' is remembered.")
     search_ttl: float = Field(60.0, ge=0, description="Seconds a people-search result is reused.")
+    counts_ttl: float = Field(
+        30.0,
+        ge=0,
+        description="Seconds follower and following counts are reused (0: counted on every "
+        "read). Follows made through Townhall drop the counts they change at once; with "
+        "several instances that holds only with the shared (Redis) cache.",
+    )
     warm_directory: Literal["off", "startup", "background"] = Field(
         "off",
         description="Fill the cache with the whole directory at start-up (before serving, or "

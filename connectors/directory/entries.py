@@ -7,6 +7,7 @@ accepts both.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -95,8 +96,12 @@ class EntryReader:
         return [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in raw]
 
 
+@functools.lru_cache(maxsize=16384)  # about 6 MB when full
 def normalise_dn(dn: str) -> str:
-    """A DN in a form that compares equal however the server escaped or cased it."""
+    """A DN in a form that compares equal however the server escaped or cased it.
+
+    Memoised: the same DNs (managers, groups, the viewer's) are normalised on every
+    request, and parsing one costs about as much as a cached record lookup."""
     try:
         parts = parse_dn(dn, escape=False, strip=True)
     except ldap_exc.LDAPInvalidDnError:

@@ -11,7 +11,7 @@ feature shares (activity events, notifications, retry keys).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -88,6 +88,9 @@ class StoreBase:
         self._engine = engine  # reads
         self._writer = writer or engine  # write transactions
         self.calls = 0  # statements or transactions sent, for tests and benchmarks
+        # Told (follower, kind, target) after a follow or unfollow commits: caches of
+        # follower and following counts drop what the change made wrong.
+        self.follow_listeners: list[Callable[[str, str, str], Awaitable[None]]] = []
 
     @property
     def dialect(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,6 +11,8 @@ from sqlalchemy import and_, delete, func, select, update
 from .base import Event, StoreBase, now, utc
 from .records import Follow
 from .tables import TARGET_KINDS, follows
+
+log = logging.getLogger(__name__)
 
 
 class FollowsMixin(StoreBase):
@@ -60,6 +63,7 @@ class FollowsMixin(StoreBase):
                     connection, [target], "new_follower",
                     event_id=event_id, actor=follower, document=None,
                 )  # fmt: skip
+        await self._tell_follow_listeners(follower, kind, target)
         return True
 
     async def set_follow_notify(self, follower: str, kind: str, target: str, notify: bool) -> bool:
@@ -81,7 +85,17 @@ class FollowsMixin(StoreBase):
             result = await connection.execute(delete(follows).where(_edge(follower, kind, target)))
             if result.rowcount:
                 await self._record(connection, Event(follower, "unfollowed", kind, target))
+        if result.rowcount:
+            await self._tell_follow_listeners(follower, kind, target)
         return bool(result.rowcount)
+
+    async def _tell_follow_listeners(self, follower: str, kind: str, target: str) -> None:
+        """After the commit: a listener failing (a cache down) never undoes the write."""
+        for listener in self.follow_listeners:
+            try:
+                await listener(follower, kind, target)
+            except Exception as exc:
+                log.warning("a follow listener failed (%s): %s", type(exc).__name__, exc)
 
     async def follower_counts(self, kind: str, targets: Sequence[str]) -> list[int]:
         """How many follow each target, in order."""

@@ -61,6 +61,24 @@ async def test_follow_is_idempotent_and_counted(store: SocialStore) -> None:
     assert await store.follower_counts("person", ["b"]) == [1]
 
 
+async def test_follow_listeners_hear_committed_changes_only(store: SocialStore) -> None:
+    heard: list[tuple[str, str, str]] = []
+
+    async def listen(follower: str, kind: str, target: str) -> None:
+        heard.append((follower, kind, target))
+
+    async def broken(follower: str, kind: str, target: str) -> None:
+        raise ConnectionError("cache down")
+
+    store.follow_listeners += [broken, listen]
+    assert await store.follow("ann", "person", "bob")
+    assert not await store.follow("ann", "person", "bob", notify=False)  # no count changed
+    assert await store.unfollow("ann", "person", "bob")
+    assert not await store.unfollow("ann", "person", "bob")
+    assert heard == [("ann", "person", "bob")] * 2  # a broken listener stops nobody
+    assert await store.follower_counts("person", ["bob"]) == [0]
+
+
 async def test_notify_is_a_separate_choice_per_follow(store: SocialStore) -> None:
     await store.follow("quiet", "document", "Planning/plan.md", notify=False)
     await store.follow("loud", "document", "Planning/plan.md")

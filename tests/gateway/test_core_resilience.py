@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,48 @@ async def test_two_gateways_share_one_redis_cache(
     assert "errors" not in one and one == two
     assert cold["directory"] > 0 and cold["hr"] == 1
     assert warm == {"directory": 0, "hr": 0, "documents": 0}  # all from the other's fetches
+
+
+COUNT = "query($id: ID!) { person(id: $id) { followerCount } }"
+FOLLOW = "mutation($id: ID!) { %s(personId: $id) { ... on FollowSuccess { changed } } }"
+
+
+async def follower_count(gateway: Any, variables: dict[str, Any]) -> int:
+    body = await gateway.query(COUNT, variables, user="helen.carter")
+    return int(body["data"]["person"]["followerCount"])
+
+
+@pytest.mark.parametrize("backend", ["memory", "redis"])
+async def test_counts_are_cached_and_a_follow_drops_them_at_once(
+    council: Council,
+    scim_server: Any,
+    webdav_server: Any,
+    redis_server: RedisServer,
+    tmp_path: Path,
+    backend: str,
+) -> None:
+    """A count is read once, then reused; a follow through any instance sharing the cache
+    (the same one, with memory) drops it, so the next read counts again."""
+    names = ("a", "b") if backend == "redis" else ("a",)
+    settings = [base_settings(council, scim_server, webdav_server, tmp_path / n) for n in names]
+    for s in settings:
+        s.cache.backend = backend  # type: ignore[assignment]
+        s.cache.redis_url = redis_server.url
+        s.cache.namespace = "counts"
+        s.cache.counts_ttl = 3600
+        s.social.database_url = settings[0].social.database_url  # one social store
+    variables = card_variables(council)
+    async with contextlib.AsyncExitStack() as stack:
+        gateways = [await stack.enter_async_context(serve(s)) for s in settings]
+        reader, writer = gateways[0], gateways[-1]
+        first = await follower_count(reader, variables)
+        statements = reader.upstreams.social.calls
+        assert await follower_count(reader, variables) == first
+        assert reader.upstreams.social.calls == statements  # reused, not counted again
+        for mutation, expected in (("followPerson", first + 1), ("unfollowPerson", first)):
+            body = await writer.query(FOLLOW % mutation, variables, user="priya.shah")
+            assert body["data"][mutation] == {"changed": True}, body
+            assert await follower_count(reader, variables) == expected
 
 
 @pytest.mark.samba
