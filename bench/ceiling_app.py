@@ -1,7 +1,7 @@
 """The ceiling: a bare Strawberry app serving Townhall's query shapes from in-memory dicts.
 
 Same framework settings as Townhall (parser and validation caches, uvicorn with
-uvloop and httptools, one worker), no upstreams, no cache, no privacy rules:
+uvloop and httptools, one worker, the same garbage-collector tuning), no upstreams, no cache, no privacy rules:
 what Strawberry itself costs for these shapes on this machine. Run with
 ``uvicorn bench.ceiling_app:app``; reads the sample council from
 ``TOWNHALL_BENCH_FIXTURES`` (default ``fixtures/council``).
@@ -18,6 +18,8 @@ import strawberry
 from strawberry.asgi import GraphQL
 from strawberry.extensions import ParserCache, ValidationCache
 
+from gateway.app import tune_gc
+from gateway.settings import ServerSettings
 from schema.ids import global_id, parse_global_id
 
 FIXTURES = Path(os.environ.get("TOWNHALL_BENCH_FIXTURES", "fixtures/council"))
@@ -46,6 +48,9 @@ def _load() -> tuple[dict[str, Any], dict[str, list[str]], dict[str, Any], dict[
         comments.setdefault(c["path"], []).append(c)
     for p in people.values():
         p["_followers"] = followers.get(p["guid"], 0)
+    for c in sorted(social["comments"], key=lambda c: c["created"], reverse=True):
+        if c["author"] in people:  # a person's activity, newest first
+            people[c["author"]].setdefault("_activity", []).append(c)
     return people, reports, hr, {"docs": docs, "comments": comments}
 
 
@@ -94,6 +99,26 @@ class Person:
     @strawberry.field
     async def follower_count(self) -> int:
         return int(self.data["_followers"])
+
+    @strawberry.field
+    async def activity(self, first: int = 20) -> ActivityConnection:
+        items = []
+        for c in self.data.get("_activity", [])[:first]:
+            document = DOCS["docs"].get(c["path"], {}).get("title", "a document")
+            summary = f"{self.data['displayName']} commented on {document}"
+            items.append(ActivityItem(verb="commented", summary=summary))
+        return ActivityConnection(nodes=items)
+
+
+@strawberry.type
+class ActivityItem:
+    verb: str
+    summary: str
+
+
+@strawberry.type
+class ActivityConnection:
+    nodes: list[ActivityItem]
 
 
 @strawberry.type
@@ -156,3 +181,4 @@ schema = strawberry.Schema(
     extensions=[lambda: ParserCache(maxsize=512), lambda: ValidationCache(maxsize=512)],
 )
 app = GraphQL(schema, graphql_ide=None)
+tune_gc(ServerSettings().gc_threshold)  # as Townhall does once started (a framework setting)

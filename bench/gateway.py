@@ -48,7 +48,8 @@ DAV = ("townhall", "bench-dav-password")
 VIEWER = "helen.carter"
 
 CARD = """query Card($id: ID!) { person(id: $id) { displayName title manager { displayName }
-  directReports { displayName } employment { grade } followerCount } }"""
+  directReports { displayName } employment { grade } followerCount
+  activity(first: 5) { nodes { verb summary } } } }"""
 LIST = "query List { people(first: 100) { nodes { displayName manager { displayName } } } }"
 DOCUMENT = """query Doc($id: ID!) { document(id: $id) { title author { displayName }
   comments(first: 20) { body author { displayName } } } }"""

@@ -297,6 +297,12 @@ class ServerSettings(BaseModel):
     graphiql: bool = True
     max_query_depth: int = Field(12, ge=1)
     cors_origins: list[str] = Field(default_factory=list)
+    gc_threshold: int = Field(
+        50_000,
+        ge=0,
+        description="Allocations between young-generation garbage collections once started "
+        "(start-up objects are frozen out of collection); 0 leaves Python's defaults.",
+    )
 
 
 class Settings(BaseSettings):

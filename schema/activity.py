@@ -37,7 +37,8 @@ MAX_FOLLOWED_GROUPS = 50  # groups whose members' activity a home feed reads
 MAX_GROUP_PEOPLE = 2000  # people reached through followed groups, in all
 _MAX_SCANS = 5  # batches read for one page before answering with what was found
 _PHRASES = {
-    "commented": "commented on", "reacted": "reacted to", "followed": "followed",
+    "commented": "commented on", "replied": "replied on", "reacted": "reacted to",
+    "followed": "followed",
     "updated": "updated", "created": "created", "endorsed": "endorsed",
     "added_skill": "added skills to their profile", "updated_profile": "updated their profile",
     "joined": "joined", "moved": "moved to", "left": "left",

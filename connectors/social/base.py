@@ -11,13 +11,16 @@ feature shares (activity events, notifications, retry keys).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Table, and_, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -84,9 +87,25 @@ def unavailable(exc: BaseException) -> SocialUnavailable:
 class StoreBase:
     """Engine access shared by every part of the store."""
 
-    def __init__(self, engine: AsyncEngine, writer: AsyncEngine | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        writer: AsyncEngine | None = None,
+        *,
+        sync_reader: Engine | None = None,
+        read_threads: int = 4,
+    ) -> None:
         self._engine = engine  # reads
         self._writer = writer or engine  # write transactions
+        # SQLite reads go through a synchronous engine in a few threads of their own:
+        # an indexed read costs ~0.35 ms that way against ~1.8 ms through aiosqlite,
+        # whose every statement is several hand-offs between the loop and its thread.
+        self._sync_reader = sync_reader
+        self._read_pool = (
+            ThreadPoolExecutor(max_workers=read_threads, thread_name_prefix="social-read")
+            if sync_reader is not None
+            else None
+        )
         self.calls = 0  # statements or transactions sent, for tests and benchmarks
         # Told (follower, kind, target) after a follow or unfollow commits: caches of
         # follower and following counts drop what the change made wrong.
@@ -103,10 +122,24 @@ class StoreBase:
     async def _rows(self, query: Any) -> list[Any]:
         self.calls += 1
         try:
+            if self._read_pool is not None:
+                loop = asyncio.get_running_loop()
+                return await loop.run_in_executor(self._read_pool, self._read_sync, query)
             async with self._engine.connect() as connection:
                 return list((await connection.execute(query)).all())
         except SQLAlchemyError as exc:
             raise unavailable(exc) from exc
+
+    def _read_sync(self, query: Any) -> list[Any]:
+        assert self._sync_reader is not None
+        with self._sync_reader.connect() as connection:
+            return list(connection.execute(query).all())
+
+    def _close_readers(self) -> None:
+        if self._read_pool is not None:
+            self._read_pool.shutdown(wait=True)
+        if self._sync_reader is not None:
+            self._sync_reader.dispose()
 
     # -- shared writes, always inside the caller's transaction ---------------------------
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import create_engine, event, func, insert, make_url, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -32,7 +32,7 @@ from .moderation import ModerationMixin
 from .people import PeopleFeedMixin
 from .profiles import ProfilesMixin
 from .reactions import ReactionsMixin
-from .tables import comments, follows
+from .tables import activity, comments, follows
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -59,16 +59,19 @@ class SocialStore(
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         reader = create_async_engine(url)
         writer = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60)
-        event.listen(reader.sync_engine, "connect", _sqlite_pragmas)
+        sync_reader = create_engine(make_url(url).set(drivername="sqlite"), pool_size=4)
+        for engine in (reader.sync_engine, sync_reader):
+            event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(writer.sync_engine, "connect", _sqlite_writer)
         event.listen(writer.sync_engine, "begin", _begin_immediate)
-        return cls(reader, writer)
+        return cls(reader, writer, sync_reader=sync_reader, read_threads=4)
 
     @property
     def engine(self) -> AsyncEngine:
         return self._engine
 
     async def close(self) -> None:
+        await asyncio.to_thread(self._close_readers)
         await self._engine.dispose()
         if self._writer is not self._engine:
             await self._writer.dispose()
@@ -113,6 +116,18 @@ class SocialStore(
             ]  # fmt: skip
             if comment_rows:
                 await connection.execute(insert(comments), comment_rows)
+                # Their activity, oldest first: feeds read events in id order.
+                await connection.execute(
+                    insert(activity),
+                    [
+                        {"actor": c["author"], "verb": "replied" if c["parent_id"] else "commented",
+                         "object_kind": "comment", "object_id": c["id"],
+                         "target_kind": "document", "target_id": c["target"],
+                         "audience": "document", "document": c["document"],
+                         "created_at": c["created_at"]}
+                        for c in sorted(comment_rows, key=lambda c: (c["created_at"], c["id"]))
+                    ],
+                )  # fmt: skip
         return True
 
 

@@ -248,11 +248,20 @@ async def test_seed_loads_once(store: SocialStore, tmp_path: Path) -> None:
     seed.write_text(
         '{"follows": [{"follower": "a", "followee": "b", "created": "2026-01-01T00:00:00Z"}],'
         ' "documentFollows": [], "comments": [{"id": "c1", "author": "a", "path": "x/y.md",'
-        ' "parent": null, "body": "<b>hi</b>", "created": "2026-01-02T00:00:00Z"}]}'
+        ' "parent": null, "body": "<b>hi</b>", "created": "2026-01-02T00:00:00Z"},'
+        ' {"id": "c2", "author": "b", "path": "x/y.md", "parent": "c1", "body": "yes",'
+        ' "created": "2026-01-03T00:00:00Z"}]}'
     )
     assert await store.seed(seed) is True
     assert await store.seed(seed) is False
     assert await store.follower_counts("person", ["b"]) == [1]
-    [comment] = await store.comments_on("document", "x/y.md", limit=10)
-    assert comment.body == "<b>hi</b>"  # stored as written
-    assert comment.document == "x/y.md"
+    first, _ = await store.comments_on("document", "x/y.md", limit=10)
+    assert first.body == "<b>hi</b>"  # stored as written
+    assert first.document == "x/y.md"
+    # Seeded comments are activity too, newest first, with their own times.
+    feed = await store.document_feed("x/y.md", before=None, limit=10)
+    assert [(e.actor, e.verb, e.object_id) for e in feed] == [
+        ("b", "replied", "c2"),
+        ("a", "commented", "c1"),
+    ]
+    assert feed[0].created_at.isoformat() == "2026-01-03T00:00:00+00:00"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,12 @@ def group_members(council: Council, group: str) -> list[str]:
         for m in members
         if m is not None and "user" in values(m, "objectClass")
     ]
+
+
+async def test_a_started_gateway_tunes_the_garbage_collector(demo_gateway: Gateway) -> None:
+    threshold = demo_gateway.settings.server.gc_threshold
+    assert threshold and gc.get_threshold() == (threshold, 20, 20)
+    assert gc.get_freeze_count() > 10_000  # the start-up objects, out of the collector's way
 
 
 async def test_graphiql_is_served(demo_gateway: Gateway) -> None:
