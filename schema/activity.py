@@ -149,8 +149,10 @@ class ActivityItem:
         if e.object_kind == "person" and e.verb in ("joined", "left"):
             return "the council"
         if e.object_kind == "person" and e.verb == "moved":
-            if e.target_kind == "title" and e.target_id:  # HR's feed: a new job title
+            if e.target_kind == "title" and e.target_id:  # a new job title
                 return f"the role of {e.target_id}"
+            if e.target_kind == "manager":  # the same job under someone else
+                return "a new team"
             return e.target_id or "a new role"  # a department, or a place of work
         if kind in ("tag", "skill"):
             return f"#{key}"

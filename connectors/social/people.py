@@ -77,7 +77,7 @@ class PeopleFeedMixin(StoreBase):
                 if verb == "moved" and await _shown_by_hr(connection, before, person):
                     verb = None
                 if verb is not None:
-                    target = ("department", person.department) if verb == "moved" else (None, None)
+                    target = _moved_to(before, person) if verb == "moved" else (None, None)
                     events.append(
                         await self._record(
                             connection,
@@ -159,6 +159,16 @@ def _verb(before: Any, now_: PersonState) -> str | None:
         or before.manager != now_.manager
     )
     return "moved" if moved and now_.active else None
+
+
+def _moved_to(before: Any, now_: PersonState) -> tuple[str, str | None]:
+    """What a move is to: a new department, else a new title, else a new manager (named
+    by no key: a manager is known to the store by DN, which never reaches a client)."""
+    if before.department != now_.department and now_.department:
+        return "department", now_.department
+    if before.title != now_.title and now_.title:
+        return "title", now_.title
+    return "manager", None
 
 
 async def _remember(

@@ -235,3 +235,15 @@ async def test_directory_changes_become_joined_moved_and_left(store: SocialStore
     )
     assert late is None
     assert await store.checkpoint("directory") == "c3"
+    # A move names what changed: the department first, else the title, else the manager.
+    promoted = PersonState("ann", "Housing", "Senior Officer", "CN=Boss", True)
+    reassigned = PersonState("cat", "Planning", "Officer", "CN=Other Boss", True)
+    ids = await store.observe_people(
+        [promoted, reassigned], source="directory", since="c3", checkpoint="c4"
+    )
+    assert ids is not None
+    moves = [e for e in await store.events_by_id(ids) if e is not None]
+    assert [(e.actor, e.target_kind, e.target_id) for e in moves] == [
+        ("ann", "title", "Senior Officer"),
+        ("cat", "manager", None),  # no DN is ever stored on an event
+    ]
