@@ -4,8 +4,10 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
+# ariadne-codegen pins an older graphql-core than Strawberry's: it lives in a venv of its own.
+CODEGEN = .venv-codegen
 
-.PHONY: run test install install-dev packages lint typecheck schema fixtures bench bench-tools clean
+.PHONY: run test install install-dev packages codegen client lint typecheck schema fixtures bench bench-tools clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,9 +32,21 @@ run: install
 packages:
 	bash tests/servers/install-packages.sh
 
+$(CODEGEN)/.installed: client/requirements.txt
+	$(PYTHON) -m venv $(CODEGEN)
+	$(CODEGEN)/bin/pip install --quiet -r client/requirements.txt
+	touch $@
+
+codegen: $(CODEGEN)/.installed
+
 ## Install everything, start the real servers, run the whole suite, stop them
-test: packages install-dev
+test: packages install-dev codegen
 	$(BIN)/python -m pytest
+
+## Regenerate the typed Python client (townhall_client/) from schema.graphql and client/queries/
+client: codegen
+	rm -rf townhall_client
+	$(CODEGEN)/bin/ariadne-codegen --config client/codegen.toml
 
 lint: install-dev
 	$(BIN)/ruff check .
