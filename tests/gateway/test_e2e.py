@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -412,3 +414,17 @@ async def test_hr_sees_hr_records_no_account_joins(demo_gateway: Gateway, counci
     refused = await demo_gateway.query(query, user="alex.morgan")
     assert refused["data"] is None
     assert refused["errors"][0]["extensions"] == {"code": "FORBIDDEN"}
+
+
+async def test_the_readme_python_client_example_runs(demo_gateway: Gateway) -> None:
+    [example] = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    code = example.replace("http://127.0.0.1:8000", demo_gateway.url)
+    assert code != example
+    done = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", code, cwd=README.parent,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await done.communicate()
+    assert done.returncode == 0, err.decode()
+    lines = out.decode().splitlines()
+    assert len(lines) > 10 and any("Planning" in line for line in lines)
