@@ -16,6 +16,7 @@ from servers.postgres import PostgresServer
 from servers.samba import SambaDC
 from servers.slapd import Slapd
 
+from connectors.social import SocialStore
 from gateway.upstreams import ScimServer, WebDavServer
 
 
@@ -85,3 +86,12 @@ async def social_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite+aiosqlite:///{tmp_path}/social.db"
     server: PostgresServer = request.getfixturevalue("postgres")
     return await server.create_database()
+
+
+@pytest.fixture
+async def store(social_url: str) -> AsyncIterator[SocialStore]:
+    """A migrated social store on each backend, closed afterwards."""
+    social = SocialStore.open(social_url)
+    await social.migrate()
+    yield social
+    await social.close()

@@ -3,19 +3,9 @@ moderation, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from connectors.social import CommentText, Event, ItemNotFound, SocialStore
-
-
-@pytest.fixture
-async def store(social_url: str) -> AsyncIterator[SocialStore]:
-    social = SocialStore.open(social_url)
-    await social.migrate()
-    yield social
-    await social.close()
 
 
 async def test_home_feed_is_what_i_follow_plus_my_team(store: SocialStore) -> None:

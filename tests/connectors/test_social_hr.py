@@ -3,23 +3,13 @@ SQLite and PostgreSQL; and the pure rules of what counts as news."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from types import SimpleNamespace
 
-import pytest
 from sqlalchemy import select
 
 from connectors.social import HRState, PersonState, SocialStore
 from connectors.social.hr_feed import news, record_key
 from connectors.social.tables import hr_seen
-
-
-@pytest.fixture
-async def store(social_url: str) -> AsyncIterator[SocialStore]:
-    social = SocialStore.open(social_url)
-    await social.migrate()
-    yield social
-    await social.close()
 
 
 def hr(

@@ -28,14 +28,6 @@ async def directory(slapd: Slapd) -> AsyncIterator[DirectoryConnector]:
     await connector.close()
 
 
-@pytest.fixture
-async def store(social_url: str) -> AsyncIterator[SocialStore]:
-    social = SocialStore.open(social_url)
-    await social.migrate()
-    yield social
-    await social.close()
-
-
 async def test_a_move_in_the_directory_becomes_activity(
     slapd: Slapd, directory: DirectoryConnector, store: SocialStore
 ) -> None:

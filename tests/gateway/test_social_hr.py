@@ -48,14 +48,6 @@ async def client(scim: ScimServer) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-@pytest.fixture
-async def store(social_url: str) -> AsyncIterator[SocialStore]:
-    social = SocialStore.open(social_url)
-    await social.migrate()
-    yield social
-    await social.close()
-
-
 def staff(council: Council) -> list[dict[str, Any]]:
     """People with a current directory account that HR joins by employee number."""
     return [
