@@ -7,6 +7,7 @@ Following a group brings its members' activity to the follower's home feed.
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import strawberry
 
@@ -44,12 +45,22 @@ class Group(Node):
 
     @strawberry.field(
         description="Everyone in the group, through nested groups too, sorted by name. "
+        "Leavers (disabled or expired accounts) are left out unless `includeLeavers` is true. "
         "Source: directory."
     )
     async def members(
-        self, info: Info, first: int = 20, after: str | None = None
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        include_leavers: bool = False,
     ) -> Connection[Person]:
-        guids = await upstream(info.context.loaders.group_members.load(self.record.dn))
+        loaders = info.context.loaders
+        guids = await upstream(loaders.group_members.load(self.record.dn))
+        if not include_leavers:
+            now = datetime.now(UTC)
+            people = await upstream(loaders.person.load_many(guids))
+            guids = [p.guid for p in people if p is not None and not p.is_leaver(now)]
         return await people_page(info, guids, first, after)
 
     @strawberry.field(description="How many people follow this group. Source: Townhall.")

@@ -10,7 +10,6 @@ test_directory_connections.py.
 from __future__ import annotations
 
 import asyncio
-import ssl
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -88,13 +87,7 @@ class Target:
 def samba_target(samba: SambaDC) -> Target:
     options = samba.ldap_options()
 
-    def admin() -> ldap3.Connection:
-        tls = ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=str(samba.ca_file),
-                        valid_names=[samba.tls_hostname])  # fmt: skip
-        server = ldap3.Server(samba.ldaps_url, use_ssl=True, tls=tls, get_info=ldap3.NONE)
-        return ldap3.Connection(server, samba.admin_user, samba.admin_password, auto_bind=True)
-
-    return Target("samba", options, admin, samba.restart)
+    return Target("samba", options, samba.admin_connection, samba.restart)
 
 
 def slapd_target(slapd: Slapd) -> Target:

@@ -9,8 +9,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import ldap3
 import pytest
 from servers import Council, parse_ldif
+from servers.samba import SambaDC
 
 from gateway.settings import Settings
 
@@ -428,3 +430,46 @@ async def test_the_readme_python_client_example_runs(demo_gateway: Gateway) -> N
     assert done.returncode == 0, err.decode()
     lines = out.decode().splitlines()
     assert len(lines) > 10 and any("Planning" in line for line in lines)
+
+
+@pytest.mark.samba
+async def test_group_members_leave_leavers_out_unless_asked(
+    ad_gateway: Gateway, samba: SambaDC, council: Council
+) -> None:
+    """A disabled account often stays in its groups: it is a member, but a leaver."""
+    group = council.groups["Staff - Adult Social Care"].dn
+    leaver = next(
+        p for p in council.people
+        if p["hasAd"] and not p["enabled"] and p["department"] == "Adult Social Care"
+    )  # fmt: skip
+    leaver_dn = next(
+        e.dn for e in council.entries if e.first("sAMAccountName") == leaver["sAMAccountName"]
+    )
+    query = """query($all: Boolean!, $after: String) { group(name: "Staff - Adult Social Care") {
+      members(first: 100, after: $after, includeLeavers: $all) {
+        totalCount pageInfo { hasNextPage endCursor } nodes { accountName isActive } } } }"""
+
+    async def members(everyone: bool) -> tuple[int, list[dict[str, Any]]]:
+        nodes: list[dict[str, Any]] = []
+        after = None
+        while True:
+            body = await ad_gateway.query(query, {"all": everyone, "after": after})
+            assert "errors" not in body, body
+            page = body["data"]["group"]["members"]
+            nodes += page["nodes"]
+            if not page["pageInfo"]["hasNextPage"]:
+                return page["totalCount"], nodes
+            after = page["pageInfo"]["endCursor"]
+
+    admin = samba.admin_connection()
+    assert admin.modify(group, {"member": [(ldap3.MODIFY_ADD, [leaver_dn])]}), admin.result
+    try:
+        await ad_gateway.clear_cache()
+        (current_count, current), (all_count, everyone) = await members(False), await members(True)
+    finally:
+        admin.modify(group, {"member": [(ldap3.MODIFY_DELETE, [leaver_dn])]})
+        admin.unbind()
+        await ad_gateway.clear_cache()
+    assert {"accountName": leaver["sAMAccountName"], "isActive": False} in everyone
+    assert all(n["isActive"] for n in current) and len(current) == current_count > 100
+    assert all_count == current_count + 1 and len(everyone) == all_count

@@ -29,6 +29,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import ldap3
+
 from connectors.directory import LdapOptions
 
 REALM = "AD.NORTHSHIRE.TEST"
@@ -367,6 +369,14 @@ class SambaDC:
         """Stop and start again on the same data (for "server restarted" tests)."""
         self.stop()
         self.start(timeout)
+
+    def admin_connection(self) -> ldap3.Connection:
+        """A bound LDAPS connection as the domain administrator, for tests that change
+        the directory (the gateway itself only ever reads, as its service account)."""
+        tls = ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=str(self.ca_file),
+                        valid_names=[self.tls_hostname])  # fmt: skip
+        server = ldap3.Server(self.ldaps_url, use_ssl=True, tls=tls, get_info=ldap3.NONE)
+        return ldap3.Connection(server, self.admin_user, self.admin_password, auto_bind=True)
 
     def ldap_options(self, **overrides: Any) -> LdapOptions:
         """Connector options for this DC: LDAPS, its CA and certificate name, the service
