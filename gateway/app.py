@@ -284,6 +284,12 @@ def tune_gc(threshold: int) -> None:
     gc.set_threshold(threshold, 20, 20)
 
 
+async def _stop(task: asyncio.Task[Any]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
 def _log_failure(task: asyncio.Task[Any]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.warning("warming the directory cache failed: %s", task.exception())
@@ -387,7 +393,7 @@ def create_app(settings: Settings) -> Starlette:
             interval = settings.social.directory_activity_interval
             if settings.directory.mode == "ldap" and interval > 0:
                 feed = asyncio.create_task(follow_directory_activity(upstreams, interval))
-                stack.callback(feed.cancel)
+                stack.push_async_callback(_stop, feed)  # before the store it writes to closes
             if settings.directory.sync_interval > 0:
                 directory_sync = DirectorySync(
                     upstreams.directory, upstreams.cache, interval=settings.directory.sync_interval
@@ -402,7 +408,7 @@ def create_app(settings: Settings) -> Starlette:
             elif settings.cache.warm_directory == "background":
                 task = asyncio.create_task(warm_directory(upstreams, settings.cache))
                 task.add_done_callback(_log_failure)
-                stack.callback(task.cancel)
+                stack.push_async_callback(_stop, task)
             if settings.server.gc_threshold:
                 tune_gc(settings.server.gc_threshold)
             log.info("Townhall is ready")
