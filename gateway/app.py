@@ -22,7 +22,7 @@ import httpx
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import Receive, Scope, Send
@@ -145,7 +145,10 @@ class AuthenticatedGraphQL:
             request_id=request.headers.get("x-request-id") or uuid.uuid4().hex[:16],
             stale=stale,
         )
-        await self._app(scope, receive, send)
+        try:
+            await self._app(scope, receive, send)
+        except ClientDisconnect:  # the caller left before sending its whole request
+            log.debug("client disconnected before its request was read")
 
 
 async def _refuse(exc: AuthError, scope: Scope, receive: Receive, send: Send) -> None:

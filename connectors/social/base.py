@@ -72,6 +72,15 @@ class Event:
     tags: Sequence[str] = ()
 
 
+IN_LIST = 1000  # keys per IN (...) list: below every backend's limit on bound parameters
+
+
+def in_chunks(keys: Iterable[str]) -> list[list[str]]:
+    """``keys`` (deduplicated, in order) in lists short enough for one ``IN (...)``."""
+    listed = list(dict.fromkeys(keys))
+    return [listed[i : i + IN_LIST] for i in range(0, len(listed), IN_LIST)]
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 

@@ -34,7 +34,7 @@ into one item.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -42,12 +42,11 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .base import Event, StoreBase, now
+from .base import Event, StoreBase, in_chunks, now
 from .people import advance_checkpoint, claim_checkpoint, same
 from .tables import hr_seen, people_seen
 
 SOURCE = "hr"
-_CHUNK = 1000  # keys per IN (...) list: a full listing names every record
 _TARGET = 1024  # activity.target_id's length: HR does not bound its values
 
 
@@ -73,7 +72,7 @@ class HRFeedMixin(StoreBase):
         :meth:`observe_hr` can announce them. Reads only."""
         latest = _latest(states)
         seen: dict[str, Any] = {}
-        for chunk in _chunks(latest):
+        for chunk in in_chunks(latest):
             seen |= {r.record: r for r in await self._rows(_seen_query(chunk))}
         return [s.record for key, s in latest.items() if news(seen.get(key), s)]
 
@@ -100,7 +99,7 @@ class HRFeedMixin(StoreBase):
             if stored != since:
                 return None
             seen: dict[str, Any] = {}
-            for chunk in _chunks(latest):
+            for chunk in in_chunks(latest):
                 seen |= {r.record: r for r in await connection.execute(_seen_query(chunk))}
             for key, state in latest.items():
                 guid = people.get(state.record)
@@ -153,11 +152,6 @@ def _latest(states: Sequence[HRState]) -> dict[str, HRState]:
     return {record_key(s.record): s for s in states}
 
 
-def _chunks(keys: Iterable[str]) -> list[list[str]]:
-    listed = list(keys)
-    return [listed[i : i + _CHUNK] for i in range(0, len(listed), _CHUNK)]
-
-
 def _seen_query(keys: list[str]) -> Any:
     return select(hr_seen).where(hr_seen.c.record.in_(keys))
 
@@ -171,7 +165,7 @@ async def _remember(
 ) -> None:
     """Store the batch's states; a record keeps the account it joined until it joins
     another (the directory's feed looks moves up by it)."""
-    for chunk in _chunks(latest):
+    for chunk in in_chunks(latest):
         await connection.execute(delete(hr_seen).where(hr_seen.c.record.in_(chunk)))
     rows = [
         {"record": key, "guid": people.get(s.record) or getattr(seen.get(key), "guid", None),

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .base import Event, StoreBase, now
+from .base import Event, StoreBase, in_chunks, now
 from .tables import feed_checkpoints, hr_seen, people_seen
 
 
@@ -64,11 +64,11 @@ class PeopleFeedMixin(StoreBase):
             baseline = not (
                 await connection.execute(select(func.count()).select_from(people_seen))
             ).scalar()
-            guids = [p.guid for p in people]
             seen = {
                 r.guid: r
+                for chunk in in_chunks(p.guid for p in people)  # a resync names everyone
                 for r in await connection.execute(
-                    select(people_seen).where(people_seen.c.guid.in_(set(guids)))
+                    select(people_seen).where(people_seen.c.guid.in_(chunk))
                 )
             }
             for person in people:
@@ -176,9 +176,8 @@ async def _remember(
 ) -> None:
     if not people:
         return
-    await connection.execute(
-        delete(people_seen).where(people_seen.c.guid.in_({p.guid for p in people}))
-    )
+    for chunk in in_chunks(p.guid for p in people):
+        await connection.execute(delete(people_seen).where(people_seen.c.guid.in_(chunk)))
     latest = {p.guid: p for p in people}  # a batch may name someone twice: the last wins
     await connection.execute(
         insert(people_seen),

@@ -237,3 +237,21 @@ async def test_directory_changes_become_joined_moved_and_left(store: SocialStore
         ("ann", "title", "Senior Officer"),
         ("cat", "manager", None),  # no DN is ever stored on an event
     ]
+
+
+async def test_a_directory_resync_of_more_people_than_a_statement_may_bind(
+    store: SocialStore,
+) -> None:
+    """A resync names everyone: 33,000 people are past both backends' limit on bound
+    parameters (32,766 / 32,767), so the store must not put them in one IN list."""
+    from connectors.social import PersonState
+
+    people = [
+        PersonState(f"p{i:05d}", "Planning", "Officer", "CN=Boss", True) for i in range(33_000)
+    ]
+    assert await store.observe_people(people, source="directory", since=None, checkpoint="c1") == []
+    people[123] = PersonState("p00123", "Housing", "Officer", "CN=Boss", True)
+    ids = await store.observe_people(people, source="directory", since="c1", checkpoint="c2")
+    assert ids is not None and len(ids) == 1
+    [moved] = await store.events_by_id(ids)
+    assert moved is not None and (moved.actor, moved.target_id) == ("p00123", "Housing")

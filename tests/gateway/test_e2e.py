@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import re
 import sys
 from pathlib import Path
@@ -473,3 +474,22 @@ async def test_group_members_leave_leavers_out_unless_asked(
     assert {"accountName": leaver["sAMAccountName"], "isActive": False} in everyone
     assert all(n["isActive"] for n in current) and len(current) == current_count > 100
     assert all_count == current_count + 1 and len(everyone) == all_count
+
+
+async def test_a_client_leaving_mid_request_is_no_server_error(
+    demo_gateway: Gateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    host, port = demo_gateway.url.removeprefix("http://").split(":")
+    for _ in range(3):
+        _, writer = await asyncio.open_connection(host, int(port))
+        writer.write(
+            b"POST /graphql HTTP/1.1\r\nHost: townhall\r\nContent-Type: application/json\r\n"
+            b'X-Townhall-User: alex.morgan\r\nContent-Length: 1000\r\n\r\n{"query": "{ me'
+        )
+        await writer.drain()
+        writer.close()  # gone before the body is complete
+        await writer.wait_closed()
+    await asyncio.sleep(0.5)
+    body = await demo_gateway.query("{ me { displayName } }")
+    assert body["data"]["me"]["displayName"]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
