@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, insert, or_, select
+from sqlalchemy import Table, and_, insert, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -79,6 +79,14 @@ def in_chunks(keys: Iterable[str]) -> list[list[str]]:
     """``keys`` (deduplicated, in order) in lists short enough for one ``IN (...)``."""
     listed = list(dict.fromkeys(keys))
     return [listed[i : i + IN_LIST] for i in range(0, len(listed), IN_LIST)]
+
+
+async def analyze_after_bulk(connection: AsyncConnection, table: Table, rows: int) -> None:
+    """After a bulk write (a feed's baseline or resync), refresh PostgreSQL's statistics
+    of ``table`` at once: planned on the empty table's, the next batch's ``IN`` lookups
+    scan every row per key (33,000 people: 40 s instead of 1 s)."""
+    if rows >= IN_LIST and connection.dialect.name == "postgresql":
+        await connection.execute(text(f"ANALYZE {table.name}"))
 
 
 def now() -> datetime:

@@ -42,7 +42,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .base import Event, StoreBase, in_chunks, now
+from .base import Event, StoreBase, analyze_after_bulk, in_chunks, now
 from .people import advance_checkpoint, claim_checkpoint, same
 from .tables import hr_seen, people_seen
 
@@ -175,3 +175,4 @@ async def _remember(
     ]  # fmt: skip
     if rows:
         await connection.execute(insert(hr_seen), rows)
+        await analyze_after_bulk(connection, hr_seen, len(rows))

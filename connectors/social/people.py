@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .base import Event, StoreBase, in_chunks, now
+from .base import Event, StoreBase, analyze_after_bulk, in_chunks, now
 from .tables import feed_checkpoints, hr_seen, people_seen
 
 
@@ -187,3 +187,4 @@ async def _remember(
             for p in latest.values()
         ],
     )  # fmt: skip
+    await analyze_after_bulk(connection, people_seen, len(latest))
