@@ -28,6 +28,7 @@ from .discussion import DiscussionMutations, DiscussionQueries
 from .documents import Document, DocumentQueries, readable_document
 from .errors import BadInput, MaskInternalErrors, upstream
 from .experts import ExpertQueries
+from .follows import FollowQueries
 from .groups import Group, GroupQueries, group_by_key
 from .hr_admin import HRAdminQueries
 from .ids import parse_global_id
@@ -93,6 +94,7 @@ class PeopleQueries:
 class Query(
     PeopleQueries,
     GroupQueries,
+    FollowQueries,
     DocumentQueries,
     ActivityQueries,
     DiscussionQueries,

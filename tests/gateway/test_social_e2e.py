@@ -504,3 +504,53 @@ async def test_group_lookups_refuse_bad_input(gateway: Gateway) -> None:
         ), query
     missing = await ok(gateway, '{ group(name: "No Such Group") { name } }')
     assert missing["group"] is None
+
+
+async def test_my_follows_lists_each_kind_with_its_notify_choice(
+    gateway: Gateway, council: Council
+) -> None:
+    user = "aled.llewellyn"
+    follow = f"mutation($input: FollowInput!) {{ follow(input: $input) {{ {FOLLOW_RESULT} }} }}"
+    group = (await ok(gateway, '{ group(name: "Staff - Finance") { id name } }'))["group"]
+    wanted = [
+        {"targetId": pid(council, PLANNER), "notify": False},
+        {"targetId": pid(council, PLANNER2)},
+        {"targetId": global_id("Document", OPEN_DOC)},
+        {"targetId": group["id"]},
+        {"tag": "#Budget", "notify": False},
+    ]
+    for given in wanted:
+        assert (await ok(gateway, follow, {"input": given}, user=user))["follow"]["following"]
+    query = """query($kind: FollowKind!, $after: String) { myFollows(kind: $kind, first: 1, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes { kind key notify person { accountName } document { path } group { name } tag { name } } } }"""
+
+    async def listed(kind: str) -> list[dict[str, Any]]:
+        nodes: list[dict[str, Any]] = []
+        after = None
+        while True:
+            page = (await ok(gateway, query, {"kind": kind, "after": after}, user=user))[
+                "myFollows"
+            ]
+            nodes += page["nodes"]
+            if not page["pageInfo"]["hasNextPage"]:
+                return nodes
+            after = page["pageInfo"]["endCursor"]
+
+    people = await listed("PERSON")
+    newest = [(n["person"]["accountName"], n["notify"]) for n in people][:2]  # then the seed's
+    assert newest == [(PLANNER2, True), (PLANNER, False)]
+    assert people[1]["key"] == pid(council, PLANNER)  # what unfollow takes
+    [document] = await listed("DOCUMENT")
+    assert document["document"] == {"path": OPEN_DOC} and document["key"] == global_id(
+        "Document", OPEN_DOC
+    )
+    [followed_group] = await listed("GROUP")
+    assert (
+        followed_group["group"] == {"name": "Staff - Finance"}
+        and followed_group["key"] == group["id"]
+    )
+    [tag] = await listed("TAG")
+    assert tag["tag"] == {"name": "budget"} and tag["key"] == "budget" and tag["notify"] is False
+    nobody = await ok(gateway, "{ myFollows(kind: GROUP) { nodes { key } } }", user="alan.thompson")
+    assert nobody["myFollows"]["nodes"] == []

@@ -1,0 +1,115 @@
+"""What the viewer follows — people, documents, groups and tags — with each follow's
+notify choice, newest first: the list to manage follows from.
+
+A followed document the viewer may no longer read is left out (its path would say
+what it is); a followed person or group the directory no longer has shows with only
+its key, so the follow can still be ended.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from connectors.social import Follow
+
+from .context import Info
+from .documents import Document
+from .errors import upstream
+from .groups import Group
+from .ids import cursor, global_id, parse_cursor
+from .pagination import Connection, Edge, PageInfo, check_first
+from .people import Person
+from .social import FollowKind, readable_paths
+from .tags import Tag
+
+
+@strawberry.type(description="Something the viewer follows, and whether it notifies them.")
+class FollowedItem:
+    kind: FollowKind = strawberry.field(description="What is followed.")
+    key: str = strawberry.field(
+        description="What `follow`/`unfollow` take for it: a global id (person, document, "
+        "group) or the tag."
+    )
+    notify: bool = strawberry.field(description="Whether it also notifies the viewer.")
+    followed_at: datetime = strawberry.field(description="When the viewer followed it.")
+    person: Person | None = strawberry.field(description="The person, for a person follow.")
+    document: Document | None = strawberry.field(description="The document, if readable.")
+    group: Group | None = strawberry.field(description="The group, for a group follow.")
+    tag: Tag | None = strawberry.field(description="The tag, for a tag follow.")
+
+
+async def _items(info: Info, kind: str, rows: list[Follow]) -> list[FollowedItem | None]:
+    """Each follow as an item; ``None`` for a document the viewer may not read."""
+    loaders = info.context.loaders
+    targets = [r.target for r in rows]
+    people = groups = documents = None
+    readable: set[str] = set()
+    if kind == "person":
+        people = await upstream(loaders.person.load_many(targets))
+    elif kind == "group":
+        groups = await upstream(loaders.group.load_many(targets))
+    elif kind == "document":
+        readable = await readable_paths(info, targets)
+        documents = await upstream(loaders.document.load_many(targets))  # loaded just now
+    items: list[FollowedItem | None] = []
+    for i, row in enumerate(rows):
+        item = FollowedItem(
+            kind=FollowKind(kind), key=row.target, notify=row.notify,
+            followed_at=row.created_at, person=None, document=None, group=None, tag=None,
+        )  # fmt: skip
+        if kind == "person":
+            found = people[i] if people else None
+            item.key = global_id("Person", row.target)
+            item.person = Person.of(found) if found else None
+        elif kind == "group":
+            group = groups[i] if groups else None
+            item.key = global_id("Group", row.target)
+            item.group = Group.of(group) if group else None
+        elif kind == "document":
+            if row.target not in readable:
+                items.append(None)
+                continue
+            item.key = global_id("Document", row.target)
+            record = documents[i] if documents else None
+            item.document = Document.of(record) if record else None
+        else:
+            item.tag = Tag(name=row.target)
+        items.append(item)
+    return items
+
+
+@strawberry.type
+class FollowQueries:
+    @strawberry.field(
+        description="What I follow of one kind, most recently followed first, with each "
+        "follow's notify choice (keyset-paged: stable while I follow more)."
+    )
+    async def my_follows(
+        self, info: Info, kind: FollowKind, first: int = 20, after: str | None = None
+    ) -> Connection[FollowedItem]:
+        check_first(first)
+        rows = await upstream(
+            info.context.social.following(
+                info.context.viewer.guid, kind.value, first=first + 1, after=parse_cursor(after)
+            )
+        )
+        page = rows[:first]
+        items = await _items(info, kind.value, page)
+        edges = [
+            Edge(cursor=cursor(row.id), node=item)
+            for row, item in zip(page, items, strict=True)
+            if item is not None
+        ]
+        end = cursor(page[-1].id) if page else None
+        return Connection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=len(rows) > first,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=end,
+            ),
+            total_count=None,
+        )
