@@ -172,6 +172,32 @@ async def test_dirsync_reports_joiners_changes_and_removals(
     assert dee.guid in gone.removed and dee.guid not in {p.guid for p in gone.people}
 
 
+async def test_dirsync_works_for_a_service_account_granted_the_right(
+    open_directory: Any, samba: SambaDC, scratch: tuple[ldap3.Connection, str]
+) -> None:
+    """Least privilege: an ordinary account, granted only "Replicating Directory Changes"
+    on the domain (what an administrator grants Townhall's service account)."""
+    conn, ou = scratch
+    reader_dn, password = f"CN=Sync Reader,{ou}", f"Rd-{uuid.uuid4().hex}!"
+    add_user(conn, reader_dn, "sync.reader", userAccountControl=514)
+    assert conn.modify(
+        reader_dn, {"unicodePwd": [(ldap3.MODIFY_REPLACE, [f'"{password}"'.encode("utf-16-le")])]}
+    ), conn.result
+    assert conn.modify(reader_dn, {"userAccountControl": [(ldap3.MODIFY_REPLACE, [512])]}), (
+        conn.result
+    )
+    features = DirectoryFeatures(change_tracking="dirsync")
+    ungranted = open_directory(features, bind_dn=reader_dn, password=password)
+    with pytest.raises(DirectoryRejected, match="Replicating Directory Changes"):
+        await ungranted.change_checkpoint()
+    samba.grant_replication_right(reader_dn)
+    directory: DirectoryConnector = open_directory(features, bind_dn=reader_dn, password=password)
+    start = await directory.change_checkpoint()
+    add_user(conn, f"CN=Dee Granted,{ou}", "dee.granted", department="Housing")
+    joined = await directory.changes_since(start)
+    assert [p.department for p in joined.people if p.account_name == "dee.granted"] == ["Housing"]
+
+
 # -- AD-native paths equal the portable ones -------------------------------------------
 
 

@@ -370,6 +370,15 @@ class SambaDC:
         self.stop()
         self.start(timeout)
 
+    def grant_replication_right(self, trustee_dn: str) -> None:
+        """Allow ``trustee_dn`` "Replicating Directory Changes" on the domain, as an
+        administrator grants a production service account for DirSync."""
+        self._run(
+            "samba-tool", "dsacl", "set", "-H", str(self.sam_ldb),
+            f"--configfile={self.smb_conf}", "--car=get-changes", "--action=allow",
+            f"--objectdn={self.base_dn}", f"--trusteedn={trustee_dn}",
+        )  # fmt: skip
+
     def admin_connection(self) -> ldap3.Connection:
         """A bound LDAPS connection as the domain administrator, for tests that change
         the directory (the gateway itself only ever reads, as its service account)."""
