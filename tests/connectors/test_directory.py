@@ -27,6 +27,7 @@ from connectors.directory import (
     AttributeMap,
     DirectoryConnector,
     DirectoryFeatures,
+    DirectoryRejected,
     DirectoryUnavailable,
     LdapOptions,
     LookupField,
@@ -46,6 +47,7 @@ class Target:
     options: LdapOptions
     admin: Callable[[], ldap3.Connection]
     restart: Callable[[], None]
+    plain_url: str = ""  # ldap:// on the same server, for StartTLS
     opened: list[DirectoryConnector] = field(default_factory=list)
 
     def open(self, **overrides: Any) -> DirectoryConnector:
@@ -87,21 +89,15 @@ class Target:
 def samba_target(samba: SambaDC) -> Target:
     options = samba.ldap_options()
 
-    return Target("samba", options, samba.admin_connection, samba.restart)
+    return Target("samba", options, samba.admin_connection, samba.restart, plain_url=samba.ldap_url)
 
 
 def slapd_target(slapd: Slapd) -> Target:
-    options = LdapOptions(
-        url=slapd.url, bind_dn=slapd.bind_dn, password=slapd.password, base_dn=slapd.base_dn,
-        allow_plain=True, pool_size=2, connect_timeout=3, operation_timeout=10,
-        schema="openldap",
-    )  # fmt: skip
-
     def admin() -> ldap3.Connection:
         server = ldap3.Server(slapd.url, get_info=ldap3.NONE)
         return ldap3.Connection(server, slapd.admin_dn, slapd.admin_password, auto_bind=True)
 
-    return Target("slapd", options, admin, slapd.restart)
+    return Target("slapd", slapd.ldap_options(), admin, slapd.restart, plain_url=slapd.url)
 
 
 @pytest.fixture(params=[pytest.param("samba", marks=pytest.mark.samba), "slapd"])
@@ -317,6 +313,22 @@ async def test_members_of_a_group_through_nested_groups(
     members = (await directory.members_of([group.dn]))[group.dn]
     expected = group_closure(council)["Directorate - Place"]
     assert {p.account_name for p in members} == expected and len(expected) > 100
+
+
+async def test_tls_verifies_the_ca_and_the_certificate_name(target: Target) -> None:
+    [found] = await target.open().people_by("account_name", ["priya.shah"])  # LDAPS, CA given
+    assert found is not None
+    for wrong in ({"ca_file": None}, {"tls_server_name": "dc9.elsewhere.test"}):
+        with pytest.raises(DirectoryUnavailable):  # system CAs did not sign it / another name
+            await target.open(**wrong).people_by("account_name", ["priya.shah"])
+
+
+async def test_start_tls(target: Target) -> None:
+    connector = target.open(url=target.plain_url, start_tls=True)
+    [found] = await connector.people_by("account_name", ["priya.shah"])
+    assert found is not None
+    with pytest.raises(DirectoryRejected):  # plain LDAP without StartTLS needs permission
+        target.open(url=target.plain_url)
 
 
 async def test_groups_by_guid_and_by_name(directory: DirectoryConnector, council: Council) -> None:

@@ -10,7 +10,7 @@ import ldap3
 import pytest
 from servers.slapd import Slapd
 
-from connectors.directory import DirectoryConnector, DirectoryFeatures, LdapOptions, open_ldap
+from connectors.directory import DirectoryConnector, DirectoryFeatures, open_ldap
 from connectors.social import SocialStore
 from gateway.app import directory_activity_round
 
@@ -18,12 +18,8 @@ from gateway.app import directory_activity_round
 @pytest.fixture
 async def directory(slapd: Slapd) -> AsyncIterator[DirectoryConnector]:
     connector = open_ldap(
-        LdapOptions(
-            url=slapd.url, bind_dn=slapd.bind_dn, password=slapd.password,
-            base_dn=slapd.base_dn, allow_plain=True, pool_size=2, schema="openldap",
-            features=DirectoryFeatures(change_tracking="timestamp"),
-        )
-    )  # fmt: skip
+        slapd.ldap_options(features=DirectoryFeatures(change_tracking="timestamp"))
+    )
     yield connector
     await connector.close()
 

@@ -25,8 +25,12 @@ import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+from connectors.directory import LdapOptions
 
 from . import LdifEntry, parse_ldif
+from .certificates import write_test_certificates
 from .samba import _die_with_parent
 
 BASE_DN = "DC=ad,DC=northshire,DC=test"
@@ -35,6 +39,7 @@ SERVICE_PASSWORD = "townhall-slapd-password"
 ADMIN_DN = f"cn=admin,{BASE_DN}"
 ADMIN_PASSWORD = "northshire-slapd-admin"
 SCHEMAS = ("core", "cosine", "nis", "inetorgperson")
+TLS_HOSTNAME = "ldap.northshire.test"  # on slapd's certificate; the tests connect to 127.0.0.1
 _FILETIME_EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
 _UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NEVER = (0, 0x7FFFFFFFFFFFFFFF)
@@ -152,12 +157,37 @@ class Slapd:
     admin_dn = ADMIN_DN
     admin_password = ADMIN_PASSWORD
 
+    tls_hostname = TLS_HOSTNAME
+
     def __init__(self, workdir: Path, ldif: Path) -> None:
         self.workdir = workdir
         self.ldif = ldif
         self.port = _free_port()
-        self.url = f"ldap://127.0.0.1:{self.port}"
+        self.tls_port = _free_port()
+        self.url = f"ldap://127.0.0.1:{self.port}"  # plain, or StartTLS
+        self.ldaps_url = f"ldaps://127.0.0.1:{self.tls_port}"
         self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def ca_file(self) -> Path:
+        return self.workdir / "tls" / "ca.pem"
+
+    def ldap_options(self, **overrides: Any) -> LdapOptions:
+        """Connector options for this slapd: LDAPS, its CA and certificate name, the
+        service account, the OpenLDAP attribute map; ``overrides`` change any of them."""
+        values: dict[str, Any] = {
+            "url": self.ldaps_url,
+            "bind_dn": self.bind_dn,
+            "password": self.password,
+            "base_dn": self.base_dn,
+            "ca_file": self.ca_file,
+            "tls_server_name": self.tls_hostname,
+            "schema": "openldap",
+            "pool_size": 2,
+            "connect_timeout": 3,
+            "operation_timeout": 10,
+        }
+        return LdapOptions(**{**values, **overrides})
 
     @property
     def conf(self) -> Path:
@@ -176,10 +206,14 @@ class Slapd:
             raise SlapdError("OpenLDAP slapd is not installed (tests/servers/install-packages.sh)")
         data = self.workdir / "data"
         data.mkdir(parents=True)
+        tls = write_test_certificates(self.workdir / "tls", TLS_HOSTNAME)
         schema = "\n".join(f"include /etc/ldap/schema/{name}.schema" for name in SCHEMAS)
         self.conf.write_text(
             f"""{schema}
 pidfile {self.workdir}/slapd.pid
+TLSCACertificateFile {tls.ca}
+TLSCertificateFile {tls.certificate}
+TLSCertificateKeyFile {tls.key}
 argsfile {self.workdir}/slapd.args
 modulepath /usr/lib/ldap
 moduleload back_mdb
@@ -212,7 +246,8 @@ access to * by dn.exact="{SERVICE_DN}" read by * none
         log = (self.workdir / "slapd.out").open("ab")
         with log:
             self._proc = subprocess.Popen(
-                [_tool("slapd") or "slapd", "-h", f"{self.url}/", "-f", str(self.conf), "-d", "0"],
+                [_tool("slapd") or "slapd", "-h", f"{self.url}/ {self.ldaps_url}/",
+                 "-f", str(self.conf), "-d", "0"],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True, preexec_fn=_die_with_parent,
             )  # fmt: skip
@@ -220,7 +255,7 @@ access to * by dn.exact="{SERVICE_DN}" read by * none
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
                 raise SlapdError(f"slapd exited ({self._proc.returncode}): {self.log_tail()}")
-            if _port_open(self.port):
+            if _port_open(self.port) and _port_open(self.tls_port):
                 return
             time.sleep(0.02)
         self.stop()
