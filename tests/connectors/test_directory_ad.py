@@ -6,7 +6,6 @@ in a throwaway OU, deleted afterwards.
 
 from __future__ import annotations
 
-import ssl
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -33,15 +32,7 @@ def options(samba: SambaDC, **overrides: Any) -> LdapOptions:
 
 
 def ldaps(samba: SambaDC, user: str, password: str) -> ldap3.Connection:
-    tls = ldap3.Tls(
-        validate=ssl.CERT_REQUIRED,
-        ca_certs_file=str(samba.ca_file),
-        valid_names=[samba.tls_hostname],
-    )
-    server = ldap3.Server(samba.ldaps_url, use_ssl=True, tls=tls, get_info=ldap3.NONE)
-    return ldap3.Connection(
-        server, user, password, auto_bind=True, auto_range=False, return_empty_attributes=False
-    )
+    return samba.ldaps_connection(user, password, auto_range=False, return_empty_attributes=False)
 
 
 @pytest.fixture

@@ -379,13 +379,17 @@ class SambaDC:
             f"--objectdn={self.base_dn}", f"--trusteedn={trustee_dn}",
         )  # fmt: skip
 
-    def admin_connection(self) -> ldap3.Connection:
-        """A bound LDAPS connection as the domain administrator, for tests that change
-        the directory (the gateway itself only ever reads, as its service account)."""
+    def ldaps_connection(self, user: str, password: str, **options: Any) -> ldap3.Connection:
+        """A bound ldap3 connection over LDAPS, the DC's certificate verified."""
         tls = ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=str(self.ca_file),
                         valid_names=[self.tls_hostname])  # fmt: skip
         server = ldap3.Server(self.ldaps_url, use_ssl=True, tls=tls, get_info=ldap3.NONE)
-        return ldap3.Connection(server, self.admin_user, self.admin_password, auto_bind=True)
+        return ldap3.Connection(server, user, password, auto_bind=True, **options)
+
+    def admin_connection(self) -> ldap3.Connection:
+        """As the domain administrator, for tests that change the directory (the gateway
+        itself only ever reads, as its service account)."""
+        return self.ldaps_connection(self.admin_user, self.admin_password)
 
     def ldap_options(self, **overrides: Any) -> LdapOptions:
         """Connector options for this DC: LDAPS, its CA and certificate name, the service
