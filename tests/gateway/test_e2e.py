@@ -15,6 +15,7 @@ import pytest
 from servers import Council, parse_ldif
 from servers.samba import SambaDC
 
+from connectors.directory import DirectoryGroup, normalise_dn
 from gateway.settings import Settings
 
 from .conftest import Gateway, base_settings, serve
@@ -493,3 +494,20 @@ async def test_a_client_leaving_mid_request_is_no_server_error(
     body = await demo_gateway.query("{ me { displayName } }")
     assert body["data"]["me"]["displayName"]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+
+
+async def test_the_viewers_groups_are_read_from_the_start_of_a_request(
+    demo_gateway: Gateway, council: Council
+) -> None:
+    """Access checks need them: they are fetched beside the query, even one not asking."""
+    viewer = next(e.dn for e in council.entries if e.first("sAMAccountName") == "alan.thompson")
+    cache = demo_gateway.upstreams.cache
+    await cache.delete("groups", [normalise_dn(viewer)])
+    body = await demo_gateway.query("{ me { displayName } }", user="alan.thompson")
+    assert body["data"]["me"]["displayName"]
+    for _ in range(100):
+        [entry] = await cache.get_many("groups", [normalise_dn(viewer)], list[DirectoryGroup])
+        if entry is not None:
+            break
+        await asyncio.sleep(0.1)
+    assert entry is not None and "All Staff" in {g.name for g in entry.record or []}
