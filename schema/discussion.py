@@ -204,12 +204,15 @@ class DiscussionMutations:
         text = await _text(info, input.body, document)
         if isinstance(text, InvalidInputError):
             return text
+        viewer = info.context.viewer
+        groups = await upstream(info.context.loaders.groups.load(viewer.person.dn))
         try:
             written = await write(
                 info.context.social.add_comment(
-                    info.context.viewer.guid, kind, target_key, text, parent_id=parent, key=key
+                    viewer.guid, kind, target_key, text, parent_id=parent, key=key,
+                    author_groups=[g.guid for g in groups],
                 )
-            )
+            )  # fmt: skip
         except ItemNotFound:
             return NotFoundError(message="The comment replied to is not on this item.")
         except KeyReused:

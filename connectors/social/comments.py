@@ -52,12 +52,19 @@ class CommentsMixin(StoreBase):
         document: str | None = None,
         key: str | None = None,
         at: datetime | None = None,
+        author_groups: Sequence[str] = (),
     ) -> Written:
-        """Write a comment (or a reply), its event and notifications in one transaction."""
+        """Write a comment (or a reply), its event and notifications in one transaction.
+
+        Followers who asked to be notified hear of it: of the item, of the author, of
+        its tags, and of ``author_groups`` (the GUIDs of the author's directory groups,
+        which the store cannot know)."""
         if kind not in COMMENT_TARGETS:
             raise ValueError(f"unknown comment target {kind!r}")
         try:
-            return await self._add_comment(author, kind, target, text, parent_id, document, key, at)
+            return await self._add_comment(
+                author, kind, target, text, parent_id, document, key, at, author_groups
+            )
         except IntegrityError:
             ref = await self._retry_ref(author, key, "comment") if key else None
             if ref is None:
@@ -74,6 +81,7 @@ class CommentsMixin(StoreBase):
         document: str | None,
         key: str | None,
         at: datetime | None,
+        author_groups: Sequence[str],
     ) -> Written:
         async with self._begin() as connection:
             ref = await self._replayed(connection, author, key, "comment")
@@ -118,7 +126,10 @@ class CommentsMixin(StoreBase):
                        for t in tags],
                 )  # fmt: skip
             await _write_tags_and_mentions(connection, comment_id, (), text.mentioned)
-            watched = [(kind, target), ("person", author), *(("tag", t) for t in tags)]
+            watched = [
+                (kind, target), ("person", author),
+                *(("tag", t) for t in tags), *(("group", g) for g in author_groups),
+            ]  # fmt: skip
             followers = await self._followers_to_notify(connection, watched)
             await self._notify_each(
                 connection,

@@ -481,6 +481,23 @@ async def test_following_a_group_brings_its_members_activity_home(
     assert now["group"] == {"followerCount": 1, "viewerIsFollowing": True}
     assert await planner_comment_in_feed()
 
+    # The follow notifies (a new follow does, unless asked not to): members' comments arrive.
+    told = "{ notifications(first: 20) { nodes { kind activity { comment { bodyText } } } } }"
+    await comment(gateway, global_id("Document", OPEN_DOC), "A member speaks", user=PLANNER2)
+    heard = (await ok(gateway, told, user=reader))["notifications"]["nodes"]
+    assert {
+        "kind": "FOLLOWED_ACTIVITY",
+        "activity": {"comment": {"bodyText": "A member speaks"}},
+    } in heard
+    quiet = {"input": {"groupId": group["guid"], "notify": False}}
+    assert (await ok(gateway, follow, quiet, user=reader))["follow"]["changed"] is False
+    await comment(gateway, global_id("Document", OPEN_DOC), "Heard by none", user=PLANNER2)
+    heard = (await ok(gateway, told, user=reader))["notifications"]["nodes"]
+    assert all(
+        ((n["activity"] or {}).get("comment") or {}).get("bodyText") != "Heard by none"
+        for n in heard
+    )
+
     stopped = await ok(gateway, unfollow, {"input": {"groupId": group["guid"]}}, user=reader)
     assert stopped["unfollow"] == {
         "__typename": "FollowTargetSuccess",
