@@ -22,7 +22,7 @@ from .comments import Comment, ReactionCount, reaction_counts
 from .context import Info
 from .errors import BadInput, upstream
 from .ids import cursor, global_id, parse_cursor
-from .pagination import Connection, Edge, PageInfo, check_first
+from .pagination import Connection, Edge, check_first, keyset_page
 from .people import Person
 from .social import readable_paths
 from .social_loaders import social_loaders
@@ -209,16 +209,8 @@ async def feed_page(
     edges = [Edge(cursor=cursor(ends[k]), node=item) for k, item in zip(groups, items, strict=True)]
     if edges and position is not None:
         edges[-1] = Edge(cursor=cursor(position), node=edges[-1].node)
-    return Connection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=more,
-            has_previous_page=after is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=cursor(position) if position is not None and (edges or more) else None,
-        ),
-        total_count=None,
-    )
+    end = cursor(position) if position is not None and (edges or more) else None
+    return keyset_page(edges, more=more, after=after, end_cursor=end)
 
 
 async def _team(info: Info) -> list[str]:

@@ -28,7 +28,7 @@ from .comments import Comment, ReactionCount, ReactionKind
 from .context import Info
 from .errors import BadInput, upstream
 from .ids import parse_global_id
-from .pagination import Connection, Edge, PageInfo, check_first
+from .pagination import Connection, Edge, check_first, keyset_page
 from .social import (
     InvalidInputError,
     NotAllowedError,
@@ -349,16 +349,7 @@ async def comment_thread(
     )
     nodes = [Comment.of(r) for r in rows[:first]]
     edges = [Edge(cursor=_thread_cursor(c), node=c) for c in nodes]
-    return Connection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=len(rows) > first,
-            has_previous_page=after is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
-        total_count=None,
-    )
+    return keyset_page(edges, more=len(rows) > first, after=after)
 
 
 @strawberry.type

@@ -19,7 +19,7 @@ from .documents import Document
 from .errors import upstream
 from .groups import Group
 from .ids import cursor, global_id, parse_cursor
-from .pagination import Connection, Edge, PageInfo, check_first
+from .pagination import Connection, Edge, check_first, keyset_page
 from .people import Person
 from .social import FollowKind, readable_paths
 from .tags import Tag
@@ -102,14 +102,5 @@ class FollowQueries:
             for row, item in zip(page, items, strict=True)
             if item is not None
         ]
-        end = cursor(page[-1].id) if page else None
-        return Connection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=len(rows) > first,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=end,
-            ),
-            total_count=None,
-        )
+        end = cursor(page[-1].id) if page else None  # past trimmed documents too
+        return keyset_page(edges, more=len(rows) > first, after=after, end_cursor=end)

@@ -20,7 +20,7 @@ from .activity import ActivityItem
 from .context import Info
 from .errors import BadInput, upstream
 from .ids import cursor, global_id, parse_cursor, parse_global_id
-from .pagination import Connection, Edge, PageInfo, check_first
+from .pagination import Connection, Edge, check_first, keyset_page
 from .people import Person
 from .social import InvalidInputError, readable_paths
 from .social_loaders import social_loaders
@@ -164,16 +164,7 @@ class NotificationQueries:
             if more or len(rows) <= first:
                 break
         edges = [Edge(cursor=cursor(r.id), node=Notification(record=r)) for r in found]
-        return Connection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=more,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
-            total_count=None,
-        )
+        return keyset_page(edges, more=more, after=after)
 
     @strawberry.field(description="How many of my notifications are unread.")
     async def unread_notification_count(self, info: Info) -> int:

@@ -51,6 +51,27 @@ def check_first(first: int) -> int:
     return first
 
 
+_UNSET = object()
+
+
+def keyset_page(
+    edges: list[Edge[T]], *, more: bool, after: str | None, end_cursor: object = _UNSET
+) -> Connection[T]:
+    """A keyset page: ``edges`` as found, ``more`` when items follow. ``end_cursor`` is
+    where the next page starts when that is not the last edge (items were trimmed)."""
+    end = (edges[-1].cursor if edges else None) if end_cursor is _UNSET else end_cursor
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=more,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=end,  # type: ignore[arg-type]
+        ),
+        total_count=None,
+    )
+
+
 def offset_page(
     items: Sequence[R], first: int, after: str | None, wrap: Callable[[R], T]
 ) -> Connection[T]:

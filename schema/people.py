@@ -24,7 +24,7 @@ from .access import (
 from .context import Info
 from .errors import upstream
 from .ids import cursor, global_id, parse_cursor
-from .pagination import Connection, Edge, PageInfo, check_first, offset_page
+from .pagination import Connection, Edge, check_first, keyset_page, offset_page
 
 if TYPE_CHECKING:
     from .activity import ActivityItem
@@ -320,16 +320,7 @@ async def _follow_page(
         for (fid, _), p in zip(page, people, strict=True)
         if p is not None
     ]
-    return Connection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=len(rows) > first,
-            has_previous_page=after is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
-        total_count=None,
-    )
+    return keyset_page(edges, more=len(rows) > first, after=after)
 
 
 @strawberry.type(
