@@ -427,10 +427,10 @@ def create_app(settings: Settings) -> Starlette:
             log.info("Townhall is ready")
             yield
 
-    schema = build_schema(max_depth=settings.server.max_query_depth)
+    schema = build_schema(max_depth=settings.limits.max_depth)
     graphiql: GraphiQLPage | None = None
     ide_routes: list[Mount] = []
-    if settings.server.graphiql:
+    if settings.graphiql_enabled:
         version = assets_version()
         graphiql = GraphiQLPage(
             version=version,

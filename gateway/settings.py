@@ -269,11 +269,32 @@ class AuthSettings(BaseModel):
     dev_default_user: str = Field(
         "", description="With dev_sign_in, the account used when a request names none."
     )
-    jwt_issuer: str = ""
-    jwt_audience: str = ""
-    jwt_jwks_url: str = ""
+    jwt_issuer: str = Field(
+        "", description="The `iss` every token must carry (required in production)."
+    )
+    jwt_audience: str = Field(
+        "", description="The `aud` every token must carry (required in production)."
+    )
+    jwt_jwks_url: str = Field("", description="JWKS of the token issuer (https only in production).")
     jwt_public_key: SecretStr = SecretStr("")
+    oidc_issuer_url: str = Field(
+        "",
+        description="OpenID Connect issuer: its /.well-known/openid-configuration names the "
+        "JWKS (and the issuer, when jwt_issuer is empty).",
+    )
     jwt_claim: str = Field("upn", description="Token claim holding the user's UPN.")
+    claim_mapping: Literal["upn", "entra", "adfs"] = Field(
+        "upn",
+        description="Which claims name the person: `upn` (jwt_claim only), `entra` (Entra ID: "
+        "`oid`, then `preferred_username`, then `upn`), `adfs` (`upn`, then `unique_name`).",
+    )
+    max_token_lifetime: int = Field(
+        86_400, ge=60, description="Seconds between a token's iat (or nbf) and exp, at most."
+    )
+    jwks_refresh_interval: float = Field(
+        60.0, ge=1, description="Seconds between key refreshes caused by an unknown `kid`."
+    )
+    leeway: int = Field(30, ge=0, le=300, description="Seconds of clock skew tolerated.")
 
 
 class AccessSettings(BaseModel):
@@ -294,14 +315,73 @@ class ServerSettings(BaseModel):
         description="Key that signs photo URLs; share it between instances (random if unset).",
     )
     photo_url_lifetime: int = Field(3600, ge=60, description="Seconds a signed photo URL works.")
-    graphiql: bool = True
-    max_query_depth: int = Field(12, ge=1)
+    graphiql: bool | None = Field(
+        None,
+        description="Serve GraphiQL at /graphql (default: on in the demo and tests, off in "
+        "production).",
+    )
     cors_origins: list[str] = Field(default_factory=list)
+    max_body_bytes: int = Field(
+        1_048_576, ge=1024, description="Largest request body accepted (else HTTP 413)."
+    )
+    header_timeout: float = Field(
+        10.0, gt=0, description="Seconds a client may take to send a request's headers."
+    )
+    body_timeout: float = Field(
+        10.0, gt=0, description="Seconds a client may take to send a request's body."
+    )
+    hsts_max_age: int = Field(
+        31_536_000, ge=0, description="Strict-Transport-Security max-age when served over TLS."
+    )
     gc_threshold: int = Field(
         50_000,
         ge=0,
         description="Allocations between young-generation garbage collections once started "
         "(start-up objects are frozen out of collection); 0 leaves Python's defaults.",
+    )
+
+
+class LimitsSettings(BaseModel):
+    """What one operation, one viewer and one writer may ask of Townhall."""
+
+    max_depth: int = Field(12, ge=1, le=100, description="Deepest field nesting.")
+    max_aliases: int = Field(30, ge=1, description="Aliased fields in one operation.")
+    max_tokens: int = Field(4000, ge=100, description="Lexical tokens in one document.")
+    max_cost: int = Field(
+        20_000, ge=1, description="Largest estimated cost of one operation (see the README)."
+    )
+    max_objects: int = Field(
+        50_000, ge=100, description="Values resolved in one operation before the rest fails."
+    )
+    max_response_bytes: int = Field(
+        8_388_608, ge=1024, description="Largest response body (JSON bytes)."
+    )
+    operation_timeout: float = Field(
+        20.0, gt=0, description="Seconds one operation may run before the rest of it fails."
+    )
+    budget_per_minute: int = Field(
+        200_000, ge=0, description="Cost units each viewer may spend per minute (0: no budget)."
+    )
+    budget_storage: Literal["memory", "redis"] = Field(
+        "memory", description="Where budgets are counted: per instance, or shared (cache.redis_url)."
+    )
+    comments_per_minute: int = Field(10, ge=1, description="Comments one person may post a minute.")
+    mentions_per_comment: int = Field(10, ge=0, description="@mentions one comment may notify.")
+    trusted_documents: Literal["off", "allow", "registered_only"] = Field(
+        "allow",
+        description="`off`: no persisted operations; `allow`: registered operations and "
+        "APQ by hash, any document too; `registered_only`: only registered operations run "
+        "(analysts excepted).",
+    )
+    analyst_groups: list[str] = Field(
+        default_factory=lambda: ["Townhall Analysts"],
+        description="Directory groups whose members may send their own documents and use "
+        "introspection in production.",
+    )
+    discovery: bool | None = Field(
+        None,
+        description="Introspection and field suggestions for everyone (default: on in the demo "
+        "and tests, analysts only in production).",
     )
 
 
@@ -322,6 +402,19 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     access: AccessSettings = AccessSettings()
     server: ServerSettings = ServerSettings()
+    limits: LimitsSettings = LimitsSettings()
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        """GraphiQL is served: as set, else everywhere but production."""
+        g = self.server.graphiql
+        return g if g is not None else self.environment != "production"
+
+    @property
+    def discovery_for_all(self) -> bool:
+        """Introspection and suggestions for every viewer: as set, else outside production."""
+        d = self.limits.discovery
+        return d if d is not None else self.environment != "production"
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
