@@ -13,7 +13,6 @@ import contextlib
 import functools
 import gc
 import logging
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -22,12 +21,9 @@ import httpx
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
-from starlette.types import Receive, Scope, Send
-from strawberry.asgi import GraphQL
-from strawberry.schema.base import BaseSchema
 
 from connectors.directory import (
     DirectoryConnector,
@@ -51,118 +47,24 @@ from connectors.hr import (
 from connectors.resilience import CircuitBreaker, RetryPolicy
 from connectors.social import PersonState, SocialStore
 from schema import build_schema
-from schema.context import Context, Policy, SocialLimits, StaleSources, Viewer
+from schema.context import Policy, SocialLimits
 
-from .auth import Authenticator, AuthError
+from .auth import Authenticator
 from .cache import RecordCache
 from .directory_sync import DirectorySync
 from .documents import DocumentSync, open_documents
 from .downloads import DownloadSigner, download_endpoint
+from .graphql_http import GraphQLEndpoint
+from .guard import RequestGuard
 from .hr_activity import following_hr_activity
-from .loaders import Upstreams, build_loaders, forget_counts
+from .loaders import Upstreams, forget_counts
 from .photos import PhotoSigner, photo_endpoint
 from .settings import Settings
+from .signin import SignIn
 from .static import ASSETS_PATH, GraphiQLAssets, GraphiQLPage, assets_version
 from .warmup import warm_directory
 
 log = logging.getLogger("townhall")
-
-
-class TownhallGraphQL(GraphQL[Context, None]):
-    """Strawberry's ASGI app, handed the context the auth wrapper prepared.
-
-    GraphiQL is Townhall's own page over locally served assets, not
-    Strawberry's, which loads them from a public CDN.
-    """
-
-    def __init__(
-        self, schema: BaseSchema, *, graphiql: GraphiQLPage | None, **options: Any
-    ) -> None:
-        super().__init__(schema, graphql_ide="graphiql" if graphiql else None, **options)
-        self._graphiql = graphiql
-
-    async def render_graphql_ide(self, request: Request) -> Response:
-        if self._graphiql is None:  # unreachable: Strawberry asks only with an IDE set
-            return Response(status_code=404)
-        return self._graphiql.render(request)
-
-    async def get_context(self, request: Any, response: Any) -> Context:
-        context: Context | None = request.scope.get("state", {}).get("townhall_context")
-        if context is None:  # serving the GraphiQL page: nothing will be executed
-            return None  # type: ignore[return-value]
-        context.request = request
-        context.response = response
-        return context
-
-
-class AuthenticatedGraphQL:
-    """Signs the caller in before Strawberry runs; GraphiQL's page needs no sign-in."""
-
-    def __init__(self, app: TownhallGraphQL, state: dict[str, Any]) -> None:
-        self._app = app
-        self._state = state
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self._app(scope, receive, send)
-            return
-        request = Request(scope, receive)
-        if request.method == "GET" and "query" not in request.query_params:
-            await self._app(scope, receive, send)  # the GraphiQL page
-            return
-        settings: Settings = self._state["settings"]
-        upstreams: Upstreams = self._state["upstreams"]
-        holder: dict[str, str] = {}
-        stale = StaleSources()
-        loaders = build_loaders(upstreams, settings, lambda: holder.get("guid", ""), stale)
-        try:
-            person = await self._state["auth"].viewer(request, loaders)
-        except AuthError as exc:
-            await _refuse(exc, scope, receive, send)
-            return
-        except Exception:
-            log.exception("sign-in failed")
-            response = JSONResponse(
-                {
-                    "errors": [
-                        {
-                            "message": "Sign-in is unavailable right now.",
-                            "extensions": {"code": "SOURCE_UNAVAILABLE", "source": "directory"},
-                        }
-                    ]
-                },
-                status_code=503,
-            )
-            await response(scope, receive, send)
-            return
-        holder["guid"] = person.guid
-        # Most requests check access through the viewer's groups (documents, the HR and
-        # moderator roles): start reading them now, beside the query's first level,
-        # instead of after whatever the check guards has been fetched.
-        asyncio.ensure_future(loaders.groups.load(person.dn)).add_done_callback(_retrieve)
-        scope.setdefault("state", {})["townhall_context"] = Context(
-            viewer=Viewer(person=person),
-            loaders=loaders,
-            social=upstreams.social,
-            directory=upstreams.directory,
-            policy=self._state["policy"],
-            request_id=request.headers.get("x-request-id") or uuid.uuid4().hex[:16],
-            stale=stale,
-        )
-        try:
-            await self._app(scope, receive, send)
-        except ClientDisconnect:  # the caller left before sending its whole request
-            log.debug("client disconnected before its request was read")
-
-
-async def _refuse(exc: AuthError, scope: Scope, receive: Receive, send: Send) -> None:
-    code = "UNAUTHENTICATED" if exc.status == 401 else "FORBIDDEN"
-    response = JSONResponse(
-        {"errors": [{"message": str(exc), "extensions": {"code": code}}]},
-        status_code=exc.status,
-        headers={"WWW-Authenticate": "Bearer"} if exc.status == 401 else None,
-    )
-    await response(scope, receive, send)
 
 
 def open_upstreams(settings: Settings, stack: contextlib.AsyncExitStack) -> Upstreams:
@@ -375,6 +277,8 @@ def create_app(settings: Settings) -> Starlette:
             comment_length=settings.social.max_comment_length,
             tags_per_item=settings.social.max_tags_per_item,
             skills_per_profile=settings.social.max_skills_per_profile,
+            comments_per_minute=settings.limits.comments_per_minute,
+            mentions_per_comment=settings.limits.mentions_per_comment,
         ),
     )
 
@@ -415,6 +319,7 @@ def create_app(settings: Settings) -> Starlette:
                 stack.push_async_callback(directory_sync.stop)
                 app.state.directory_sync = directory_sync
             state["upstreams"] = upstreams
+            sign_in.upstreams = upstreams
             app.state.upstreams = upstreams
             if settings.cache.warm_directory == "startup":
                 await warm_directory(upstreams, settings.cache)
@@ -427,9 +332,9 @@ def create_app(settings: Settings) -> Starlette:
             log.info("Townhall is ready")
             yield
 
-    schema = build_schema(max_depth=settings.limits.max_depth)
-    graphiql: GraphiQLPage | None = None
+    schema = build_schema()
     ide_routes: list[Mount] = []
+    page: Callable[[Request], Awaitable[Response]] | None = None
     if settings.graphiql_enabled:
         version = assets_version()
         graphiql = GraphiQLPage(
@@ -438,7 +343,19 @@ def create_app(settings: Settings) -> Starlette:
             dev_user=settings.auth.dev_default_user,
         )
         ide_routes.append(Mount(ASSETS_PATH, GraphiQLAssets(version), name="graphiql"))
-    graphql = TownhallGraphQL(schema, graphiql=graphiql)
+
+        async def page(request: Request) -> Response:
+            return graphiql.render(request)
+
+    sign_in = SignIn(settings, state["auth"], state["policy"])
+    graphql = GraphQLEndpoint(
+        schema,
+        settings,
+        sign_in=sign_in,
+        may_discover=sign_in.may_discover,
+        viewer_key=sign_in.viewer_key,
+        graphiql=page,
+    )
 
     async def health(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -446,7 +363,14 @@ def create_app(settings: Settings) -> Starlette:
     async def home(_: Request) -> Response:
         return RedirectResponse("/graphql")
 
-    middleware = []
+    middleware = [
+        Middleware(
+            RequestGuard,
+            max_body_bytes=settings.server.max_body_bytes,
+            body_timeout=settings.server.body_timeout,
+            hsts_max_age=settings.server.hsts_max_age,
+        )
+    ]
     if settings.server.cors_origins:
         middleware.append(
             Middleware(
@@ -462,7 +386,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/healthz", health),
             Route("/photos/{guid}", photo_endpoint(state, signer)),
             Route("/documents/content/{path:path}", download_endpoint(state, downloads)),
-            Route("/graphql", AuthenticatedGraphQL(graphql, state), methods=["GET", "POST"]),
+            Route("/graphql", graphql, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
             *ide_routes,
         ],
         middleware=middleware,

@@ -10,15 +10,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import strawberry
-from graphql.validation import ASTValidationRule
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    ParserCache,
-    ValidationCache,
-)
-from strawberry.extensions.max_aliases import create_validator as alias_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 
 from .activity import ActivityQueries
@@ -27,6 +18,7 @@ from .context import Info
 from .discussion import DiscussionMutations, DiscussionQueries
 from .documents import Document, DocumentQueries, readable_document
 from .errors import BadInput, MaskInternalErrors, upstream
+from .execution import GuardedExecutor, PreparedDocument, TownhallSchema
 from .experts import ExpertQueries
 from .follows import FollowQueries
 from .groups import Group, GroupQueries, group_by_key
@@ -42,7 +34,6 @@ from .social import SocialMutations
 from .tags import TagQueries
 
 MAX_SEARCH = 200
-MAX_ALIASES = 30
 
 
 @strawberry.type
@@ -118,34 +109,26 @@ class Mutation(
     pass
 
 
-def build_schema(
-    *, max_depth: int = 12, extra_extensions: Sequence[object] = ()
-) -> strawberry.Schema:
-    """The schema with Townhall's limits, caches and error masking."""
-    # Factories: a fresh extension per request; the parser and validation caches
-    # live at module level in Strawberry, so they are shared across requests.
-    limit_rules: list[type[ASTValidationRule]] = [
-        depth_rule(max_depth, None),
-        alias_rule(MAX_ALIASES),
-    ]
+def build_schema(*, extra_extensions: Sequence[object] = ()) -> strawberry.Schema:
+    """The schema with Townhall's execution guard and error masking.
+
+    Parsing, validation and the operation limits (depth, aliases, cost, tokens)
+    happen in the gateway before execution (``gateway.operations``), once per
+    document, and ``PreparedDocument`` hands Strawberry the result.
+    """
     extensions: list[Any] = [
+        PreparedDocument,
         MaskInternalErrors,
         StaleDataReport,
-        # The limits as validation rules built ONCE: a rule class made per request (as
-        # QueryDepthLimiter(...) does) defeats the validation cache, whose key includes
-        # the rules, so every request would be validated again (about 1.4 ms each).
-        lambda: AddValidationRules(limit_rules),
-        lambda: MaxTokensLimiter(max_token_count=4000),
-        lambda: ParserCache(maxsize=512),
-        lambda: ValidationCache(maxsize=512),
         *extra_extensions,
     ]
-    return strawberry.Schema(
+    return TownhallSchema(
         query=Query,
         mutation=Mutation,
         types=[Person, Group, Document, Employment, Comment],
         config=StrawberryConfig(auto_camel_case=True),
         extensions=extensions,
+        execution_context_class=GuardedExecutor,
     )
 
 

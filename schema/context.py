@@ -66,6 +66,8 @@ class SocialLimits:
     skills_per_profile: int = 30
     profile_text_length: int = 2000
     report_reason_length: int = 1000
+    comments_per_minute: int = 10  # comments and replies one person may post in any 60 s
+    mentions_per_comment: int = 10  # people one comment may notify by @mention, in its life
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +109,14 @@ class Context:
     request_id: str
     stale: StaleSources = field(default_factory=StaleSources)
     request: Any = None
-    response: Any = None
+    guard: Any = None  # schema.execution.OperationGuard, set when the operation runs
+    document: Any = None  # the parsed, validated document the gateway prepared
+
+    def release(self) -> None:
+        """Drop what the request held once its answer is built: the Request and the
+        document would otherwise stay in reference cycles until a full collection."""
+        self.request = None
+        self.document = None
 
 
 Info = StrawberryInfo[Context, None]

@@ -377,9 +377,10 @@ async def test_query_limits_hold(demo_gateway: Gateway) -> None:
     deep = "{ me { " + "manager { " * 14 + "displayName" + " }" * 14 + " } }"
     body = await demo_gateway.query(deep)
     assert "data" not in body or body["data"] is None
-    assert "exceeds maximum operation depth" in body["errors"][0]["message"]
+    assert body["errors"][0]["extensions"] == {"code": "QUERY_TOO_DEEP", "depth": 16, "limit": 12}
     aliases = "{ " + " ".join(f"a{i}: me {{ displayName }}" for i in range(40)) + " }"
     body = await demo_gateway.query(aliases)
+    assert body["errors"][0]["extensions"]["code"] == "TOO_MANY_ALIASES"
     assert "aliases" in body["errors"][0]["message"].lower()
     fine = await demo_gateway.query("{ me { manager { manager { displayName } } } }")
     assert "errors" not in fine

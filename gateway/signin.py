@@ -1,0 +1,101 @@
+"""From a request to a signed-in ``Context``: loaders, the viewer, the viewer's roles.
+
+``SignIn`` builds the per-request loaders, asks the ``Authenticator`` who is
+calling (its refusals become 401/403 answers), starts reading the viewer's groups
+at once (most requests check access through them), and answers the questions the
+request path asks of the viewer: may they discover the schema (the analysts'
+groups), and under which key their budget is counted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+from typing import Any
+
+from starlette.requests import Request
+
+from schema.context import Context, Policy, StaleSources, Viewer
+
+from .auth import Authenticator, AuthError
+from .graphql_http import Refusal, RequestLog
+from .loaders import Upstreams, build_loaders
+from .settings import Settings
+
+log = logging.getLogger("townhall.signin")
+
+
+class SignIn:
+    """Signs requests in; ``upstreams`` is set once the lifespan opened them."""
+
+    def __init__(self, settings: Settings, authenticator: Authenticator, policy: Policy) -> None:
+        self._settings = settings
+        self._auth = authenticator
+        self._policy = policy
+        self._analysts = frozenset(g.casefold() for g in settings.limits.analyst_groups)
+        key = settings.server.url_signing_key.get_secret_value() or settings.cache.namespace
+        self._digest_key = hashlib.sha256(b"townhall-viewer:" + key.encode()).digest()
+        self.upstreams: Upstreams | None = None
+
+    async def __call__(self, request: Request, entry: RequestLog) -> Context:
+        upstreams = self.upstreams
+        if upstreams is None:
+            raise Refusal(503, "STARTING", "Townhall is starting; try again in a moment.")
+        holder: dict[str, str] = {}
+        stale = StaleSources()
+        loaders = build_loaders(upstreams, self._settings, lambda: holder.get("guid", ""), stale)
+        try:
+            person = await self._auth.viewer(request, loaders)
+        except AuthError as exc:
+            code = "UNAUTHENTICATED" if exc.status == 401 else "FORBIDDEN"
+            log.info("sign-in refused (%s): %s", entry.request_id, exc)
+            raise Refusal(
+                exc.status,
+                code,
+                str(exc),
+                headers={"WWW-Authenticate": "Bearer"} if exc.status == 401 else None,
+            ) from None
+        holder["guid"] = person.guid
+        entry.viewer = self.viewer_digest(person.guid)
+        # Start reading the viewer's groups beside the query's first level, instead of
+        # after whatever the access check guards has been fetched.
+        asyncio.ensure_future(loaders.groups.load(person.dn)).add_done_callback(_retrieve)
+        return Context(
+            viewer=Viewer(person=person),
+            loaders=loaders,
+            social=upstreams.social,
+            directory=upstreams.directory,
+            policy=self._policy,
+            request_id=entry.request_id,
+            stale=stale,
+            request=request,
+        )
+
+    def viewer_digest(self, guid: str) -> str:
+        """A stable, keyed digest of a viewer: for budgets and logs, never the GUID itself."""
+        return hmac.new(self._digest_key, guid.encode(), hashlib.sha256).hexdigest()[:20]
+
+    def viewer_key(self, context: Context) -> str:
+        return self.viewer_digest(context.viewer.guid)
+
+    async def may_discover(self, context: Context) -> bool:
+        """Introspection, suggestions and documents of one's own (in registered-only mode):
+        everyone outside production, else members of the analysts' groups."""
+        if self._settings.discovery_for_all:
+            return True
+        if not self._analysts:
+            return False
+        try:
+            groups = await context.loaders.groups.load(context.viewer.person.dn)
+        except Exception as exc:  # the directory failing: no discovery, not an error
+            log.warning("analyst check failed (%s)", type(exc).__name__)
+            return False
+        return any(g.name.casefold() in self._analysts for g in groups)
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    """Mark a prefetch's failure seen: whoever needs the value awaits it and gets it."""
+    if not future.cancelled():
+        future.exception()
