@@ -15,9 +15,12 @@ import json
 import os
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .oidc import public_key_jwk
 
 
 class DirectorySettings(BaseModel):
@@ -259,7 +262,8 @@ class DeadlineSettings(BaseModel):
 
 
 class AuthSettings(BaseModel):
-    """How callers prove who they are."""
+    """How callers prove who they are: a bearer token (JWT) from the council's identity
+    provider (Entra ID, ADFS, or any OpenID provider), or the demo's development sign-in."""
 
     dev_sign_in: bool = Field(
         False,
@@ -270,31 +274,89 @@ class AuthSettings(BaseModel):
         "", description="With dev_sign_in, the account used when a request names none."
     )
     jwt_issuer: str = Field(
-        "", description="The `iss` every token must carry (required in production)."
+        "",
+        description="The `iss` every token must carry (required in production, unless "
+        "oidc_issuer_url supplies it).",
     )
     jwt_audience: str = Field(
         "", description="The `aud` every token must carry (required in production)."
     )
-    jwt_jwks_url: str = Field("", description="JWKS of the token issuer (https only in production).")
-    jwt_public_key: SecretStr = SecretStr("")
+    jwt_jwks_url: str = Field(
+        "", description="JWKS of the token issuer (https only in production)."
+    )
+    jwt_public_key: SecretStr = Field(
+        SecretStr(""),
+        description="PEM public key or certificate (RSA or EC) that verifies tokens, "
+        "instead of jwt_jwks_url or oidc_issuer_url.",
+    )
     oidc_issuer_url: str = Field(
         "",
-        description="OpenID Connect issuer: its /.well-known/openid-configuration names the "
-        "JWKS (and the issuer, when jwt_issuer is empty).",
+        description="OpenID Connect issuer: its /.well-known/openid-configuration must name "
+        "this issuer and gives the JWKS; tokens must carry it as `iss` unless jwt_issuer "
+        "is set (https only in production).",
     )
-    jwt_claim: str = Field("upn", description="Token claim holding the user's UPN.")
+    jwt_claim: str = Field(
+        "upn", description="With claim_mapping 'upn', the token claim holding the user's UPN."
+    )
     claim_mapping: Literal["upn", "entra", "adfs"] = Field(
         "upn",
         description="Which claims name the person: `upn` (jwt_claim only), `entra` (Entra ID: "
-        "`oid`, then `preferred_username`, then `upn`), `adfs` (`upn`, then `unique_name`).",
+        "`upn`, then `preferred_username`; `oid` is logged as the subject, never looked up), "
+        "`adfs` (`upn`, then `unique_name`: a UPN, or DOMAIN\\account with netbios_domain).",
+    )
+    netbios_domain: str = Field(
+        "",
+        description="The directory's NetBIOS domain name: with claim_mapping 'adfs', a "
+        "`unique_name` of DOMAIN\\account signs in only when DOMAIN is this one.",
     )
     max_token_lifetime: int = Field(
         86_400, ge=60, description="Seconds between a token's iat (or nbf) and exp, at most."
     )
     jwks_refresh_interval: float = Field(
-        60.0, ge=1, description="Seconds between key refreshes caused by an unknown `kid`."
+        60.0,
+        ge=1,
+        description="Seconds between key refetches caused by an unknown `kid` (a failed "
+        "fetch is retried after 10 s, or this, if shorter).",
     )
     leeway: int = Field(30, ge=0, le=300, description="Seconds of clock skew tolerated.")
+
+    @model_validator(mode="after")
+    def _coherent(self) -> AuthSettings:
+        ways = [
+            name
+            for name, value in (
+                ("jwt_public_key", self.jwt_public_key.get_secret_value().strip()),
+                ("jwt_jwks_url", self.jwt_jwks_url),
+                ("oidc_issuer_url", self.oidc_issuer_url),
+            )
+            if value
+        ]
+        if len(ways) > 1:
+            raise ValueError(f"set only one way to verify tokens, not {' and '.join(ways)}")
+        for name in ("jwt_jwks_url", "oidc_issuer_url"):
+            url = urlsplit(getattr(self, name))
+            if url.geturl() and not (url.scheme in ("https", "http") and url.hostname):
+                raise ValueError(f"auth.{name} must be an https:// URL")
+        if self.jwt_public_key.get_secret_value().strip():
+            public_key_jwk(self.jwt_public_key.get_secret_value())  # ValueError if unusable
+        return self
+
+    def refuse_unsafe_production(self) -> None:
+        """ValueError unless tokens are verified, with issuer and audience, over https."""
+        key = self.jwt_public_key.get_secret_value().strip()
+        if not (key or self.jwt_jwks_url or self.oidc_issuer_url):
+            raise ValueError(
+                "production needs a way to verify tokens: auth.oidc_issuer_url, "
+                "auth.jwt_jwks_url or auth.jwt_public_key"
+            )
+        if not (self.jwt_issuer or self.oidc_issuer_url):
+            raise ValueError("production needs auth.jwt_issuer (or auth.oidc_issuer_url)")
+        if not self.jwt_audience:
+            raise ValueError("production needs auth.jwt_audience")
+        for name in ("jwt_jwks_url", "oidc_issuer_url"):
+            url = getattr(self, name)
+            if url and urlsplit(url).scheme != "https":
+                raise ValueError(f"auth.{name} must be https:// in production")
 
 
 class AccessSettings(BaseModel):
@@ -427,6 +489,7 @@ class Settings(BaseSettings):
                 self.directory.start_tls or self.directory.allow_plain
             ):
                 raise ValueError("plain ldap:// needs directory.start_tls (or allow_plain)")
+            self.auth.refuse_unsafe_production()
         return self
 
 
