@@ -1,9 +1,11 @@
-"""Command line: ``townhall demo`` (the sample council), ``townhall serve``, ``townhall schema``."""
+"""Command line: ``townhall demo`` (the sample council), ``townhall serve``, ``townhall schema``,
+``townhall operations`` (the registered operations and their hashes)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 from pathlib import Path
@@ -32,6 +34,22 @@ def main(argv: list[str] | None = None) -> int:
     schema = commands.add_parser("schema", help="print the GraphQL schema (SDL)")
     schema.add_argument("--output", type=Path, default=None)
 
+    operations = commands.add_parser(
+        "operations", help="list the registered operations: name, type, sha256"
+    )
+    operations.add_argument("--json", action="store_true", help="print a JSON list")
+    operations.add_argument(
+        "--manifest", type=Path, default=None, help="write {sha256: document} to this file"
+    )
+    operations.add_argument(
+        "--from",
+        dest="sources",
+        type=Path,
+        action="append",
+        default=[],
+        help="also register this folder of .graphql files, .graphql file or JSON manifest",
+    )
+
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -47,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             sys.stdout.write(text)
         return 0
+
+    if args.command == "operations":
+        return _operations(args.sources, as_json=args.json, manifest=args.manifest)
 
     if args.command == "serve":
         settings = load_settings()
@@ -68,6 +89,28 @@ def main(argv: list[str] | None = None) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     fixtures = (args.fixtures or default_fixtures()).resolve()
     asyncio.run(run_demo(port=args.port, fixtures=fixtures, workdir=workdir))
+    return 0
+
+
+def _operations(sources: list[Path], *, as_json: bool, manifest: Path | None) -> int:
+    """The typed client's operations and those of ``sources``, as the gateway registers them."""
+    from .trusted import TrustedDocuments, TrustedDocumentsError
+
+    try:
+        registry = TrustedDocuments.load(*sources)
+    except TrustedDocumentsError as exc:
+        sys.stderr.write(f"townhall operations: {exc}\n")
+        return 2
+    listed = [{"name": o.name, "type": o.kind, "sha256": o.sha256} for o in registry.operations()]
+    if as_json:
+        sys.stdout.write(json.dumps(listed, indent=2) + "\n")
+    else:
+        width = max((len(o["name"]) for o in listed), default=4)
+        for o in listed:
+            sys.stdout.write(f"{o['name']:<{width}}  {o['type']:<12}  {o['sha256']}\n")
+    if manifest is not None:
+        text = json.dumps(registry.manifest(), indent=2, ensure_ascii=False) + "\n"
+        manifest.write_text(text, encoding="utf-8")
     return 0
 
 
