@@ -5,13 +5,16 @@ from .base import (
     ItemNotFound,
     KeyReused,
     NotAuthor,
+    RateLimited,
     SocialError,
     SocialRefused,
     SocialUnavailable,
+    TooManyMentions,
 )
 from .comments import CommentText
 from .hr_feed import HRState
 from .people import PersonState
+from .quotas import CommentLimits
 from .records import (
     ActivityEvent,
     Comment,
@@ -30,6 +33,7 @@ from .text import mentions_in, normalise_tag, tags_in
 __all__ = [
     "ActivityEvent",
     "Comment",
+    "CommentLimits",
     "CommentText",
     "Event",
     "Follow",
@@ -41,12 +45,14 @@ __all__ = [
     "PersonState",
     "ProfileField",
     "ProfileTag",
+    "RateLimited",
     "Report",
     "Revision",
     "SocialError",
     "SocialRefused",
     "SocialStore",
     "SocialUnavailable",
+    "TooManyMentions",
     "TopicSignals",
     "Written",
     "mentions_in",

@@ -6,7 +6,9 @@ feature shares (activity events, notifications, retry keys).
     └── SocialRefused        a write the store refused (nothing was written)
         ├── ItemNotFound     the item does not exist, or no longer takes this write
         ├── NotAuthor        only the author (or a moderator) may do this
-        └── KeyReused        a retry key already answered a different operation
+        ├── KeyReused        a retry key already answered a different operation
+        ├── RateLimited      the writer's quota is spent for now (``retry_after`` seconds)
+        └── TooManyMentions  a comment would notify more people than it may (``limit``)
 """
 
 from __future__ import annotations
@@ -56,6 +58,23 @@ class NotAuthor(SocialRefused):
 
 class KeyReused(SocialRefused):
     """A retry key that already answered a different operation."""
+
+
+class RateLimited(SocialRefused):
+    """The writer has used up a quota; it frees up in ``retry_after`` seconds."""
+
+    def __init__(self, message: str, *, limit: int, retry_after: int) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.retry_after = retry_after
+
+
+class TooManyMentions(SocialRefused):
+    """A comment would notify more than ``limit`` people over its life."""
+
+    def __init__(self, message: str, *, limit: int) -> None:
+        super().__init__(message)
+        self.limit = limit
 
 
 @dataclass(frozen=True, slots=True)

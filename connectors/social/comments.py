@@ -2,7 +2,10 @@
 
 A comment's text is stored exactly as written; rendering it safely is the
 reader's job. Mentions arrive already resolved to people (the store does not
-know the directory); ``notify`` names those of them who may see the item.
+know the directory); ``notify`` names those of them who may see the item, and
+each of them is told once in the comment's life. The caller's ``CommentLimits``
+(comments a minute, people one comment may notify) are held in the write's
+transaction (see ``quotas``).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .base import Event, ItemNotFound, NotAuthor, StoreBase, now, utc
+from .quotas import NO_LIMITS, CommentLimits, first_mentions, hold_author, spend_comment
 from .records import Comment, Revision, Written
 from .tables import (
     COMMENT_TARGETS,
@@ -53,17 +57,20 @@ class CommentsMixin(StoreBase):
         key: str | None = None,
         at: datetime | None = None,
         author_groups: Sequence[str] = (),
+        limits: CommentLimits = NO_LIMITS,
     ) -> Written:
         """Write a comment (or a reply), its event and notifications in one transaction.
 
         Followers who asked to be notified hear of it: of the item, of the author, of
         its tags, and of ``author_groups`` (the GUIDs of the author's directory groups,
-        which the store cannot know)."""
+        which the store cannot know). Over ``limits`` it raises ``RateLimited`` or
+        ``TooManyMentions`` and writes nothing; a retry of a written comment (same
+        ``key``) still answers ``replayed``."""
         if kind not in COMMENT_TARGETS:
             raise ValueError(f"unknown comment target {kind!r}")
         try:
             return await self._add_comment(
-                author, kind, target, text, parent_id, document, key, at, author_groups
+                author, kind, target, text, parent_id, document, key, at, author_groups, limits
             )
         except IntegrityError:
             ref = await self._retry_ref(author, key, "comment") if key else None
@@ -82,11 +89,18 @@ class CommentsMixin(StoreBase):
         key: str | None,
         at: datetime | None,
         author_groups: Sequence[str],
+        limits: CommentLimits,
     ) -> Written:
         async with self._begin() as connection:
+            if limits.per_minute is not None:
+                # Before the retry-key check: a retry queued behind its first attempt
+                # then finds the key, and answers replayed rather than over quota.
+                await hold_author(connection, author)
             ref = await self._replayed(connection, author, key, "comment")
             if ref is not None:
                 return Written(ref, replayed=True)
+            if limits.per_minute is not None:
+                await spend_comment(connection, author, limits.per_minute)
             owner: str | None = target if kind == "person" else None
             if kind == "activity":
                 event = await _live_activity(connection, target)
@@ -126,6 +140,10 @@ class CommentsMixin(StoreBase):
                        for t in tags],
                 )  # fmt: skip
             await _write_tags_and_mentions(connection, comment_id, (), text.mentioned)
+            mentioned = await first_mentions(
+                connection, comment_id, [p for p in text.notify if p != author], written,
+                limits.mentions,
+            )  # fmt: skip
             watched = [
                 (kind, target), ("person", author),
                 *(("tag", t) for t in tags), *(("group", g) for g in author_groups),
@@ -133,7 +151,7 @@ class CommentsMixin(StoreBase):
             followers = await self._followers_to_notify(connection, watched)
             await self._notify_each(
                 connection,
-                [("mention", text.notify), ("reply", [p for p in (parent_author, owner) if p]),
+                [("mention", mentioned), ("reply", [p for p in (parent_author, owner) if p]),
                  ("followed_activity", followers)],
                 event_id=event_id, actor=author, document=document,
             )  # fmt: skip
@@ -148,8 +166,12 @@ class CommentsMixin(StoreBase):
         *,
         moderator: bool = False,
         key: str | None = None,
+        limits: CommentLimits = NO_LIMITS,
     ) -> Written:
-        """Replace a comment's text, keeping the old text as a revision."""
+        """Replace a comment's text, keeping the old text as a revision.
+
+        Only people the comment never told of a mention are told now; past
+        ``limits.mentions`` people told in all, it raises ``TooManyMentions``."""
         try:
             async with self._begin() as connection:
                 if await self._replayed(connection, editor, key, "edit") is not None:
@@ -170,11 +192,6 @@ class CommentsMixin(StoreBase):
                     .where(comments.c.id == comment_id)
                     .values(body=text.body, edited_at=at)
                 )
-                before = set(
-                    (await connection.execute(
-                        select(mentions.c.person).where(mentions.c.comment_id == comment_id)
-                    )).scalars()
-                )  # fmt: skip
                 await connection.execute(
                     delete(item_tags).where(
                         item_tags.c.item_kind == "comment", item_tags.c.item_id == comment_id
@@ -192,9 +209,13 @@ class CommentsMixin(StoreBase):
                     ),
                     at,
                 )  # fmt: skip
-                # Only people newly mentioned by the edit hear of it.
+                # Only people the comment never told of a mention hear of it.
+                told = await first_mentions(
+                    connection, comment_id, [p for p in text.notify if p != current.author],
+                    at, limits.mentions,
+                )  # fmt: skip
                 await self._notify(
-                    connection, set(text.notify) - before, "mention",
+                    connection, told, "mention",
                     event_id=event_id, actor=current.author, document=current.document,
                 )  # fmt: skip
                 await self._remember(connection, editor, key, "edit", comment_id)
@@ -375,24 +396,3 @@ def _comment(row: Any) -> Comment:
         hidden_at=utc(row.hidden_at) if row.hidden_at else None,
         document=row.document,
     )  # fmt: skip
-
-
-class CommentLinksMixin(StoreBase):
-    async def comment_links(self, ids: Sequence[str]) -> list[tuple[list[str], list[str]]]:
-        """Each comment's (#tags, mentioned people), in key order."""
-        found: dict[str, tuple[list[str], list[str]]] = {i: ([], []) for i in ids}
-        tag_rows = await self._rows(
-            select(item_tags.c.item_id, item_tags.c.tag)
-            .where(item_tags.c.item_kind == "comment", item_tags.c.item_id.in_(set(ids)))
-            .order_by(item_tags.c.tag)
-        )
-        for comment_id, tag in tag_rows:
-            found[comment_id][0].append(tag)
-        mention_rows = await self._rows(
-            select(mentions.c.comment_id, mentions.c.person).where(
-                mentions.c.comment_id.in_(set(ids))
-            )
-        )
-        for comment_id, person in mention_rows:
-            found[comment_id][1].append(person)
-        return [found[i] for i in ids]

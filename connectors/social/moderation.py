@@ -2,6 +2,8 @@
 
 Who is a moderator is decided by the caller (membership of a directory group);
 the store records what they decided, hides the item, and tells each reporter.
+A person has at most one open report of an item (a unique partial index): reporting
+it again answers that report, and files and tells nothing new.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .base import Event, ItemNotFound, StoreBase, now, utc
+from .base import Event, ItemNotFound, SocialUnavailable, StoreBase, now, utc
 from .comments import _hide_events_about, _live_activity, _live_comment
 from .records import Report, Written
 from .tables import REPORT_TARGETS, comments, reports
@@ -34,7 +37,10 @@ class ModerationMixin(StoreBase):
     ) -> Written:
         """Report a live item to the moderators, notifying each of ``moderators`` (but the
         reporter) in the same transaction. The notification names no actor: who reported
-        is on the report, which only moderators and the reporter may read."""
+        is on the report, which only moderators and the reporter may read.
+
+        If ``reporter`` already has an open report of the item, that report is the answer
+        (``replayed``; its first reason stands) and nothing is written or sent."""
         if kind not in REPORT_TARGETS:
             raise ValueError(f"unknown report target {kind!r}")
         try:
@@ -47,12 +53,22 @@ class ModerationMixin(StoreBase):
                 else:
                     document = (await _live_activity(connection, item_id)).document
                 report_id = str(uuid.uuid4())
-                await connection.execute(
-                    insert(reports).values(
-                        id=report_id, reporter=reporter, item_kind=kind, item_id=item_id,
-                        reason=reason, document=document, created_at=now(), status="open",
-                    )
-                )  # fmt: skip
+                row = {
+                    "id": report_id, "reporter": reporter, "item_kind": kind,
+                    "item_id": item_id, "reason": reason, "document": document,
+                    "created_at": now(), "status": "open",
+                }  # fmt: skip
+                # Settled in place by the unique partial index: a racing second report
+                # waits for the first to commit, then inserts nothing.
+                for _ in range(3):
+                    if await self._insert_ignore(connection, reports, row):
+                        break
+                    existing = await _open_report(connection, reporter, kind, item_id)
+                    if existing is not None:  # else it was decided meanwhile: file anew
+                        await self._remember(connection, reporter, key, "report", existing)
+                        return Written(existing, replayed=True)
+                else:
+                    raise SocialUnavailable("the report could not be filed")
                 await self._record(
                     connection,
                     Event(reporter, "reported", kind, item_id, "report", report_id, document),
@@ -156,6 +172,20 @@ class ModerationMixin(StoreBase):
                     event_id=None, actor=None, document=row.document, report_id=settled_id,
                 )  # fmt: skip
         return len(settled)
+
+
+async def _open_report(
+    connection: AsyncConnection, reporter: str, kind: str, item_id: str
+) -> str | None:
+    found = await connection.scalar(
+        select(reports.c.id).where(
+            reports.c.reporter == reporter,
+            reports.c.item_kind == kind,
+            reports.c.item_id == item_id,
+            reports.c.status == "open",
+        )
+    )
+    return str(found) if found is not None else None
 
 
 def _report(row: Any) -> Report:

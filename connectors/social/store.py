@@ -25,7 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from .activity import ActivityMixin
 from .base import utc
-from .comments import CommentLinksMixin, CommentsMixin
+from .comment_links import CommentLinksMixin
+from .comments import CommentsMixin
 from .follows import FollowsMixin
 from .hr_feed import HRFeedMixin
 from .moderation import ModerationMixin

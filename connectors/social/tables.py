@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData(
@@ -121,6 +122,17 @@ mentions = Table(
     Index("ix_mentions_person", "person"),
 )
 
+# Who has been told of being mentioned in each comment (added by 0006). An edit rewrites
+# ``mentions`` but never removes these rows, so a mention taken out and put back by later
+# edits tells nobody twice; the primary key holds that even for edits that race.
+mention_notices = Table(
+    "mention_notices",
+    metadata,
+    Column("comment_id", String(36), ForeignKey("comments.id"), primary_key=True),
+    Column("person", String(36), primary_key=True),
+    Column("notified_at", DateTime(timezone=True), nullable=False),
+)
+
 # The event model: actor, verb, object, target, audience, time.
 activity = Table(
     "activity",
@@ -204,6 +216,17 @@ reports = Table(
     Column("decided_at", DateTime(timezone=True), nullable=True),
     Column("note", Text, nullable=True),
     Index("ix_reports_status", "status", "created_at"),
+    # Added by 0006: one open report per reporter per item. Reporting it again answers
+    # the open report; once a moderator decides it, the item may be reported anew.
+    Index(
+        "uq_reports_open",
+        "reporter",
+        "item_kind",
+        "item_id",
+        unique=True,
+        sqlite_where=text("status = 'open'"),
+        postgresql_where=text("status = 'open'"),
+    ),
 )
 
 # Client retry keys: a write and its key commit together, so a retried mutation
