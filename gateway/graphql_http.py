@@ -364,6 +364,16 @@ class GraphQLEndpoint:
                     operation_name=prepared.name,
                     allowed_operation_types=allowed,
                 )
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise  # the server is stopping, or the client left
+            # A waiter's cancellation reached another field (see SharedLoader): answer one
+            # masked error, not a 500.
+            log.error("operation %s: a field was cancelled from outside", entry.request_id)
+            entry.outcome = "INTERNAL_ERROR"
+            entry.errors = 1
+            return _failed("INTERNAL_ERROR", "Unexpected error.")
         except TimeoutError:
             entry.outcome = "OPERATION_TIMEOUT"
             entry.errors = 1

@@ -25,7 +25,7 @@ from connectors.directory import (
 from connectors.documents import DocumentRecord, DocumentSource, DocumentTimeout
 from connectors.hr import HRRecord, HRSource, HRTimeout
 from connectors.social import SocialStore
-from schema.context import Loaders, StaleSources
+from schema.context import Loaders, SharedLoader, StaleSources
 
 from .cache import RecordCache
 from .documents import DocumentSync
@@ -103,7 +103,7 @@ def build_loaders(
             except Exception as exc:  # fill every slot: only these keys fail
                 return [exc for _ in keys]
 
-        return DataLoader(load_fn=batch, max_batch_size=500)
+        return SharedLoader(load_fn=batch, max_batch_size=500)
 
     directory = up.directory
 
@@ -259,11 +259,11 @@ def build_loaders(
         document_index=cached(
             "document-index", list[DocumentRecord], document_index, c.documents_ttl
         ),
-        document_search=DataLoader(load_fn=document_search),
-        follower_count=DataLoader(load_fn=follower_count),
-        following_count=DataLoader(load_fn=following_count),
-        comment_count=DataLoader(load_fn=comment_count),
-        viewer_follows=DataLoader(load_fn=viewer_follows),
+        document_search=SharedLoader(load_fn=document_search),
+        follower_count=SharedLoader(load_fn=follower_count),
+        following_count=SharedLoader(load_fn=following_count),
+        comment_count=SharedLoader(load_fn=comment_count),
+        viewer_follows=SharedLoader(load_fn=viewer_follows),
         people_search=cached("people-search", list[str], people_search, c.search_ttl),
     )
 

@@ -7,9 +7,10 @@ services here; they never open a connection themselves.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
@@ -18,6 +19,23 @@ from connectors.directory import DirectoryConnector, DirectoryGroup, DirectoryPe
 from connectors.documents import DocumentRecord, FolderAccess
 from connectors.hr import HRRecord
 from connectors.social import SocialStore
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class SharedLoader(DataLoader[K, V]):
+    """A DataLoader whose answers survive a waiter's cancellation.
+
+    Many fields wait on one key's future. When a non-null field fails, graphql-core
+    cancels its siblings, and cancelling a task cancels the future it awaits: the
+    shared future, so every other field waiting on the same key, in branches that
+    were never cancelled, got ``CancelledError`` (which no error handling catches).
+    Each waiter gets its own shield instead.
+    """
+
+    def load(self, key: K) -> Awaitable[V]:
+        return asyncio.shield(super().load(key))
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,7 +80,9 @@ async def upstream(awaitable: Awaitable[T]) -> T:
     try:
         return await awaitable
     except UPSTREAM_ERRORS as exc:
-        log.warning("upstream %s failed: %s", getattr(exc, "source", "?"), exc)
+        # Debug only: a failing source fails every field it feeds, and the request log
+        # already counts the errors once per request.
+        log.debug("upstream %s failed: %s", getattr(exc, "source", "?"), exc)
         raise SourceUnavailable.from_error(exc) from exc
 
 
@@ -93,13 +95,16 @@ class MaskInternalErrors(SchemaExtension):
         if not result or not result.errors:
             return
         masked: list[GraphQLError] = []
+        logged = 0
         for error in result.errors:
             original = error.original_error
             if original is None or isinstance(original, ClientError):
                 masked.append(error)
                 continue
             correlation = uuid.uuid4().hex[:16]
-            log.error("unexpected error %s at %s", correlation, error.path, exc_info=original)
+            if not logged:  # one traceback per request: the log never grows with a response
+                log.error("unexpected error %s at %s", correlation, error.path, exc_info=original)
+            logged += 1
             masked.append(
                 GraphQLError(
                     "Unexpected error.",
@@ -108,4 +113,6 @@ class MaskInternalErrors(SchemaExtension):
                     extensions={"code": "INTERNAL_ERROR", "correlationId": correlation},
                 )
             )
+        if logged > 1:
+            log.error("%d more unexpected errors in the same operation", logged - 1)
         result.errors = masked

@@ -20,8 +20,8 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError, GraphQLObjectType
-from graphql.execution.incremental import IncrementalExecutor
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
 
 
@@ -34,12 +34,8 @@ class OperationGuard:
     tripped: bool = False
 
 
-class GuardedExecutor(IncrementalExecutor):
-    """graphql-core's executor, counting fields against the context's ``guard``."""
-
-    def __init__(self, *args: Any, operation_extensions: Any = None, **kwargs: Any) -> None:
-        # Strawberry hands every executor the request's `extensions`; nothing here uses them.
-        super().__init__(*args, **kwargs)
+class GuardedExecutor(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's executor, counting fields against the context's ``guard``."""
 
     def execute_field(  # type: ignore[override]
         self,

@@ -21,7 +21,7 @@ from connectors.social import (
     SocialStore,
 )
 
-from .context import Info
+from .context import Info, SharedLoader
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -54,13 +54,13 @@ class SocialLoaders:
                         found[(kind, target)] = value
                 return [found[k] for k in keys]
 
-            return DataLoader(load_fn=batch)
+            return SharedLoader(load_fn=batch)
 
         def tags(kind: str) -> DataLoader[str, list[ProfileTag]]:
             async def batch(people: list[str]) -> list[list[ProfileTag]]:
                 return await store.profile_tags_of(kind, people)
 
-            return DataLoader(load_fn=batch)
+            return SharedLoader(load_fn=batch)
 
         async def my_reactions(kind: str, targets: Sequence[str]) -> list[set[str]]:
             return await store.reactions_by(viewer, kind, targets)
@@ -84,14 +84,14 @@ class SocialLoaders:
             return await store.profile_fields_of(people)
 
         return cls(
-            comment=DataLoader(load_fn=comments),
-            comment_links=DataLoader(load_fn=links),
-            replies=DataLoader(load_fn=replies),
-            event=DataLoader(load_fn=events),
-            report=DataLoader(load_fn=reports),
+            comment=SharedLoader(load_fn=comments),
+            comment_links=SharedLoader(load_fn=links),
+            replies=SharedLoader(load_fn=replies),
+            event=SharedLoader(load_fn=events),
+            report=SharedLoader(load_fn=reports),
             reactions=by_kind(store.reaction_counts),
             my_reactions=by_kind(my_reactions),
-            profile_fields=DataLoader(load_fn=fields),
+            profile_fields=SharedLoader(load_fn=fields),
             skills=tags("skill"),
             interests=tags("interest"),
             ask_me_about=tags("ask"),
