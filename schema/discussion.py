@@ -2,8 +2,10 @@
 
 A comment's target is a person's profile, a document the writer may read, or an
 activity item the writer may see. ``@account`` mentions resolve in the
-directory and notify only people who may see the item; ``#tags`` link the
-comment to tags people follow.
+directory and notify only people who may see the item, each once in the
+comment's life; ``#tags`` link the comment to tags people follow. Writers are
+held to the social limits (comments a minute, people mentioned), counted by the
+store in the write's own transaction; refusals are logged at INFO.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from connectors.social import (
     ItemNotFound,
     KeyReused,
     NotAuthor,
+    RateLimited,
+    TooManyMentions,
     mentions_in,
     tags_in,
 )
@@ -40,8 +44,12 @@ from .social import (
     write,
 )
 from .social_loaders import social_loaders
-
-MAX_MENTIONS = 20
+from .write_limits import (
+    RateLimitedError,
+    comment_limits,
+    comments_rate_limited,
+    too_many_mentions,
+)
 
 
 @strawberry.type(description="The comment as it now stands.")
@@ -54,7 +62,7 @@ class CommentSuccess:
 
 
 CommentResult = Annotated[
-    CommentSuccess | NotFoundError | NotAllowedError | InvalidInputError,
+    CommentSuccess | NotFoundError | NotAllowedError | InvalidInputError | RateLimitedError,
     strawberry.union("CommentResult", description="The outcome of a comment write."),
 ]
 
@@ -155,10 +163,8 @@ async def _text(info: Info, body: str, document: str | None) -> CommentText | In
             message=f"A comment may carry at most {limits.tags_per_item} #tags.", field="body"
         )
     accounts = mentions_in(text)
-    if len(accounts) > MAX_MENTIONS:
-        return InvalidInputError(
-            message=f"A comment may mention at most {MAX_MENTIONS} people.", field="body"
-        )
+    if len(accounts) > limits.mentions_per_comment:
+        return too_many_mentions(limits.mentions_per_comment)
     found = await upstream(info.context.loaders.person_by_account.load_many(accounts))
     people = [p for p in found if p is not None]
     now = datetime.now(UTC)
@@ -188,7 +194,9 @@ def _comment_key(comment_id: str) -> str | None:
 class DiscussionMutations:
     @strawberry.mutation(
         description="Comment on a person's profile, a document or an activity item, or reply "
-        "to a comment. Mentioned people who may see the item are notified."
+        "to a comment. Mentioned people who may see the item are notified. Each person may "
+        "post a set number of comments and replies a minute (10 unless the council changed "
+        "it); past that the answer is `RateLimitedError` and nothing is written."
     )
     async def add_comment(self, info: Info, input: AddCommentInput) -> CommentResult:
         key = retry_key(input.client_mutation_id)
@@ -211,8 +219,13 @@ class DiscussionMutations:
                 info.context.social.add_comment(
                     viewer.guid, kind, target_key, text, parent_id=parent, key=key,
                     author_groups=[g.guid for g in groups],
+                    limits=comment_limits(info),
                 )
             )  # fmt: skip
+        except RateLimited as refused:
+            return comments_rate_limited(refused)
+        except TooManyMentions as refused:
+            return too_many_mentions(refused.limit)
         except ItemNotFound:
             return NotFoundError(message="The comment replied to is not on this item.")
         except KeyReused:
@@ -223,7 +236,8 @@ class DiscussionMutations:
         return await _comment(info, written.id, written.replayed)
 
     @strawberry.mutation(
-        description="Change a comment's text (author or moderator); the old text is kept."
+        description="Change a comment's text (author or moderator); the old text is kept. "
+        "Only people the comment never told of a mention are notified."
     )
     async def edit_comment(self, info: Info, input: EditCommentInput) -> CommentResult:
         key = retry_key(input.client_mutation_id)
@@ -242,9 +256,12 @@ class DiscussionMutations:
         try:
             written = await write(
                 info.context.social.edit_comment(
-                    info.context.viewer.guid, found.id, text, moderator=moderator, key=key
+                    info.context.viewer.guid, found.id, text, moderator=moderator, key=key,
+                    limits=comment_limits(info),
                 )
-            )
+            )  # fmt: skip
+        except TooManyMentions as refused:
+            return too_many_mentions(refused.limit, over_its_life=True)
         except ItemNotFound:
             return NotFoundError(message="The comment is deleted or hidden.")
         except NotAuthor:

@@ -1,6 +1,8 @@
 """Moderation: anyone reports a comment or activity item; moderators (members of the
 configured directory groups, by default ``Townhall Moderators``) see open reports
-and hide or dismiss; each reporter is told the outcome by a notification."""
+and hide or dismiss; each reporter is told the outcome by a notification. A person
+has at most one open report of an item: reporting it again answers that report
+(``replayed``), and moderators are not told twice."""
 
 from __future__ import annotations
 
@@ -115,7 +117,11 @@ class ReportInput:
 @strawberry.type(description="The report as filed.")
 class ReportSuccess:
     report: Report = strawberry.field(description="The report.")
-    replayed: bool = strawberry.field(description="True when this answers a retry.")
+    replayed: bool = strawberry.field(
+        description="True when nothing new was filed: this answers a retry (same "
+        "clientMutationId), or the report you already have open on this item (its first "
+        "reason stands; moderators are not told again)."
+    )
 
 
 ReportResult = Annotated[
@@ -173,7 +179,11 @@ class ModerationQueries:
 
 @strawberry.type
 class ModerationMutations:
-    @strawberry.mutation(description="Report a comment or activity item to the moderators.")
+    @strawberry.mutation(
+        description="Report a comment or activity item to the moderators. One open report "
+        "per person per item: reporting it again answers that report (`replayed: true`); "
+        "once a moderator decides it, the item may be reported anew."
+    )
     async def report_item(self, info: Info, input: ReportInput) -> ReportResult:
         key = retry_key(input.client_mutation_id)
         if isinstance(key, InvalidInputError):
