@@ -59,7 +59,7 @@ class OidcProvider:
     def __init__(self, token_lifetime: timedelta = timedelta(hours=1)) -> None:
         self.requests = _Counter()
         with warnings.catch_warnings():  # authlib's own deprecations, not ours to fix
-            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.simplefilter("ignore")
             import oidc_provider_mock  # type: ignore[import-untyped]
 
         self._app = oidc_provider_mock.app(access_token_max_age=token_lifetime)
