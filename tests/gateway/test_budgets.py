@@ -12,7 +12,7 @@ import pytest
 import redis.asyncio
 from servers.redis import RedisServer
 
-from gateway.budgets import BudgetDecision, Budgets, viewer_digest
+from gateway.budgets import BudgetDecision, Budgets, _MemoryWindows, viewer_digest
 from gateway.settings import Settings
 
 ALICE = viewer_digest("6F1C2E44-0B8A-4D7E-9C2B-1A2B3C4D5E6F")
@@ -27,9 +27,15 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
     server.stop()
 
 
-@pytest.fixture
-async def memory_budgets() -> AsyncIterator[Budgets]:
-    budgets = Budgets.memory(100, window=2)
+@pytest.fixture(params=["memory", "redis"])
+async def budgets(
+    request: pytest.FixtureRequest, redis_server: RedisServer
+) -> AsyncIterator[Budgets]:
+    """100 units per 2 s, counted in this process or in Redis (a namespace per test)."""
+    if request.param == "memory":
+        budgets = Budgets.memory(100, window=2)
+    else:
+        budgets = Budgets.redis(redis_server.url, 100, window=2, namespace=request.node.name)
     yield budgets
     await budgets.close()
 
@@ -45,14 +51,14 @@ def test_viewer_digest_is_a_stable_pseudonym() -> None:
     assert "6f1c2e44" not in ALICE and "0b8a" not in ALICE
 
 
-# In memory
+# Both counters: in memory and in Redis
 
 
 async def test_spending_lowers_what_remains_and_says_so_in_headers(
-    memory_budgets: Budgets,
+    budgets: Budgets,
 ) -> None:
-    first = await memory_budgets.spend(ALICE, 30)
-    second = await memory_budgets.spend(ALICE, 25)
+    first = await budgets.spend(ALICE, 30)
+    second = await budgets.spend(ALICE, 25)
     assert (first.allowed, first.remaining) == (True, 70)
     assert (second.allowed, second.remaining) == (True, 45)
     assert 0 < second.reset_after <= 4
@@ -62,38 +68,38 @@ async def test_spending_lowers_what_remains_and_says_so_in_headers(
     assert "Retry-After" not in headers
 
 
-async def test_a_refused_operation_consumes_nothing(memory_budgets: Budgets) -> None:
-    assert (await memory_budgets.spend(ALICE, 60)).allowed
-    refused = await memory_budgets.spend(ALICE, 50)
+async def test_a_refused_operation_consumes_nothing(budgets: Budgets) -> None:
+    assert (await budgets.spend(ALICE, 60)).allowed
+    refused = await budgets.spend(ALICE, 50)
     assert not refused.allowed and refused.reason == "over_budget"
     assert refused.remaining == 40 and refused.retry_after >= 1
     headers = refused.headers()
     assert headers["Retry-After"] == str(refused.retry_after)
     assert headers["RateLimit"] == f'"viewer";r=40;t={refused.retry_after}'
     # Had the refusal consumed its 50, these 40 would not fit.
-    assert (await memory_budgets.spend(ALICE, 40)).allowed
-    assert not (await memory_budgets.spend(ALICE, 1)).allowed
+    assert (await budgets.spend(ALICE, 40)).allowed
+    assert not (await budgets.spend(ALICE, 1)).allowed
 
 
 async def test_an_operation_dearer_than_the_whole_budget_is_never_allowed(
-    memory_budgets: Budgets,
+    budgets: Budgets,
 ) -> None:
-    refused = await memory_budgets.spend(ALICE, 101)
+    refused = await budgets.spend(ALICE, 101)
     assert not refused.allowed and refused.reason == "exceeds_budget"
     assert refused.retry_after == 0 and "Retry-After" not in refused.headers()
     assert refused.remaining == 100
     # Nothing was consumed: the whole budget is still there.
-    assert (await memory_budgets.spend(ALICE, 100)).allowed
+    assert (await budgets.spend(ALICE, 100)).allowed
 
 
-async def test_retry_after_is_when_the_same_cost_fits_again(memory_budgets: Budgets) -> None:
-    assert (await memory_budgets.spend(ALICE, 100)).allowed
-    refused = await memory_budgets.spend(ALICE, 30)
+async def test_retry_after_is_when_the_same_cost_fits_again(budgets: Budgets) -> None:
+    assert (await budgets.spend(ALICE, 100)).allowed
+    refused = await budgets.spend(ALICE, 30)
     assert not refused.allowed and 1 <= refused.retry_after <= 4
-    other = await memory_budgets.spend(BOB, 30)
+    other = await budgets.spend(BOB, 30)
     assert other.allowed and other.remaining == 70
     await asyncio.sleep(refused.retry_after)
-    assert (await memory_budgets.spend(ALICE, 30)).allowed
+    assert (await budgets.spend(ALICE, 30)).allowed
 
 
 async def test_no_budget_when_the_setting_is_zero() -> None:
@@ -118,14 +124,24 @@ async def test_settings_choose_a_minute_in_memory_by_default() -> None:
         await budgets.close()
 
 
-async def test_negative_costs_are_a_programming_error(memory_budgets: Budgets) -> None:
+async def test_negative_costs_are_a_programming_error(budgets: Budgets) -> None:
     with pytest.raises(ValueError):
-        await memory_budgets.spend(ALICE, -1)
+        await budgets.spend(ALICE, -1)
 
 
 def test_headers_of_an_uncounted_decision_are_empty() -> None:
     decision = BudgetDecision(True, 100, 100, 0.0, 0, counted=False)
     assert decision.headers() == {}
+
+
+async def test_memory_windows_drop_viewers_not_seen_for_two_windows() -> None:
+    windows = _MemoryWindows(1)
+    for n in range(50):
+        await windows.spend(f"v{n}", 1, 10)
+    assert len(windows) == 50
+    await asyncio.sleep(2.05)
+    await windows.spend("last", 1, 10)
+    assert len(windows) == 1
 
 
 # In Redis, shared by instances
