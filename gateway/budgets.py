@@ -54,7 +54,9 @@ def viewer_digest(guid: str) -> str:
     """A stable pseudonym of a viewer's GUID (32 hex digits) for budget keys and logs.
 
     SHA-256 under a namespace, of the GUID lowercased: the same person has the same
-    digest on every instance without a shared secret, and no raw id lands in Redis.
+    digest on every instance without a shared secret, and no raw id lands in Redis or
+    a log. Unkeyed, so whoever holds the directory's GUIDs can tell whose digest it is;
+    a keyed HMAC shared by the instances is the stronger choice where that matters.
     """
     return hashlib.sha256(_DIGEST_NAMESPACE + guid.strip().lower().encode()).hexdigest()[:32]
 
