@@ -181,6 +181,7 @@ async def test_keys_fit_only_the_algorithms_they_are_for(
             public_jwk(pinned, kid="pinned", alg="RS256"),
             public_jwk(short, kid="short"),
             public_jwk(rsa_key(), kid="for-encryption", use="enc"),
+            {"kty": "RSA", "kid": "junk", "n": "not base64!", "e": "AQAB"},
         ]
     )
     settings = base_settings(council, scim_server, webdav_server, tmp_path)
@@ -224,6 +225,7 @@ async def test_keys_fit_only_the_algorithms_they_are_for(
                 "encryption key": await ask(
                     gateway, sign(rsa, "RS256", claims(upn=priya), "for-encryption")
                 ),
+                "junk key": await ask(gateway, sign(rsa, "RS256", claims(upn=priya), "junk")),
                 "another domain": await ask(
                     gateway, sign(rsa, "RS256", claims(unique_name="SOUTH\\alex.morgan"), "rsa")
                 ),
@@ -251,6 +253,7 @@ async def test_keys_fit_only_the_algorithms_they_are_for(
         "PS256 naming an RS256 key": (401, auth.UNVERIFIED),
         "1024-bit RSA": (401, auth.UNVERIFIED),
         "encryption key": (401, auth.UNVERIFIED),
+        "junk key": (401, auth.UNVERIFIED),
         "another domain": (401, auth.NAMES_NOBODY),
     }
     assert after_rotation == (200, "priya.shah")
