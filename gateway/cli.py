@@ -10,8 +10,7 @@ import logging
 import sys
 from pathlib import Path
 
-import uvicorn
-
+from . import serving
 from .settings import load_settings
 
 log = logging.getLogger("townhall")
@@ -71,15 +70,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "serve":
         settings = load_settings()
-        uvicorn.run(
-            "gateway.asgi:build",
-            factory=True,
-            host=settings.server.host,
-            port=settings.server.port,
-            workers=args.workers,
-            loop="uvloop",
-            http="httptools",
-            log_level="info",
+        serving.run(
+            serving.uvicorn_config(
+                "gateway.asgi:build", settings, factory=True, workers=args.workers
+            )
         )
         return 0
 

@@ -18,6 +18,7 @@ from typing import Any
 import uvicorn
 
 from .app import create_app
+from .serving import uvicorn_config
 from .settings import Settings
 
 log = logging.getLogger("townhall.demo")
@@ -107,14 +108,7 @@ async def run_demo(*, port: int, fixtures: Path, workdir: Path) -> None:
     """Serve the demo until interrupted; ``workdir`` must exist."""
     async with embedded_upstreams(fixtures, workdir) as up:
         settings = demo_settings(fixtures, workdir, port=port, **up)
-        config = uvicorn.Config(
-            create_app(settings),
-            host="127.0.0.1",
-            port=port,
-            loop="none",
-            http="httptools",
-            log_level="info",
-        )
+        config = uvicorn_config(create_app(settings), settings, host="127.0.0.1", loop="none")
         log.info(
             "Townhall demo: open http://127.0.0.1:%d/graphql (signed in as %s)", port, DEMO_PERSONA
         )

@@ -15,6 +15,7 @@ import uvicorn
 
 from gateway.app import create_app
 from gateway.loaders import Upstreams
+from gateway.serving import uvicorn_config
 from gateway.settings import Settings
 
 _TLS = ssl.create_default_context()
@@ -60,13 +61,18 @@ def _free_port() -> int:
 
 
 @contextlib.asynccontextmanager
-async def serve(settings: Settings) -> AsyncIterator[Gateway]:
+async def serve(settings: Settings, **options: Any) -> AsyncIterator[Gateway]:
+    """Serve ``settings`` as ``townhall serve`` does; ``options`` are more uvicorn options
+    (``ssl_certfile`` and ``ssl_keyfile`` serve https)."""
     port = _free_port()
+    scheme = "https" if options.get("ssl_certfile") else "http"
     settings.server.port = port
-    settings.server.public_url = f"http://127.0.0.1:{port}"
+    settings.server.public_url = f"{scheme}://127.0.0.1:{port}"
     app = create_app(settings)
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        uvicorn_config(
+            app, settings, host="127.0.0.1", log_level="warning", lifespan="on", **options
+        )
     )
     task = asyncio.create_task(server.serve())
     for _ in range(200):
@@ -79,7 +85,7 @@ async def serve(settings: Settings) -> AsyncIterator[Gateway]:
         raise RuntimeError("the gateway did not start")
     try:
         yield Gateway(
-            url=f"http://127.0.0.1:{port}",
+            url=f"{scheme}://127.0.0.1:{port}",
             upstreams=app.state.upstreams,
             settings=settings,
             app_state=app.state,
