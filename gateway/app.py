@@ -50,6 +50,7 @@ from schema import build_schema
 from schema.context import Policy, SocialLimits
 
 from .auth import Authenticator
+from .budgets import Budgets
 from .cache import RecordCache
 from .directory_sync import DirectorySync
 from .documents import DocumentSync, open_documents
@@ -62,6 +63,7 @@ from .photos import PhotoSigner, photo_endpoint
 from .settings import Settings
 from .signin import SignIn
 from .static import ASSETS_PATH, GraphiQLAssets, GraphiQLPage, assets_version
+from .trusted import DocumentResolver, TrustedDocuments
 from .warmup import warm_directory
 
 log = logging.getLogger("townhall")
@@ -285,6 +287,9 @@ def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
+            stack.push_async_callback(budgets.close)
+            if documents is not None:
+                stack.push_async_callback(documents.close)
             upstreams = open_upstreams(settings, stack)
             await upstreams.social.migrate()
             if settings.social.seed_file is not None:
@@ -348,12 +353,22 @@ def create_app(settings: Settings) -> Starlette:
             return graphiql.render(request)
 
     sign_in = SignIn(settings, state["auth"], state["policy"])
+    budgets = Budgets.from_settings(settings)
+    documents = (
+        DocumentResolver.from_settings(
+            settings, TrustedDocuments.load(*settings.limits.trusted_sources)
+        )
+        if settings.limits.trusted_documents != "off"
+        else None
+    )
     graphql = GraphQLEndpoint(
         schema,
         settings,
         sign_in=sign_in,
         may_discover=sign_in.may_discover,
         viewer_key=sign_in.viewer_key,
+        budgets=budgets if budgets.enabled else None,
+        documents=documents,
         graphiql=page,
     )
 

@@ -23,7 +23,6 @@ Status codes follow the GraphQL-over-HTTP specification: with
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
 import time
@@ -83,9 +82,7 @@ class Budget(Protocol):
 class Documents(Protocol):
     """What the endpoint needs of trusted documents (``gateway.trusted``)."""
 
-    async def resolve(
-        self, query: str | None, extensions: dict[str, Any] | None, *, may_register: bool
-    ) -> Any: ...
+    async def resolve(self, query: object, extensions: object, *, may_register: bool) -> Any: ...
 
 
 @dataclass(slots=True)
@@ -279,8 +276,7 @@ class GraphQLEndpoint:
         media: str,
         entry: RequestLog,
     ) -> Response:
-        text = await self._document(context, params)
-        entry.document_hash = hashlib.sha256(text.encode()).hexdigest()[:16]
+        text = await self._document(context, params, entry)
         prepared = await self._prepare(context, text, params)
         entry.operation = prepared.name or "anonymous"
         entry.cost = prepared.shape.cost
@@ -294,7 +290,7 @@ class GraphQLEndpoint:
                 headers={"Allow": "POST"},
             )
         headers: dict[str, str] = {}
-        if self._budgets is not None and self._limits.budget_per_minute > 0:
+        if self._budgets is not None:
             decision = await self._budgets.spend(self._viewer_key(context), prepared.shape.cost)
             headers.update(decision.headers())
             if not decision.allowed:
@@ -309,21 +305,35 @@ class GraphQLEndpoint:
         body = await self._execute(context, prepared, entry)
         return self._respond(body, 200, media, headers, entry)
 
-    async def _document(self, context: Context, params: dict[str, Any]) -> str:
-        query: str | None = params.get("query")
-        extensions: dict[str, Any] | None = params.get("extensions")
+    async def _document(self, context: Context, params: dict[str, Any], entry: RequestLog) -> str:
+        query, extensions = params.get("query"), params.get("extensions")
         if self._documents is None:
             if query is None:
                 raise Refusal(400, "BAD_REQUEST", "The request has no `query`.")
-            return query
-        outcome = await self._documents.resolve(
-            query, extensions, may_register=await self._may_discover(context)
-        )
-        if outcome.refusal is not None:
-            code, message, status = outcome.refusal
-            raise Refusal(status, code, message)
-        text: str = outcome.document
-        return text
+            return str(query)
+        resolved = await self._documents.resolve(query, extensions, may_register=False)
+        refusal = resolved.refusal
+        # Analysts may send documents of their own: ask only when it matters.
+        if (
+            refusal is not None
+            and refusal.code == "OPERATION_NOT_REGISTERED"
+            and await self._may_discover(context)
+        ):
+            resolved = await self._documents.resolve(query, extensions, may_register=True)
+        if resolved.refusal is not None:
+            refusal = resolved.refusal
+            status = 403 if refusal.status == 403 else 400
+            raise Refusal(
+                status,
+                str(refusal.code),
+                refusal.message,
+                headers=refusal.headers(),
+                errors=[refusal.error()],
+            )
+        if resolved.operation is not None and resolved.operation.name:
+            entry.operation = resolved.operation.name
+        entry.document_hash = (resolved.sha256 or "-")[:16]
+        return str(resolved.document)
 
     async def _prepare(self, context: Context, text: str, params: dict[str, Any]) -> Prepared:
         discovery = self._settings.discovery_for_all
@@ -446,7 +456,9 @@ _GRAPHQL_REQUEST_ERRORS = frozenset(
         "QUERY_TOO_COSTLY",
         "PERSISTED_QUERY_NOT_FOUND",
         "PERSISTED_QUERY_NOT_SUPPORTED",
-        "PERSISTED_QUERY_REQUIRED",
+        "PERSISTED_QUERY_INVALID",
+        "PERSISTED_QUERY_HASH_MISMATCH",
+        "QUERY_MISSING",
     }
 )
 

@@ -425,15 +425,24 @@ class LimitsSettings(BaseModel):
         200_000, ge=0, description="Cost units each viewer may spend per minute (0: no budget)."
     )
     budget_storage: Literal["memory", "redis"] = Field(
-        "memory", description="Where budgets are counted: per instance, or shared (cache.redis_url)."
+        "memory",
+        description="Where budgets are counted: per instance, or shared (cache.redis_url).",
     )
-    comments_per_minute: int = Field(10, ge=1, description="Comments one person may post a minute.")
+    comments_per_minute: int = Field(
+        10, ge=1, description="Comments one person may post in any minute."
+    )
     mentions_per_comment: int = Field(10, ge=0, description="@mentions one comment may notify.")
     trusted_documents: Literal["off", "allow", "registered_only"] = Field(
         "allow",
         description="`off`: no persisted operations; `allow`: registered operations and "
         "APQ by hash, any document too; `registered_only`: only registered operations run "
         "(analysts excepted).",
+    )
+    trusted_sources: list[Path] = Field(
+        default_factory=list,
+        description="More registered operations: folders or files of .graphql documents, or "
+        "JSON manifests {sha256: document} (the typed client's operations are always "
+        "registered).",
     )
     analyst_groups: list[str] = Field(
         default_factory=lambda: ["Townhall Analysts"],

@@ -10,8 +10,6 @@ groups), and under which key their budget is counted.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import logging
 from typing import Any
 
@@ -20,6 +18,7 @@ from starlette.requests import Request
 from schema.context import Context, Policy, StaleSources, Viewer
 
 from .auth import Authenticator, AuthError
+from .budgets import viewer_digest
 from .graphql_http import Refusal, RequestLog
 from .loaders import Upstreams, build_loaders
 from .settings import Settings
@@ -35,8 +34,6 @@ class SignIn:
         self._auth = authenticator
         self._policy = policy
         self._analysts = frozenset(g.casefold() for g in settings.limits.analyst_groups)
-        key = settings.server.url_signing_key.get_secret_value() or settings.cache.namespace
-        self._digest_key = hashlib.sha256(b"townhall-viewer:" + key.encode()).digest()
         self.upstreams: Upstreams | None = None
 
     async def __call__(self, request: Request, entry: RequestLog) -> Context:
@@ -50,7 +47,6 @@ class SignIn:
             person = await self._auth.viewer(request, loaders)
         except AuthError as exc:
             code = "UNAUTHENTICATED" if exc.status == 401 else "FORBIDDEN"
-            log.info("sign-in refused (%s): %s", entry.request_id, exc)
             raise Refusal(
                 exc.status,
                 code,
@@ -58,7 +54,7 @@ class SignIn:
                 headers={"WWW-Authenticate": "Bearer"} if exc.status == 401 else None,
             ) from None
         holder["guid"] = person.guid
-        entry.viewer = self.viewer_digest(person.guid)
+        entry.viewer = viewer_digest(person.guid)
         # Start reading the viewer's groups beside the query's first level, instead of
         # after whatever the access check guards has been fetched.
         asyncio.ensure_future(loaders.groups.load(person.dn)).add_done_callback(_retrieve)
@@ -73,12 +69,9 @@ class SignIn:
             request=request,
         )
 
-    def viewer_digest(self, guid: str) -> str:
-        """A stable, keyed digest of a viewer: for budgets and logs, never the GUID itself."""
-        return hmac.new(self._digest_key, guid.encode(), hashlib.sha256).hexdigest()[:20]
-
     def viewer_key(self, context: Context) -> str:
-        return self.viewer_digest(context.viewer.guid)
+        """The viewer's budget key and log name: a digest, never the GUID itself."""
+        return viewer_digest(context.viewer.guid)
 
     async def may_discover(self, context: Context) -> bool:
         """Introspection, suggestions and documents of one's own (in registered-only mode):
