@@ -58,10 +58,10 @@ class OperationRefused(Exception):
 
     @classmethod
     def from_graphql(cls, code: str, errors: list[GraphQLError]) -> OperationRefused:
-        shown = []
+        shown: list[dict[str, Any]] = []
         for error in errors:
-            formatted = error.formatted
-            formatted["extensions"] = {**(formatted.get("extensions") or {}), "code": code}
+            formatted = dict(error.formatted)
+            formatted["extensions"] = {**(error.extensions or {}), "code": code}
             shown.append(formatted)
         return cls(code, shown)
 

@@ -37,7 +37,7 @@ class OperationGuard:
 class GuardedExecutor(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's executor, counting fields against the context's ``guard``."""
 
-    def execute_field(  # type: ignore[override]
+    def execute_field(
         self,
         parent_type: GraphQLObjectType,
         source: Any,
