@@ -213,6 +213,47 @@ async def ceiling_vs_warm(
     return results
 
 
+async def safety_overhead(
+    args: argparse.Namespace, up: dict[str, Any], workdir: Path, rounds: int = 3
+) -> dict[str, Any]:
+    """The warm card with the operation limits, budgets and trusted documents as shipped,
+    against the same gateway with budgets and trusted documents off and the limits out of
+    reach (the cached measure still runs): req/s interleaved over ``rounds``, one run."""
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    ports = {"safe": free_port(), "bare": free_port()}
+    try:
+        for label, port in ports.items():
+            settings = settings_for(up["scim"], up["dav"], workdir, port, up["directory"])
+            settings["cache"]["warm_directory"] = "startup"
+            settings["social"]["database_url"] = f"sqlite+aiosqlite:///{workdir / label}.db"
+            if label == "bare":
+                settings["limits"] = {"budget_per_minute": 0, "trusted_documents": "off",
+                                      "max_cost": 10**9, "max_depth": 100, "max_aliases": 10**6,
+                                      "max_objects": 10**9}  # fmt: skip
+            file = workdir / f"settings-{label}.json"
+            file.write_text(json.dumps(settings))
+            processes[label] = uvicorn_process("gateway.asgi:build", port,
+                                               {"TOWNHALL_SETTINGS_FILE": str(file)}, factory=True)  # fmt: skip
+        body = shapes()["card"]
+        async with httpx.AsyncClient(timeout=60, headers={"X-Townhall-User": VIEWER}) as client:
+            for port in ports.values():
+                await wait_http(f"http://127.0.0.1:{port}/healthz")
+                answer = (await client.post(f"http://127.0.0.1:{port}/graphql", json=body)).json()
+                if answer.get("errors"):
+                    raise RuntimeError(f"card on port {port}: {str(answer)[:500]}")
+        rps: dict[str, list[float]] = {"safe": [], "bare": []}
+        for _ in range(rounds):
+            for label, port in ports.items():
+                url = f"http://127.0.0.1:{port}/graphql"
+                rps[label].append(wrk(url, body, args.duration, args.connections, workdir)["rps"])
+    finally:
+        for process in processes.values():
+            process.terminate()
+            process.wait(10)
+    safe, bare = sum(rps["safe"]), sum(rps["bare"])
+    return {"rps": rps, "safe_over_bare": round(safe / bare, 3), "rounds": rounds}
+
+
 # -- 2-4. upstream calls, cold latency, single flight (in process) ----------------------
 
 
@@ -410,8 +451,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     ca_file=str(samba.ca_file), sync_interval=0
                 )
             results: dict[str, Any] = {"machine": {"cpus": os.cpu_count()}}
+            if args.only == "safety":
+                results["safety"] = await safety_overhead(args, up, workdir)
+                return results
             results["in_process"] = await in_process(args, up, workdir)
             results["throughput"] = await ceiling_vs_warm(args, up, workdir)
+            results["safety"] = await safety_overhead(args, up, workdir)
             results["memory"] = memory()
             return results
         finally:
@@ -421,7 +466,17 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 samba.stop()
 
 
+def report_safety(safety: dict[str, Any]) -> None:
+    print("\n6. limits, budgets and trusted documents: warm card req/s, interleaved rounds")
+    print(f"   on  {' '.join(f'{r:.0f}' for r in safety['rps']['safe'])}")
+    print(f"   off {' '.join(f'{r:.0f}' for r in safety['rps']['bare'])}")
+    print(f"   on/off = {safety['safe_over_bare']:.3f}")
+
+
 def report(results: dict[str, Any]) -> None:
+    if "throughput" not in results:
+        report_safety(results["safety"])
+        return
     print("\n1. ceiling vs warm (req/s, p50/p99 ms; wrk, one worker)")
     print(
         f"{'shape':10} {'ceiling':>10} {'warm':>10} {'ratio':>7}   {'ceil p50/p99':>14} {'warm p50/p99':>14}"
@@ -445,6 +500,7 @@ def report(results: dict[str, Any]) -> None:
     sf = results["in_process"]["single_flight"]
     print(f"\n4. single flight: {sf['concurrent_requests']} identical cold card requests -> calls {sf['calls_concurrent']} "
           f"(one request alone: {sf['calls_one_request']})")  # fmt: skip
+    report_safety(results["safety"])
     print("\n5. memory (RSS of one process, MB)")
     for label, r in results["memory"].items():
         print(
@@ -470,9 +526,16 @@ def main(argv: list[str]) -> int:
         default="embedded",
         help="the directory: the embedded one, or a real Samba AD DC (ports 389/636)",
     )
+    parser.add_argument(
+        "--only",
+        choices=["all", "safety"],
+        default="all",
+        help="safety: only the cost of the limits, budgets and trusted documents",
+    )
     args = parser.parse_args(argv)
     results = asyncio.run(run(args))
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "gateway.json").write_text(json.dumps(results, indent=2))
+    name = "gateway.json" if args.only == "all" else f"gateway-{args.only}.json"
+    (RESULTS / name).write_text(json.dumps(results, indent=2))
     report(results)
     return 0

@@ -9,7 +9,8 @@ counted once, as execution merges it.
 The cost model, listed in the README:
 
 - a leaf value in hand (a name, a title) costs 0; an object costs 1; fields that
-  reach an upstream or the social store cost what ``FIELD_COSTS`` says;
+  reach an upstream or the social store cost what ``FIELD_COSTS`` says; a mutation
+  costs ``MUTATION_COST`` and then what its answer selects;
 - a list multiplies what each item costs by its size: the ``first`` argument
   (a literal, a variable or its default) or, for lists without one, the size
   ``FIELD_COSTS`` expects (``DEFAULT_LIST_SIZE`` otherwise);
@@ -43,6 +44,7 @@ from graphql import (
 )
 
 DEFAULT_LIST_SIZE = 10
+MUTATION_COST = 10  # a write: a transaction, its activity and notifications
 MAX_SIZE = 1_000_000  # a size past any page: keeps the arithmetic of absurd input small
 
 
@@ -70,7 +72,8 @@ FIELD_COSTS: dict[str, FieldCost] = {
     "Query.tag": FieldCost(2),
     "Query.experts": FieldCost(20),
     "Query.notifications": FieldCost(3),
-    "Query.notificationDigest": FieldCost(5, size=50),
+    "Query.notificationDigest": FieldCost(5),
+    "NotificationDigest.notifications": FieldCost(1, size=50),
     "Query.moderationQueue": FieldCost(5),
     "Query.myReports": FieldCost(3),
     "Query.myFollows": FieldCost(3),
@@ -212,6 +215,8 @@ class _Measure:
         spec = FIELD_COSTS.get(f"{parent.name}.{name}") if parent is not None else None
         item = 1 if node.selection_set else 0
         base = spec.base if spec else item
+        if parent is not None and parent is self.schema.mutation_type:
+            base = max(base, MUTATION_COST)
         first = self._first(definition.args, node)
         depth, aliases = child.depth + 1, child.aliases + alias
         if parent is not None and parent.name.endswith("Connection") and name in _CONNECTION_ITEMS:

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from graphql import parse
+from graphql import Undefined, parse
 from servers import Council
 
 from gateway.settings import Settings
@@ -338,3 +338,47 @@ async def test_request_ids_are_made_by_the_server(
     assert ours != "portal-42" and len(ours) == 16
     line = next(r.getMessage() for r in caplog.records if r.name == "townhall.requests")
     assert f"id={ours}" in line and "client_id=portal-42" in line
+
+
+def test_the_readme_lists_the_cost_of_every_root_field() -> None:
+    schema = build_schema()._schema  # type: ignore[attr-defined]
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("The root fields", 1)[1].split("### Budgets", 1)[0]
+    listed = {}
+    for line in table.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("`"):
+            listed[cells[0].strip("`")] = (int(cells[1]), cells[2])
+    expected = {}
+    for root in (schema.query_type, schema.mutation_type):
+        for name, field in root.fields.items():
+            # What measure() charges for the field alone, selecting only __typename.
+            shape = measure(
+                schema,
+                parse(_minimal(root.name, name, field)),
+                None,
+            )
+            assert shape is not None
+            first = field.args.get("first")
+            items = f"× `first` ({first.default_value})" if first is not None else ""
+            expected[name] = (shape.cost, items)
+    assert listed == expected
+
+
+def _minimal(root: str, name: str, field: Any) -> str:
+    """The field with its required arguments (dummy values) and the least selection."""
+    from graphql import get_named_type, is_non_null_type
+
+    args = ["first: 0"] if "first" in field.args else []  # the field alone, no items
+    for arg_name, arg in field.args.items():
+        if is_non_null_type(arg.type) and arg.default_value is Undefined:
+            args.append(f"{arg_name}: $v_{arg_name}")
+    variables = ", ".join(
+        f"$v_{a}: {field.args[a].type}" for a in field.args if f"$v_{a}" in " ".join(args)
+    )
+    named = get_named_type(field.type)
+    selection = " { __typename }" if hasattr(named, "fields") or hasattr(named, "types") else ""
+    keyword = "mutation" if root == "Mutation" else "query"
+    head = f"{keyword} ({variables})" if variables else keyword
+    call = f"{name}({', '.join(args)})" if args else name
+    return f"{head} {{ {call}{selection} }}"
