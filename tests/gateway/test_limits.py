@@ -360,7 +360,7 @@ def test_the_readme_lists_the_cost_of_every_root_field() -> None:
             )
             assert shape is not None
             first = field.args.get("first")
-            items = f"× `first` ({first.default_value})" if first is not None else ""
+            items = f"\u00d7 `first` ({first.default_value})" if first is not None else ""
             expected[name] = (shape.cost, items)
     assert listed == expected
 
