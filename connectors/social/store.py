@@ -13,6 +13,7 @@ lock cannot be upgraded, and reads (on their own engine) never wait for writes.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from .activity import ActivityMixin
+from .audit import AuditLog
 from .base import utc
 from .comment_links import CommentLinksMixin
 from .comments import CommentsMixin
@@ -70,6 +72,11 @@ class SocialStore(
     @property
     def engine(self) -> AsyncEngine:
         return self._engine
+
+    @functools.cached_property
+    def audit(self) -> AuditLog:
+        """The append-only, hash-chained audit trail of restricted reads (``audit``)."""
+        return AuditLog(self)
 
     async def close(self) -> None:
         await asyncio.to_thread(self._close_readers)
