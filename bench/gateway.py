@@ -213,6 +213,37 @@ async def ceiling_vs_warm(
     return results
 
 
+async def safety_steps(iterations: int = 20_000) -> dict[str, float]:
+    """CPU microseconds per request of the steps the limits add, in process: resolving the
+    document (trusted documents), preparing it (cached parse, validation, measure), and
+    spending the budget (in memory)."""
+    from gateway.budgets import Budgets
+    from gateway.operations import OperationPreparer
+    from gateway.settings import LimitsSettings
+    from gateway.trusted import DocumentResolver, TrustedDocuments
+    from schema import build_schema
+
+    body = shapes()["card"]
+    preparer = OperationPreparer(build_schema()._schema, LimitsSettings())
+    resolver = DocumentResolver(TrustedDocuments.load())
+    budgets = Budgets.memory(10**12)
+    preparer.prepare(body["query"], None, body["variables"], discovery=True)
+    results = {}
+    started = time.process_time()
+    for _ in range(iterations):
+        await resolver.resolve(body["query"], None, may_register=False)
+    results["trusted_us"] = (time.process_time() - started) / iterations * 1e6
+    started = time.process_time()
+    for _ in range(iterations):
+        preparer.prepare(body["query"], None, body["variables"], discovery=True)
+    results["prepare_us"] = (time.process_time() - started) / iterations * 1e6
+    started = time.process_time()
+    for i in range(iterations):
+        await budgets.spend(f"viewer-{i % 2000}", 31)
+    results["budget_us"] = (time.process_time() - started) / iterations * 1e6
+    return results
+
+
 async def safety_overhead(
     args: argparse.Namespace, up: dict[str, Any], workdir: Path, rounds: int = 3
 ) -> dict[str, Any]:
@@ -251,7 +282,17 @@ async def safety_overhead(
             process.terminate()
             process.wait(10)
     safe, bare = sum(rps["safe"]), sum(rps["bare"])
-    return {"rps": rps, "safe_over_bare": round(safe / bare, 3), "rounds": rounds}
+    steps = await safety_steps()
+    card_us = 1e6 * rounds / safe  # one worker, saturated by wrk: wall time per request
+    added = steps["trusted_us"] + steps["prepare_us"] + steps["budget_us"]
+    return {
+        "rps": rps,
+        "safe_over_bare": round(safe / bare, 3),
+        "rounds": rounds,
+        "steps_us": {k: round(v, 1) for k, v in steps.items()},
+        "card_us": round(card_us, 1),
+        "steps_share_of_card": round(added / card_us, 4),
+    }
 
 
 # -- 2-4. upstream calls, cold latency, single flight (in process) ----------------------
@@ -471,6 +512,11 @@ def report_safety(safety: dict[str, Any]) -> None:
     print(f"   on  {' '.join(f'{r:.0f}' for r in safety['rps']['safe'])}")
     print(f"   off {' '.join(f'{r:.0f}' for r in safety['rps']['bare'])}")
     print(f"   on/off = {safety['safe_over_bare']:.3f}")
+    steps = safety["steps_us"]
+    print(f"   in process, CPU us per request: trusted documents {steps['trusted_us']:.1f}, "
+          f"prepare (cached parse, validation, measure) {steps['prepare_us']:.1f}, "
+          f"budget {steps['budget_us']:.1f}; the card takes {safety['card_us']:.0f} us: "
+          f"{safety['steps_share_of_card'] * 100:.1f}% of it")  # fmt: skip
 
 
 def report(results: dict[str, Any]) -> None:
