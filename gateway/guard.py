@@ -112,15 +112,16 @@ class RequestGuard:
             if message["type"] == "http.response.start":
                 started = True
                 headers = list(message.get("headers", ()))
-                names = {name.lower() for name, _ in headers}
+                names = set()
+                content_type = b""
+                for name, value in headers:
+                    name = name.lower()
+                    names.add(name)
+                    if name == b"content-type":
+                        content_type = value
                 headers += [h for h in extra if h[0] not in names]
-                if b"cache-control" not in names:
-                    content_type = next(
-                        (v for n, v in headers if n.lower() == b"content-type"),
-                        b"",
-                    )
-                    if _is_api_answer(path, content_type):
-                        headers.append(_NO_STORE)
+                if b"cache-control" not in names and _is_api_answer(path, content_type):
+                    headers.append(_NO_STORE)
                 message["headers"] = headers
             await send(message)
 
@@ -144,12 +145,27 @@ class RequestGuard:
             nonlocal received, complete
             if complete or refused:  # waiting for a disconnect: no deadline applies
                 return await receive()
+            # A timer that cancels this wait, as asyncio.timeout does, for half the cost.
+            task = asyncio.current_task()
+            assert task is not None
+            expired = False
+
+            def expire() -> None:
+                nonlocal expired
+                expired = True
+                task.cancel()
+
+            timer = loop.call_at(deadline, expire)
             try:
-                async with asyncio.timeout_at(deadline):
-                    message = await receive()
-            except TimeoutError:
+                message = await receive()
+            except asyncio.CancelledError:
+                if not expired:
+                    raise
+                task.uncancel()
                 log.info("request body not received within %gs (%s)", self.body_timeout, path)
                 return await refuse(408, self._too_slow)
+            finally:
+                timer.cancel()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:

@@ -189,10 +189,11 @@ class GuardedConnection(asyncio.Protocol):
         raise NotImplementedError
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.real_transport = transport
+        # uvloop's transports are not asyncio.Transport subclasses: no isinstance check.
+        self.real_transport = cast(asyncio.Transport, transport)
         self.header_clock = HeaderClock(self.loop, _header_timeout(self.config), self._late)
-        super().connection_made(cast(asyncio.Transport, _LingeringTransport(transport, self)))
+        lingering = _LingeringTransport(self.real_transport, self)
+        super().connection_made(cast(asyncio.Transport, lingering))
         self.header_clock.arm()
 
     def connection_lost(self, exc: Exception | None) -> None:

@@ -11,19 +11,22 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import socket
 import ssl
+import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from servers import Council
 from servers.certificates import write_test_certificates
 
 from gateway.guard import RequestGuard
-from gateway.serving import LINGER_BYTES, MAX_HEADER_BYTES
+from gateway.serving import LINGER_BYTES, MAX_HEADER_BYTES, uvicorn_config
 from gateway.settings import Settings
 from gateway.upstreams import ScimServer, WebDavServer
 
@@ -438,3 +441,63 @@ async def test_the_guard_never_replaces_what_the_app_set() -> None:
     assert response.headers.get_list("referrer-policy") == ["same-origin"]
     assert response.headers["strict-transport-security"] == "max-age=60"
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+# Under uvloop, as ``townhall serve`` runs (the suite's own loop is asyncio's)
+
+
+async def echo_length(scope: Any, receive: Any, send: Any) -> None:
+    """A tiny ASGI app: the length of the body it read, as JSON."""
+    if scope["type"] != "http":
+        return
+    length, more = 0, True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+        length += len(message.get("body", b""))
+        more = message.get("more_body", False)
+    body = json.dumps({"length": length}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+@pytest.fixture(scope="module")
+def uvloop_gateway() -> Iterator[Gateway]:
+    """``echo_length`` behind the guard, served by ``uvicorn_config``'s own loop (uvloop)
+    in a thread of its own."""
+    settings = Settings(environment="test")
+    settings.server.header_timeout = HEADER_TIMEOUT
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        settings.server.port = probe.getsockname()[1]
+    app = RequestGuard(
+        echo_length, max_body_bytes=MAX_BODY, body_timeout=BODY_TIMEOUT, hsts_max_age=600
+    )
+    server = uvicorn.Server(uvicorn_config(app, settings, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, name="uvloop-gateway")
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.started, "uvicorn did not start under uvloop"
+    yield Gateway(url=f"http://127.0.0.1:{settings.server.port}", upstreams=None, settings=settings)  # type: ignore[arg-type]
+    server.should_exit = True
+    thread.join(10)
+
+
+async def test_under_uvloop_slow_headers_are_cut_and_refusals_read(uvloop_gateway: Gateway) -> None:
+    async with uvloop_gateway.client() as client:
+        answer = await client.post("/graphql", content=b"{}")
+        refused = await client.post("/graphql", content=b" " * (3 * MAX_BODY))
+    assert answer.json() == {"length": 2}
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert answer.headers["cache-control"] == "no-store"
+    assert refused.status_code == 413  # the lingering close works on uvloop's transports
+    reader, writer = await connect(uvloop_gateway)
+    writer.write(b"GET /graphql HT")
+    started = time.monotonic()
+    assert await closed_within(reader, HEADER_TIMEOUT + 1)
+    assert time.monotonic() - started > HEADER_TIMEOUT - 0.1
+    writer.close()
