@@ -2,17 +2,18 @@
 
 Feeds are keyset-paged by event id (newest first), so a page never shifts when
 new events arrive. The store returns every matching event; trimming events
-about documents a viewer may not read is the schema's job (it knows who may
-read what), which is why each event carries the document it is about.
+about documents a viewer may not read is the access gate's job (the gateway
+knows who may read what), which is why every event carries the document it is
+about, whatever its verb (``StoreBase._record``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, and_, cast, func, select, true, union, update
+from sqlalchemy import Integer, and_, cast, func, or_, select, true, union, update
 
 from .base import Event, StoreBase, utc
 from .records import ActivityEvent, Notification
@@ -174,11 +175,23 @@ class ActivityMixin(StoreBase):
         )
         return {row[0]: int(row[1]) for row in await self._rows(query)}
 
-    async def mark_read(self, recipient: str, ids: Sequence[int] | None = None) -> int:
-        """Mark some (or, with ``None``, all) of a person's notifications read; how many."""
+    async def mark_read(
+        self,
+        recipient: str,
+        ids: Sequence[int] | None = None,
+        *,
+        documents: Collection[str] | None = None,
+    ) -> int:
+        """Mark some (or, with ``None``, all) of a person's notifications read; how many.
+        With ``documents``, only notifications about no document or about one of those."""
         condition = and_(notifications.c.recipient == recipient, notifications.c.read_at.is_(None))
         if ids is not None:
             condition = and_(condition, notifications.c.id.in_(set(ids)))
+        if documents is not None:
+            about: Any = notifications.c.document.is_(None)
+            if documents:
+                about = or_(about, notifications.c.document.in_(set(documents)))
+            condition = and_(condition, about)
         async with self._begin() as connection:
             result = await connection.execute(
                 update(notifications).where(condition).values(read_at=func.now())

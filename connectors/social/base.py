@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from .tables import (
     activity,
     activity_tag_id,
+    comments,
     follows,
     idempotency_keys,
     item_tags,
@@ -230,7 +231,14 @@ class StoreBase:
     async def _record(
         self, connection: AsyncConnection, event: Event, at: datetime | None = None
     ) -> int:
-        """Write an activity event (and its tags); its id."""
+        """Write an activity event (and its tags); its id.
+
+        Every event stores the document it is about, whatever its verb: given by the
+        caller, else found from its object or target (``event_document``), so an event
+        written without one (an undoing, a deletion) is never shown to everyone."""
+        document = event.document or await event_document(
+            connection, (event.object_kind, event.object_id), (event.target_kind, event.target_id)
+        )
         result = await connection.execute(
             insert(activity)
             .values(
@@ -240,8 +248,8 @@ class StoreBase:
                 object_id=event.object_id,
                 target_kind=event.target_kind,
                 target_id=event.target_id,
-                audience="document" if event.document else "staff",
-                document=event.document,
+                audience="document" if document else "staff",
+                document=document,
                 created_at=at or now(),
             )
             .returning(activity.c.id)
@@ -329,6 +337,28 @@ class StoreBase:
             )
         )
         return {r[0] for r in rows}
+
+
+async def event_document(
+    connection: AsyncConnection, *items: tuple[str | None, str | None]
+) -> str | None:
+    """The document the first of ``items`` (kind, key) that is about one is about: a
+    document itself, or the document a comment or activity item lives under."""
+    for kind, key in items:
+        if not key:
+            continue
+        if kind == "document":
+            return key
+        if kind == "comment":
+            query = select(comments.c.document).where(comments.c.id == key)
+        elif kind == "activity" and key.isdigit():
+            query = select(activity.c.document).where(activity.c.id == int(key))
+        else:
+            continue
+        found = await connection.scalar(query)
+        if found:
+            return str(found)
+    return None
 
 
 class _Guard:

@@ -9,10 +9,10 @@ it again answers that report, and files and tells nothing new.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -92,15 +92,32 @@ class ModerationMixin(StoreBase):
         }
         return [found.get(i) for i in ids]
 
-    async def open_reports(self, *, first: int) -> list[Report]:
-        """Reports waiting for a decision, oldest first."""
+    async def open_reports(
+        self, *, first: int, documents: Collection[str | None] | None = None
+    ) -> list[Report]:
+        """Reports waiting for a decision, oldest first; with ``documents``, only reports
+        about those documents (``None`` in it: reports about no document)."""
+        condition = reports.c.status == "open"
+        if documents is not None:
+            paths = [d for d in documents if d is not None]
+            about = [reports.c.document.in_(paths)] if paths else []
+            if None in documents:
+                about.append(reports.c.document.is_(None))
+            if not about:
+                return []
+            condition = and_(condition, or_(*about))
         query = (
             select(reports)
-            .where(reports.c.status == "open")
+            .where(condition)
             .order_by(reports.c.created_at, reports.c.id)
             .limit(first)
         )
         return [_report(r) for r in await self._rows(query)]
+
+    async def open_report_documents(self) -> list[str | None]:
+        """The documents open reports are about (``None``: reports about no document)."""
+        query = select(reports.c.document).where(reports.c.status == "open").distinct()
+        return [r[0] for r in await self._rows(query)]
 
     async def reports_by(self, reporter: str, *, first: int) -> list[Report]:
         query = (
