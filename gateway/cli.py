@@ -1,5 +1,6 @@
 """Command line: ``townhall demo`` (the sample council), ``townhall serve``, ``townhall schema``,
-``townhall operations`` (the registered operations and their hashes)."""
+``townhall operations`` (the registered operations and their hashes), ``townhall audit``
+(check the audit trail's hash chain, list its rows)."""
 
 from __future__ import annotations
 
@@ -49,6 +50,30 @@ def main(argv: list[str] | None = None) -> int:
         help="also register this folder of .graphql files, .graphql file or JSON manifest",
     )
 
+    audit = commands.add_parser("audit", help="check or list the audit trail of restricted reads")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_commands.add_parser(
+        "verify", help="check every row's hash and link and the chain head (exit 1 if broken)"
+    )
+    listing = audit_commands.add_parser("list", help="print audit rows, oldest first")
+    for sub in (verify, listing):
+        sub.add_argument(
+            "--database-url",
+            default=None,
+            help="the social store's URL (default: TOWNHALL_SOCIAL__DATABASE_URL)",
+        )
+    verify.add_argument(
+        "--anchor",
+        default=None,
+        metavar="ROWS:HASH",
+        help="a head printed by an earlier check: the chain must still hold it",
+    )
+    listing.add_argument("--subject", default=None, help="only rows about this id")
+    listing.add_argument("--viewer", default=None, help="only rows by this id")
+    listing.add_argument("--after", type=int, default=None, help="only rows after this one")
+    listing.add_argument("--limit", type=int, default=100, help="at most this many (1-1000)")
+    listing.add_argument("--json", action="store_true", help="print JSON lines")
+
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -68,14 +93,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "operations":
         return _operations(args.sources, as_json=args.json, manifest=args.manifest)
 
+    if args.command == "audit":
+        from .audit_cli import run_audit
+
+        return run_audit(args)
+
     if args.command == "serve":
         settings = load_settings()
-        serving.run(
-            serving.uvicorn_config(
-                "gateway.asgi:build", settings, factory=True, workers=args.workers
-            )
+        config = serving.uvicorn_config(
+            "gateway.asgi:build", settings, factory=True, workers=args.workers
         )
-        return 0
+        return 0 if serving.run(config) else 3  # uvicorn's exit status for a failed start
 
     from .demo import default_fixtures, run_demo
 

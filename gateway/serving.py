@@ -317,13 +317,14 @@ def uvicorn_config(app_or_factory: Any, settings: Settings, **overrides: Any) ->
     return ServingConfig(app_or_factory, header_timeout=settings.server.header_timeout, **options)
 
 
-def run(config: ServingConfig) -> None:
+def run(config: ServingConfig) -> bool:
     """Serve until interrupted, in this process or in ``config.workers`` worker processes
-    (as ``uvicorn.run`` does; the app must then be an import string)."""
-    server = uvicorn.Server(config)
+    (as ``uvicorn.run`` does; the app must then be an import string); whether it started."""
     if config.workers > 1:
         from uvicorn.supervisors import Multiprocess
 
         Multiprocess(config, sockets=[config.bind_socket()]).run()
-    else:
-        server.run()
+        return True
+    server = uvicorn.Server(config)
+    server.run()
+    return server.started
