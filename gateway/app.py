@@ -275,6 +275,9 @@ def create_app(settings: Settings) -> Starlette:
         photo_url=signer.url,
         document_url=downloads.url,
         moderator_groups=frozenset(g.casefold() for g in settings.social.moderator_groups),
+        data_protection_groups=frozenset(
+            g.casefold() for g in settings.access.data_protection_groups
+        ),
         social_limits=SocialLimits(
             comment_length=settings.social.max_comment_length,
             tags_per_item=settings.social.max_tags_per_item,

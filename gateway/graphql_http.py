@@ -38,6 +38,8 @@ from starlette.types import Receive, Scope, Send
 from strawberry.schema.base import BaseSchema
 from strawberry.types.graphql import OperationType as AllowedOperation
 
+from connectors.social import SocialError
+from schema.audit import write_audit
 from schema.context import Context
 from schema.execution import OperationGuard
 
@@ -395,6 +397,12 @@ class GraphQLEndpoint:
         finally:
             entry.objects = guard.objects
             context.release()
+        if not await _audited(context, entry):
+            return _failed(
+                "AUDIT_UNAVAILABLE",
+                "The answer holds data whose reading must be recorded, and the record "
+                "could not be written; try again.",
+            )
         if guard.tripped:
             entry.outcome = "TOO_MANY_OBJECTS"
             entry.errors = 1
@@ -468,6 +476,22 @@ def _well_formed(body: dict[str, Any]) -> bool:
     return bool(errors) and all(
         (e.get("extensions") or {}).get("code") in _GRAPHQL_REQUEST_ERRORS for e in errors
     )
+
+
+async def _audited(context: Context, entry: RequestLog) -> bool:
+    """Write the operation's restricted reads to the audit trail (one append); ``False``,
+    and the answer is withheld, when that fails: no restricted read goes unrecorded."""
+    try:
+        await write_audit(context)
+    except SocialError as exc:
+        log.error("operation %s: the audit trail could not be written (%s)", entry.request_id, exc)
+    except Exception:
+        log.exception("operation %s: the audit trail could not be written", entry.request_id)
+    else:
+        return True
+    entry.outcome = "AUDIT_UNAVAILABLE"
+    entry.errors = 1
+    return False
 
 
 def _failed(code: str, message: str) -> dict[str, Any]:

@@ -366,6 +366,10 @@ class AccessSettings(BaseModel):
         default_factory=lambda: ["HR Confidential"],
         description="Directory groups whose members hold the HR role (see restricted HR fields).",
     )
+    data_protection_groups: list[str] = Field(
+        default_factory=lambda: ["Data Protection"],
+        description="Directory groups whose members may read the audit trail (`auditLog`).",
+    )
 
 
 class ServerSettings(BaseModel):

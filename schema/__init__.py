@@ -13,6 +13,7 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 
 from .activity import ActivityQueries
+from .audit import AuditQueries
 from .comments import Comment
 from .context import Info
 from .discussion import DiscussionMutations, DiscussionQueries
@@ -94,6 +95,7 @@ class Query(
     ExpertQueries,
     TagQueries,
     HRAdminQueries,
+    AuditQueries,
 ):
     pass
 

@@ -2,23 +2,23 @@
 
 Each HR field names the audiences that may read it. A viewer's relationship to
 the person is worked out per request, after the cache, so a cached record never
-carries one viewer's view to another. Reads of restricted fields are written to
-the ``townhall.audit`` log. Documents are trimmed by the folder access map: a
-document the viewer may not read is indistinguishable from a missing one.
+carries one viewer's view to another. Reads of restricted fields by anyone but the
+person themself are noted on the request with the role that allowed them, and written
+to the audit trail once the operation has run (``schema.audit``). Documents are trimmed
+by the folder access map: a document the viewer may not read is indistinguishable from
+a missing one.
 """
 
 from __future__ import annotations
 
 import enum
-import logging
 
 from connectors.directory import DirectoryPerson
 from connectors.documents import DocumentRecord
+from connectors.social.audit import AuditEntry
 
 from .context import Info
 from .errors import upstream
-
-audit = logging.getLogger("townhall.audit")
 
 _MAX_CHAIN = 32  # longer than any real org chart; also ends a manager loop
 
@@ -149,15 +149,31 @@ async def _manages(info: Info, viewer: DirectoryPerson, subject: DirectoryPerson
     return False
 
 
-def audit_read(info: Info, subject: DirectoryPerson, field: str) -> None:
-    audit.info(
-        "restricted read",
-        extra={
-            "viewer": info.context.viewer.guid,
-            "subject": subject.guid,
-            "field": field,
-            "request_id": info.context.request_id,
-        },
+def audit_read(
+    info: Info, subject: DirectoryPerson, field: str, relationship: frozenset[Audience]
+) -> None:
+    """Note a read of ``subject``'s restricted HR ``field`` for the audit trail, with the
+    role that allowed it (the line-management chain before HR, when both do). Reading
+    one's own fields is not audited."""
+    if Audience.SELF in relationship:
+        return
+    allowed = HR_FIELD_AUDIENCES.get(field, _NEVER) & relationship
+    for audience in (Audience.MANAGER_CHAIN, Audience.HR):
+        if audience in allowed:
+            audit_access(info, subject.guid, field, audience.value)
+            return
+
+
+def audit_access(info: Info, subject: str, record: str, role: str, operation: str = "read") -> None:
+    """Note that the viewer read (or did ``operation`` to) ``record`` about ``subject``,
+    allowed by ``role``; once per subject, record and operation in a request, never about
+    the viewer themself. The gateway writes the request's notes in one append."""
+    ctx = info.context
+    if subject == ctx.viewer.guid:
+        return
+    ctx.audit.setdefault(
+        (subject, record, operation),
+        AuditEntry(ctx.viewer.guid, subject, record, role, operation, ctx.request_id),
     )
 
 

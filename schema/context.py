@@ -19,6 +19,7 @@ from connectors.directory import DirectoryConnector, DirectoryGroup, DirectoryPe
 from connectors.documents import DocumentRecord, FolderAccess
 from connectors.hr import HRRecord
 from connectors.social import SocialStore
+from connectors.social.audit import AuditEntry
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -99,6 +100,7 @@ class Policy:
     # (viewer GUID, document path) -> signed URL streaming its content; None: no downloads
     document_url: Callable[[str, str], str] | None = None
     moderator_groups: frozenset[str] = frozenset({"townhall moderators"})  # casefolded
+    data_protection_groups: frozenset[str] = frozenset({"data protection"})  # casefolded
     social_limits: SocialLimits = SocialLimits()
 
 
@@ -129,6 +131,9 @@ class Context:
     request: Any = None
     guard: Any = None  # schema.execution.OperationGuard, set when the operation runs
     document: Any = None  # the parsed, validated document the gateway prepared
+    # Restricted reads of this request by (subject, record, operation), each once; the
+    # gateway writes them in one append after the operation runs (``schema.audit``).
+    audit: dict[tuple[str, str, str], AuditEntry] = field(default_factory=dict)
 
     def release(self) -> None:
         """Drop what the request held once its answer is built: the Request and the

@@ -12,7 +12,8 @@ import strawberry
 
 from connectors.hr import HRRecord
 
-from .access import is_hr
+from .access import audit_access, is_hr
+from .audit import hr_subject
 from .context import Info
 from .errors import Forbidden, upstream
 from .pagination import Connection, offset_page
@@ -59,4 +60,9 @@ class HRAdminQueries:
         if not await is_hr(info):
             raise Forbidden("Only the HR role may list HR records.")
         records = await upstream(info.context.loaders.hr_without_account.load(""))
-        return offset_page(records, first, after, lambda r: UnjoinedHRRecord(record=r))
+        page = offset_page(records, first, after, lambda r: UnjoinedHRRecord(record=r))
+        # One audit row per record shown, about the person it names: "who saw my record"
+        # has an answer, where one row for the whole list would not.
+        for edge in page.edges:
+            audit_access(info, hr_subject(info, edge.node.record), "hrRecordsWithoutAccount", "hr")
+        return page

@@ -78,6 +78,7 @@ FIELD_COSTS: dict[str, FieldCost] = {
     "Query.myReports": FieldCost(3),
     "Query.myFollows": FieldCost(3),
     "Query.hrRecordsWithoutAccount": FieldCost(20),
+    "Query.auditLog": FieldCost(5),
     # The directory's org chart
     "Person.manager": FieldCost(2),
     "Person.directReports": FieldCost(3, size=15),
@@ -90,6 +91,8 @@ FIELD_COSTS: dict[str, FieldCost] = {
     "Person.documents": FieldCost(5),
     "Document.author": FieldCost(2),
     "Document.lastEditor": FieldCost(2),
+    "AuditLogEntry.viewer": FieldCost(2),
+    "AuditLogEntry.subject": FieldCost(2),
     # Townhall's own store: counts, feeds, threads
     "Person.followerCount": FieldCost(1),
     "Person.followingCount": FieldCost(1),

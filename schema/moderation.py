@@ -6,6 +6,7 @@ has at most one open report of an item: reporting it again answers that report
 
 from __future__ import annotations
 
+import asyncio
 import enum
 from datetime import datetime
 from typing import Annotated
@@ -15,6 +16,8 @@ import strawberry
 from connectors.social import ItemNotFound, KeyReused
 from connectors.social import Report as ReportRecord
 
+from .access import audit_access
+from .audit import MODERATOR, audit_moderation
 from .comments import Comment
 from .context import Info
 from .errors import BadInput, ClientError, upstream
@@ -99,8 +102,10 @@ class Report:
 
     @strawberry.field(description="Who reported it: shown to moderators and the reporter only.")
     async def reporter(self, info: Info) -> Person | None:
-        if self.record.reporter != info.context.viewer.guid and not await is_moderator(info):
-            return None
+        if self.record.reporter != info.context.viewer.guid:
+            if not await is_moderator(info):
+                return None
+            audit_access(info, self.record.reporter, f"report:{self.record.id}", MODERATOR)
         found = await upstream(info.context.loaders.person.load(self.record.reporter))
         return Person.of(found) if found else None
 
@@ -166,6 +171,9 @@ class ModerationQueries:
         if not await is_moderator(info):
             raise Forbidden("Only moderators see reports.")
         found = await upstream(info.context.social.open_reports(first=first))
+        await asyncio.gather(
+            *(audit_moderation(info, r.id, r.item_kind, r.item_id, "read") for r in found)
+        )
         return [Report(record=r) for r in found]
 
     @strawberry.field(description="Reports I filed, newest first, with their outcomes.")
@@ -243,6 +251,10 @@ class ModerationMutations:
         limit = info.context.policy.social_limits.report_reason_length
         if note and len(note) > limit:
             return InvalidInputError(message=f"At most {limit} characters.", field="note")
+        report = await upstream(social_loaders(info).report.load(found[1]))
+        if report is not None:  # the author is looked up before the item is hidden
+            operation = input.outcome.name.lower()  # hide or dismiss
+            await audit_moderation(info, report.id, report.item_kind, report.item_id, operation)
         try:
             settled = await write(
                 info.context.social.decide(

@@ -338,7 +338,7 @@ class Employment:
         if not may_see(field, self.relationship):
             return None
         if is_restricted(field):
-            audit_read(info, self.subject, field)
+            audit_read(info, self.subject, field, self.relationship)
         return value
 
     @strawberry.field(
