@@ -90,6 +90,9 @@ class RequestGuard:
             return
         extra = self._https_headers if scope.get("scheme") == "https" else self._http_headers
         path: str = scope.get("path", "")
+        root = scope.get("root_path", "")
+        if root and path.startswith(root):  # served under a proxy's prefix
+            path = path[len(root) :]
         length = -1
         chunked = False
         for name, value in scope["headers"]:
@@ -98,7 +101,7 @@ class RequestGuard:
             elif name == b"transfer-encoding":
                 chunked = True
         if length > self.max_body_bytes:
-            log.info("refused a %d-byte request body (%s)", length, path)
+            log.info("refused a %d-byte request body (%r)", length, path)
             await _refuse(send, 413, self._too_large, extra)
             return
 
@@ -162,14 +165,14 @@ class RequestGuard:
                 if not expired:
                     raise
                 task.uncancel()
-                log.info("request body not received within %gs (%s)", self.body_timeout, path)
+                log.info("request body not received within %gs (%r)", self.body_timeout, path)
                 return await refuse(408, self._too_slow)
             finally:
                 timer.cancel()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
-                    log.info("refused a request body over %d bytes (%s)", received, path)
+                    log.info("refused a request body over %d bytes (%r)", received, path)
                     return await refuse(413, self._too_large)
                 complete = not message.get("more_body", False)
             return message

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import socket
 import ssl
@@ -113,6 +114,13 @@ def assert_error(body: bytes, code: str) -> None:
     assert "127.0.0.1" not in error["message"] and "/" not in error["message"]
 
 
+def assert_logged_once(caplog: pytest.LogCaptureFixture, text: str) -> None:
+    """An expected refusal: one INFO line, no traceback, nothing louder from anyone."""
+    [line] = [r for r in caplog.records if text in r.getMessage()]
+    assert line.levelno == logging.INFO and line.exc_info is None
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
 # Slow request headers: the protocol's header read timeout
 
 
@@ -199,7 +207,10 @@ async def test_oversized_headers_are_refused(guarded: Gateway) -> None:
 # Slow and oversized bodies: the request guard
 
 
-async def test_a_slow_body_is_answered_408_and_the_connection_closed(guarded: Gateway) -> None:
+async def test_a_slow_body_is_answered_408_and_the_connection_closed(
+    guarded: Gateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
     reader, writer = await connect(guarded)
     writer.write(
         request_head("POST", "/graphql", "Content-Type: application/json", "Content-Length: 1000")
@@ -224,6 +235,7 @@ async def test_a_slow_body_is_answered_408_and_the_connection_closed(guarded: Ga
     finally:
         sending.cancel()
         writer.close()
+    assert_logged_once(caplog, "request body not received within")
 
 
 async def test_a_30_mb_body_is_refused_before_it_is_sent(guarded: Gateway) -> None:
@@ -283,8 +295,9 @@ async def test_an_oversized_body_is_refused_without_100_continue(guarded: Gatewa
 
 
 async def test_a_chunked_body_is_refused_as_soon_as_it_passes_the_limit(
-    guarded: Gateway,
+    guarded: Gateway, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO)
     reader, writer = await connect(guarded)
     writer.write(
         request_head(
@@ -304,6 +317,7 @@ async def test_a_chunked_body_is_refused_as_soon_as_it_passes_the_limit(
     assert_error(body, "PAYLOAD_TOO_LARGE")
     assert await closed_within(reader, 3)
     writer.close()
+    assert_logged_once(caplog, "refused a request body over")
 
 
 async def test_a_client_that_reads_after_uploading_still_gets_the_413(
@@ -418,6 +432,12 @@ async def test_hsts_over_tls(
 # The guard as an ASGI middleware
 
 
+async def json_answer(scope: Any, receive: Any, send: Any) -> None:
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"2")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": b"{}"})
+
+
 async def test_the_guard_never_replaces_what_the_app_set() -> None:
     async def app(scope: Any, receive: Any, send: Any) -> None:
         await send(
@@ -438,6 +458,15 @@ async def test_the_guard_never_replaces_what_the_app_set() -> None:
     async with httpx.AsyncClient(transport=transport, base_url="https://townhall") as client:
         response = await client.get("/graphql")
     assert response.headers["cache-control"] == "private, max-age=60"
+    proxied = httpx.ASGITransport(app=RequestGuard(
+        json_answer, max_body_bytes=1024, body_timeout=1, hsts_max_age=60
+    ), root_path="/townhall")  # fmt: skip
+    async with httpx.AsyncClient(transport=proxied, base_url="http://townhall") as client:
+        asset = await client.get("/townhall/static/graphiql/data.json")
+        api = await client.get("/townhall/healthz")
+    assert "cache-control" not in asset.headers  # its own business, under a prefix too
+    assert api.headers["cache-control"] == "no-store"
+    assert "strict-transport-security" not in api.headers
     assert response.headers.get_list("referrer-policy") == ["same-origin"]
     assert response.headers["strict-transport-security"] == "max-age=60"
     assert response.headers["x-content-type-options"] == "nosniff"
