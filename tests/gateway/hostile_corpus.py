@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +44,38 @@ EXPENSIVE_ALIASES = (
     "10 and 20 units: 8 of them (80-160 units of 20,000) take 3-5 s, past the 2 s every case "
     "must be answered in"
 )
+
+
+# Markers of internals. Sent strings are removed from an answer before it is searched
+# (an error may quote what the client sent).
+INTERNALS = (
+    "DC=", "CN=", "OU=", "http://127.0.0.1", "https://127.0.0.1", "ldap://", "/work/", "/tmp/",
+    "/usr/", "site-packages", "sqlite3.", "sqlalchemy", "asyncpg", "aiosqlite", "SELECT ",
+    "INSERT INTO", "UPDATE ", "Traceback", 'File "', "NoneType", "object has no attribute",
+    "validation error for", "Internal Server Error",
+)  # fmt: skip
+EXCEPTION_NAMES = re.compile(
+    r"\b(?:Key|Value|Type|Attribute|Index|Runtime|Assertion|Recursion|UnicodeDecode|"
+    r"UnicodeEncode|ZeroDivision|Overflow|Name|Import|OS|FileNotFound|Permission|Connection|"
+    r"Integrity|Operational|Programming|Data|Interface|JSONDecode|HTTPStatus|Connect|Read|"
+    r"Validation|LDAPSocketOpen|LDAPOperationResult|Timeout|Cancelled)Error\b|"
+    r"\bLDAP[A-Za-z]*Exception\b|\bStopIteration\b|\bCancelledError\b"
+)
+
+
+def assert_clean(text: str, sent: Iterable[str] = ()) -> None:
+    """Nothing internal in ``text`` once what the client sent is taken out of it."""
+    for value in sorted(sent, key=len, reverse=True):
+        if len(value) >= 3:
+            for form in {
+                value,
+                json.dumps(value)[1:-1],
+                json.dumps(value, ensure_ascii=False)[1:-1],
+            }:
+                text = text.replace(form, "")
+    found = [marker for marker in INTERNALS if marker in text]
+    found += EXCEPTION_NAMES.findall(text)
+    assert not found, f"internals in the answer: {found}: {text[:500]}"
 
 
 @dataclass(frozen=True)
