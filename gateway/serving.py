@@ -260,10 +260,14 @@ class HeaderTimeoutH11(GuardedConnection, H11Protocol):
 
 class HeaderTimeoutHttpTools(GuardedConnection, HttpToolsProtocol):
     """uvicorn's httptools protocol with a header read timeout and a header size bound
-    (httptools has none)."""
+    (httptools has none): the request line and headers parsed so far are counted, and so
+    are the bytes of a read that leaves them incomplete (httptools holds a header until
+    its end)."""
 
     reading_headers = False  # from a request's first byte to the end of its headers
     in_message = False  # from a request's first byte to the end of its body
+    header_bytes = 0
+    headers_too_large = False  # then the request is never started, and the rest dropped
 
     def _answering(self) -> bool:
         return self.cycle is not None and not self.cycle.response_complete
@@ -274,23 +278,49 @@ class HeaderTimeoutHttpTools(GuardedConnection, HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
         clock = self.header_clock
-        if self.reading_headers and clock.armed and clock.bytes > MAX_HEADER_BYTES:
-            log.info("refused request headers over %d bytes", MAX_HEADER_BYTES)
-            clock.disarm()
-            self.real_transport.write(TOO_LARGE_HEADERS)
-            self.transport.close()
+        if self.headers_too_large or (
+            self.reading_headers and clock.armed and clock.bytes > MAX_HEADER_BYTES
+        ):
+            self._refuse_headers()
+
+    def _refuse_headers(self) -> None:
+        if self.lingering or self.real_transport.is_closing():
+            return
+        log.info("refused request headers over %d bytes", MAX_HEADER_BYTES)
+        self.header_clock.disarm()
+        self.real_transport.write(TOO_LARGE_HEADERS)
+        self.in_message = True  # whatever else comes is dropped, then the connection closed
+        self.transport.close()
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self.reading_headers = self.in_message = True
+        self.header_bytes = 0
+
+    def on_url(self, url: bytes) -> None:
+        self.header_bytes += len(url)
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.header_bytes += len(name) + len(value) + 4  # ": " and CRLF
+        if self.header_bytes > MAX_HEADER_BYTES:
+            self.headers_too_large = True
+        if not self.headers_too_large:
+            super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
         self.reading_headers = False
-        super().on_headers_complete()
+        if not self.headers_too_large:
+            super().on_headers_complete()
+
+    def on_body(self, body: bytes) -> None:
+        if not self.headers_too_large:
+            super().on_body(body)
 
     def on_message_complete(self) -> None:
         self.in_message = False
-        super().on_message_complete()
+        if not self.headers_too_large:
+            super().on_message_complete()
 
 
 def protocol_class() -> type[asyncio.Protocol]:

@@ -192,15 +192,30 @@ async def test_the_header_clock_stops_once_the_headers_are_complete(guarded: Gat
     writer.close()
 
 
-async def test_oversized_headers_are_refused(guarded: Gateway) -> None:
+@pytest.mark.parametrize("split", [True, False], ids=["never-ending", "complete-in-one-read"])
+async def test_oversized_headers_are_refused(guarded: Gateway, split: bool) -> None:
     reader, writer = await connect(guarded)
-    writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+    head = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
     filler = b"X-Filler: " + b"a" * 1000 + b"\r\n"
-    for _ in range(MAX_HEADER_BYTES // len(filler) + 2):
-        writer.write(filler)
+    lines = [filler] * (MAX_HEADER_BYTES // len(filler) + 2)
+    if split:  # the headers never end: the bytes read are counted
+        writer.write(head + b"".join(lines))
+    else:  # one read holds them whole (uvloop reads up to 256 KiB)
+        writer.write(head + b"".join(lines) + b"\r\n")
     status, headers, body = await read_response(reader)
     assert status == 431 and headers["connection"] == "close"
     assert_error(body, "HEADERS_TOO_LARGE")
+    assert await closed_within(reader, 3)
+    writer.close()
+
+
+async def test_headers_just_under_the_bound_are_served(guarded: Gateway) -> None:
+    reader, writer = await connect(guarded)
+    filler = b"X-Filler: " + b"a" * 1000 + b"\r\n"
+    lines = [filler] * (MAX_HEADER_BYTES // len(filler) - 2)
+    writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"".join(lines) + b"\r\n")
+    status, _, body = await read_response(reader)
+    assert status == 200 and json.loads(body) == {"status": "ok"}
     writer.close()
 
 
