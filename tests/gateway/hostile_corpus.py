@@ -33,11 +33,6 @@ SURROGATES = (
     "gateway/trusted.py document_hash: a JSON escape of a lone surrogate (\\ud800) in `query` "
     "decodes to a str that cannot be encoded as UTF-8: UnicodeEncodeError, answered 500"
 )
-HEADER_BOUND = (
-    "gateway/serving.py HeaderTimeoutHttpTools: the 64 KiB header bound is checked only after a "
-    "read that leaves the headers incomplete; headers completed in the same read (uvloop reads "
-    "up to 256 KiB) are accepted: a 70 KB header is answered 200, not 431"
-)
 EXPENSIVE_ALIASES = (
     "schema/limits.py FIELD_COSTS: each aliased search is a separate upstream search "
     "(people: a directory search, ~0.4 s on the embedded directory; experts: ~0.4-3 s), priced "
@@ -739,7 +734,6 @@ REQUESTS: list[Case] = [
         {"query": "{ __typename }"},
         "HEADERS_TOO_LARGE",
         status=431,
-        xfail=HEADER_BOUND,
         **{"X-Padding": "y" * 70_000},
     ),
     get(
