@@ -9,8 +9,10 @@
 * a signed-in caller (bearer token, or the demo's sign-in header), for scripts.
 
 Content is streamed chunk by chunk from the store, never held whole;
-``Range`` (206), ``If-None-Match`` (304) and 416 pass through. A document the
-caller may not read answers exactly as a missing one does (404). Content is
+``Range`` (206), ``If-None-Match`` (304) and 416 pass through. Whether the caller
+may read the document is the access gate's answer (``gateway.scope``), as for every
+GraphQL read; a document they may not read answers exactly as a missing one does
+(404). Content is
 served as an attachment with a sandboxing CSP: an HTML document from the store
 must never run as the gateway's own page.
 """
@@ -37,6 +39,7 @@ from schema.context import Policy, StaleSources
 
 from .auth import AuthError
 from .loaders import Upstreams, build_loaders
+from .scope import GatePolicy, build_scope
 from .settings import Settings
 
 log = logging.getLogger("townhall.downloads")
@@ -95,11 +98,11 @@ def download_endpoint(
                 viewer = query.get("viewer", "")
                 if not signer.valid(viewer, path, query.get("expires", ""), query["sig"]):
                     return _plain("This link is invalid or has expired.", 403)
-                person: DirectoryPerson | None = await loaders.person.load(viewer)
+                person: DirectoryPerson | None = await loaders.directory.person.load(viewer)
                 if person is None or person.is_leaver(datetime.now(UTC)):
                     return _plain("This link is invalid or has expired.", 403)
             else:
-                person = await state["auth"].viewer(request, loaders)
+                person = await state["auth"].viewer(request, loaders.directory)
         except AuthError as exc:
             return JSONResponse(
                 {"error": str(exc)},
@@ -109,14 +112,14 @@ def download_endpoint(
         except Exception:
             log.warning("download sign-in failed", exc_info=True)
             return _plain("Sign-in is unavailable right now.", 503)
+        gate = GatePolicy.of(policy, settings.social.fallback_moderator_groups)
+        scope = build_scope(person, loaders, upstreams.social, gate)
         try:
-            record = await loaders.document.load(path)
-            groups = await loaders.groups.load(person.dn)
+            record = await scope.documents.get(path)
         except Exception as exc:
             log.warning("download check failed: %s", type(exc).__name__)
             return _plain("The document store is not answering.", 503)
-        names = [g.name for g in groups]
-        if record is None or not policy.document_access.may_read_record(record, names):
+        if record is None:
             return _missing()
         try:
             opened = await upstreams.documents.open(

@@ -4,6 +4,10 @@ A loader's batch function asks the cache for every key at once, fetches only the
 misses with ONE connector call, stores them, and answers in key order. An
 upstream failure fails that loader's keys only (the exception fills their
 slots), so other sources still answer.
+
+The directory and HR loaders go to schema code (``Context.loaders``). The document
+loaders and the social counts answer for any document, whoever asks: only the access
+gate (``gateway.scope``) reads them, and schema code sees what it lets through.
 """
 
 from __future__ import annotations
@@ -47,12 +51,39 @@ class Upstreams:
     document_sync: DocumentSync | None = None  # search index and change feed (started later)
 
 
+@dataclass(slots=True)
+class DocumentLoaders:
+    """Every document-store record, unjudged: read only by the access gate."""
+
+    document: DataLoader[str, DocumentRecord | None]  # by path
+    index: DataLoader[str, list[DocumentRecord]]  # by root folder ("")
+    search: DataLoader[str, list[DocumentRecord]]  # by query text, best first
+
+
+@dataclass(slots=True)
+class CountLoaders:
+    """Follows and comments counted for any target, unjudged: read only by the gate."""
+
+    follower_count: DataLoader[tuple[str, str], int]  # (kind, target)
+    viewer_follows: DataLoader[tuple[str, str], bool]  # (kind, target) the viewer follows
+    comment_count: DataLoader[tuple[str, str], int]
+
+
+@dataclass(slots=True)
+class RequestLoaders:
+    """One request's loaders: ``directory`` for schema code, the rest for the gate."""
+
+    directory: Loaders
+    documents: DocumentLoaders
+    counts: CountLoaders
+
+
 def build_loaders(
     up: Upstreams,
     settings: Settings,
     viewer_guid: Callable[[], str],
     stale: StaleSources,
-) -> Loaders:
+) -> RequestLoaders:
     """Fresh loaders for one request; ``viewer_guid`` names the signed-in person once known.
 
     Each source has a per-request deadline: a slow upstream fails its own fields
@@ -237,7 +268,7 @@ def build_loaders(
             results.append([p.guid for p in people])
         return results
 
-    return Loaders(
+    directory_loaders = Loaders(
         person=cached("person", DirectoryPerson, people, c.directory_ttl, _lower),
         person_by_dn=cached(
             "person-dn", DirectoryPerson, people_by_dn, c.directory_ttl, normalise_dn
@@ -255,16 +286,21 @@ def build_loaders(
         ),
         hr=cached("hr", HRRecord, hr_records, c.hr_ttl, _lower),
         hr_without_account=cached("hr-unmatched", list[HRRecord], hr_unmatched, c.hr_ttl),
-        document=cached("document", DocumentRecord, document, c.documents_ttl),
-        document_index=cached(
-            "document-index", list[DocumentRecord], document_index, c.documents_ttl
-        ),
-        document_search=SharedLoader(load_fn=document_search),
-        follower_count=SharedLoader(load_fn=follower_count),
         following_count=SharedLoader(load_fn=following_count),
-        comment_count=SharedLoader(load_fn=comment_count),
-        viewer_follows=SharedLoader(load_fn=viewer_follows),
         people_search=cached("people-search", list[str], people_search, c.search_ttl),
+    )
+    return RequestLoaders(
+        directory=directory_loaders,
+        documents=DocumentLoaders(
+            document=cached("document", DocumentRecord, document, c.documents_ttl),
+            index=cached("document-index", list[DocumentRecord], document_index, c.documents_ttl),
+            search=SharedLoader(load_fn=document_search),
+        ),
+        counts=CountLoaders(
+            follower_count=SharedLoader(load_fn=follower_count),
+            viewer_follows=SharedLoader(load_fn=viewer_follows),
+            comment_count=SharedLoader(load_fn=comment_count),
+        ),
     )
 
 

@@ -211,6 +211,12 @@ class SocialSettings(BaseModel):
         default_factory=lambda: ["Townhall Moderators"],
         description="Directory groups whose members moderate comments and activity.",
     )
+    fallback_moderator_groups: list[str] = Field(
+        default_factory=list,
+        description="Directory groups whose members moderate what no member of the moderator "
+        "groups may open (a report on a comment under a restricted document); each sees only "
+        "reports on items they may open themselves.",
+    )
     max_comment_length: int = Field(5000, ge=1, le=100_000, description="Characters.")
     max_tags_per_item: int = Field(10, ge=0, le=100, description="#tags in one comment.")
     max_skills_per_profile: int = Field(30, ge=1, le=500)

@@ -2,9 +2,10 @@
 
 ``SignIn`` builds the per-request loaders, asks the ``Authenticator`` who is
 calling (its refusals become 401/403 answers), starts reading the viewer's groups
-at once (most requests check access through them), and answers the questions the
-request path asks of the viewer: may they discover the schema (the analysts'
-groups), and under which key their budget is counted.
+at once (most requests check access through them), builds the viewer's access gate
+(``gateway.scope``: the only way schema code reads documents and the social store),
+and answers the questions the request path asks of the viewer: may they discover
+the schema (the analysts' groups), and under which key their budget is counted.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .auth import Authenticator, AuthError
 from .budgets import viewer_digest
 from .graphql_http import Refusal, RequestLog
 from .loaders import Upstreams, build_loaders
+from .scope import GatePolicy, build_scope
 from .settings import Settings
 
 log = logging.getLogger("townhall.signin")
@@ -33,6 +35,7 @@ class SignIn:
         self._settings = settings
         self._auth = authenticator
         self._policy = policy
+        self._gate_policy = GatePolicy.of(policy, settings.social.fallback_moderator_groups)
         self._analysts = frozenset(g.casefold() for g in settings.limits.analyst_groups)
         self.upstreams: Upstreams | None = None
 
@@ -44,7 +47,7 @@ class SignIn:
         stale = StaleSources()
         loaders = build_loaders(upstreams, self._settings, lambda: holder.get("guid", ""), stale)
         try:
-            person = await self._auth.viewer(request, loaders)
+            person = await self._auth.viewer(request, loaders.directory)
         except AuthError as exc:
             code = "UNAUTHENTICATED" if exc.status == 401 else "FORBIDDEN"
             raise Refusal(
@@ -57,11 +60,12 @@ class SignIn:
         entry.viewer = viewer_digest(person.guid)
         # Start reading the viewer's groups beside the query's first level, instead of
         # after whatever the access check guards has been fetched.
-        asyncio.ensure_future(loaders.groups.load(person.dn)).add_done_callback(_retrieve)
+        asyncio.ensure_future(loaders.directory.groups.load(person.dn)).add_done_callback(_retrieve)
         return Context(
             viewer=Viewer(person=person),
-            loaders=loaders,
-            social=upstreams.social,
+            loaders=loaders.directory,
+            scope=build_scope(person, loaders, upstreams.social, self._gate_policy),
+            audit_log=upstreams.social.audit,
             directory=upstreams.directory,
             policy=self._policy,
             request_id=entry.request_id,

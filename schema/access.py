@@ -4,9 +4,10 @@ Each HR field names the audiences that may read it. A viewer's relationship to
 the person is worked out per request, after the cache, so a cached record never
 carries one viewer's view to another. Reads of restricted fields by anyone but the
 person themself are noted on the request with the role that allowed them, and written
-to the audit trail once the operation has run (``schema.audit``). Documents are trimmed
-by the folder access map: a document the viewer may not read is indistinguishable from
-a missing one.
+to the audit trail once the operation has run (``schema.audit``). Documents, and
+everything about them, are trimmed by the access gate (``schema.scope``, built in
+``gateway.scope``): a document the viewer may not read is indistinguishable from a
+missing one.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import enum
 
 from connectors.directory import DirectoryPerson
-from connectors.documents import DocumentRecord
 from connectors.social.audit import AuditEntry
 
 from .context import Info
@@ -175,18 +175,3 @@ def audit_access(info: Info, subject: str, record: str, role: str, operation: st
         (subject, record, operation),
         AuditEntry(ctx.viewer.guid, subject, record, role, operation, ctx.request_id),
     )
-
-
-async def readable_documents(
-    info: Info, documents: list[DocumentRecord | None]
-) -> list[DocumentRecord | None]:
-    """The same list with every document the viewer may not read replaced by ``None``."""
-    ctx = info.context
-    if all(d is None for d in documents):
-        return documents
-    groups = await upstream(ctx.loaders.groups.load(ctx.viewer.person.dn))
-    names = [g.name for g in groups]
-    return [
-        d if d is not None and ctx.policy.document_access.may_read_record(d, names) else None
-        for d in documents
-    ]

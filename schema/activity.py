@@ -2,9 +2,9 @@
 
 Feeds are keyset-paged by event id, so a page never shifts when new events
 arrive. Similar events (same verb on the same thing, the same day) aggregate
-into one item: "Alice Smith and 3 others commented on Local Plan". Events
-about a document the viewer may not read are dropped before aggregation, so
-they never show, nor count.
+into one item: "Alice Smith and 3 others commented on Local Plan". Events come
+from the access gate (``Context.scope.activity``), which drops those about a
+document the viewer may not read before aggregation, so they never show, nor count.
 """
 
 from __future__ import annotations
@@ -24,14 +24,13 @@ from .errors import BadInput, upstream
 from .ids import cursor, global_id, parse_cursor
 from .pagination import Connection, Edge, check_first, keyset_page
 from .people import Person
-from .social import readable_paths
-from .social_loaders import social_loaders
+from .scope import Scanned
 
 if TYPE_CHECKING:
     from .documents import Document
 
 DocumentType = Annotated["Document", strawberry.lazy("schema.documents")]
-Fetch = Callable[[int | None, int], Awaitable[list[ActivityEvent]]]
+Fetch = Callable[[int | None, int], Awaitable[Scanned[ActivityEvent]]]
 
 MAX_FOLLOWED_GROUPS = 50  # groups whose members' activity a home feed reads
 MAX_GROUP_PEOPLE = 2000  # people reached through followed groups, in all
@@ -123,7 +122,7 @@ class ActivityItem:
     async def comment(self, info: Info) -> Comment | None:
         if self.latest.object_kind != "comment":
             return None
-        found = await upstream(social_loaders(info).comment.load(self.latest.object_id))
+        found = await upstream(info.context.scope.comments.comment(self.latest.object_id))
         return Comment.of(found) if found else None
 
     @strawberry.field(
@@ -180,7 +179,8 @@ class ActivityItem:
 async def feed_page(
     info: Info, fetch: Fetch, first: int, after: str | None
 ) -> Connection[ActivityItem]:
-    """A page of aggregated, visibility-trimmed items, keyset-paged by event id."""
+    """A page of aggregated items, keyset-paged by event id; ``fetch`` reads through the
+    gate, which leaves out what the viewer may not see (the page goes on past it)."""
     check_first(first)
     position = parse_cursor(after)
     groups: dict[tuple[str, ...], list[ActivityEvent]] = {}
@@ -188,20 +188,20 @@ async def feed_page(
     batch = max(3 * first, 30)
     more = False
     for scan in range(_MAX_SCANS):
-        events = await upstream(fetch(position, batch))
-        readable = await readable_paths(info, [e.document for e in events])
-        for event in events:
-            if event.document is None or event.document in readable:
-                key = _group_key(event)
-                if key not in groups:
-                    if len(groups) == first:
-                        more = True
-                        break
-                    groups[key] = []
-                groups[key].append(event)
-                ends[key] = event.id
+        read = await upstream(fetch(position, batch))
+        for event in read.items:
+            key = _group_key(event)
+            if key not in groups:
+                if len(groups) == first:
+                    more = True
+                    break
+                groups[key] = []
+            groups[key].append(event)
+            ends[key] = event.id
             position = event.id
-        if more or len(events) < batch:
+        else:
+            position = read.end if read.end is not None else position
+        if more or not read.more:
             break
         if scan == _MAX_SCANS - 1:
             more = True  # a sparse feed: answer now, the cursor carries on from here
@@ -227,11 +227,11 @@ async def _followed_group_members(info: Info) -> list[str]:
     at most ``MAX_GROUP_PEOPLE`` people in all): their activity reaches the home feed."""
     loaders, viewer = info.context.loaders, info.context.viewer.guid
     follows = await upstream(
-        info.context.social.following(viewer, "group", first=MAX_FOLLOWED_GROUPS)
+        info.context.scope.follows.following(viewer, "group", first=MAX_FOLLOWED_GROUPS, after=None)
     )
-    if not follows:
+    if not follows.items:
         return []
-    groups = await upstream(loaders.group.load_many([f.target for f in follows]))
+    groups = await upstream(loaders.group.load_many([f.target for f in follows.items]))
     dns = [g.dn for g in groups if g is not None]
     members: dict[str, None] = {}
     for guids in await upstream(loaders.group_members.load_many(dns)):
@@ -243,10 +243,10 @@ async def _followed_group_members(info: Info) -> list[str]:
 async def person_activity(
     info: Info, guid: str, first: int, after: str | None
 ) -> Connection[ActivityItem]:
-    social = info.context.social
+    activity = info.context.scope.activity
 
-    async def fetch(before: int | None, limit: int) -> list[ActivityEvent]:
-        return await social.person_feed(guid, before=before, limit=limit)
+    async def fetch(before: int | None, limit: int) -> Scanned[ActivityEvent]:
+        return await activity.person_feed(guid, before=before, limit=limit)
 
     return await feed_page(info, fetch, first, after)
 
@@ -254,10 +254,10 @@ async def person_activity(
 async def document_activity(
     info: Info, path: str, first: int, after: str | None
 ) -> Connection[ActivityItem]:
-    social = info.context.social
+    activity = info.context.scope.activity
 
-    async def fetch(before: int | None, limit: int) -> list[ActivityEvent]:
-        return await social.document_feed(path, before=before, limit=limit)
+    async def fetch(before: int | None, limit: int) -> Scanned[ActivityEvent]:
+        return await activity.document_feed(path, before=before, limit=limit)
 
     return await feed_page(info, fetch, first, after)
 
@@ -265,10 +265,10 @@ async def document_activity(
 async def tag_activity(
     info: Info, tag: str, first: int, after: str | None
 ) -> Connection[ActivityItem]:
-    social = info.context.social
+    activity = info.context.scope.activity
 
-    async def fetch(before: int | None, limit: int) -> list[ActivityEvent]:
-        return await social.tag_feed(tag, before=before, limit=limit)
+    async def fetch(before: int | None, limit: int) -> Scanned[ActivityEvent]:
+        return await activity.tag_feed(tag, before=before, limit=limit)
 
     return await feed_page(info, fetch, first, after)
 
@@ -283,12 +283,12 @@ class ActivityQueries:
     async def home_feed(
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[ActivityItem]:
-        social, viewer = info.context.social, info.context.viewer.guid
+        activity = info.context.scope.activity
         team, members = await asyncio.gather(_team(info), _followed_group_members(info))
         team = sorted(set(team) | set(members))
 
-        async def fetch(before: int | None, limit: int) -> list[ActivityEvent]:
-            return await social.home_feed(viewer, team, before=before, limit=limit)
+        async def fetch(before: int | None, limit: int) -> Scanned[ActivityEvent]:
+            return await activity.home_feed(team, before=before, limit=limit)
 
         return await feed_page(info, fetch, first, after)
 

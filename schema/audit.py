@@ -25,7 +25,6 @@ from .errors import BadInput, Forbidden, upstream
 from .ids import cursor, parse_cursor, parse_global_id
 from .pagination import Connection, Edge, check_first, keyset_page
 from .people import Person
-from .social_loaders import social_loaders
 
 DATA_PROTECTION = "data_protection"  # the role that reads the audit log
 MODERATOR = "moderator"
@@ -40,7 +39,7 @@ async def write_audit(context: Context) -> None:
         return
     entries = list(context.audit.values())
     context.audit.clear()
-    await asyncio.shield(context.social.audit.append(entries))
+    await asyncio.shield(context.audit_log.append(entries))
 
 
 async def is_data_protection(info: Info) -> bool:
@@ -65,13 +64,13 @@ async def audit_moderation(
     info: Info, report_id: str, item_kind: str, item_id: str, operation: str
 ) -> None:
     """Note a moderator's ``operation`` on a report, about the reported item's author."""
-    loaders = social_loaders(info)
+    scope = info.context.scope
     author: str | None = None
     if item_kind == "comment":
-        comment = await upstream(loaders.comment.load(item_id))
+        comment = await upstream(scope.comments.comment(item_id))
         author = comment.author if comment else None
     elif item_id.isdigit():
-        event = await upstream(loaders.event.load(int(item_id)))
+        event = await upstream(scope.activity.event(int(item_id)))
         author = event.actor if event else None
     audit_access(info, author or ANYONE, f"report:{report_id}", MODERATOR, operation)
 
@@ -156,7 +155,7 @@ class AuditQueries:
         if first == 0:
             return keyset_page([], more=False, after=after)
         rows = await upstream(
-            info.context.social.audit.rows(
+            info.context.audit_log.rows(
                 subject=subject_key, viewer=viewer_key, after=start, limit=first + 1,
                 newest_first=newest_first,
             )

@@ -26,8 +26,6 @@ from .context import Info
 from .errors import upstream
 from .ids import global_id
 from .people import Person
-from .social import is_moderator
-from .social_loaders import social_loaders
 
 _MENTION_HTML = re.compile(r"(?<![\w@.&;])@([A-Za-z0-9][A-Za-z0-9._-]{0,63})")
 _TAG_HTML = re.compile(r"(?<![\w&#/;])#(\w[\w-]{0,63})")
@@ -78,9 +76,9 @@ class ReactionCount:
 
 
 async def reaction_counts(info: Info, kind: str, target: str) -> list[ReactionCount]:
-    loaders = social_loaders(info)
-    counts = await upstream(loaders.reactions.load((kind, target)))
-    mine = await upstream(loaders.my_reactions.load((kind, target)))
+    reactions = info.context.scope.reactions
+    counts = await upstream(reactions.counts(kind, target))
+    mine = await upstream(reactions.mine(kind, target))
     return [
         ReactionCount(kind=r, count=counts.get(r.value, 0), viewer_reacted=r.value in mine)
         for r in ReactionKind
@@ -120,8 +118,12 @@ class Comment:
             return CommentState.DELETED
         return CommentState.HIDDEN if self.record.hidden_at else CommentState.PUBLISHED
 
+    async def _moderates(self, info: Info) -> bool:
+        """Whether the viewer moderates this comment's item."""
+        return await upstream(info.context.scope.moderation.may_moderate(self.record.document))
+
     async def _text(self, info: Info) -> str | None:
-        if self.record.deleted_at or (self.record.hidden_at and not await is_moderator(info)):
+        if self.record.deleted_at or (self.record.hidden_at and not await self._moderates(info)):
             return None
         return self.record.body
 
@@ -167,17 +169,17 @@ class Comment:
 
     @strawberry.field(description="Direct replies, oldest first (deleted ones keep their place).")
     async def replies(self, info: Info) -> list[Comment]:
-        found = await upstream(social_loaders(info).replies.load(self.record.id))
+        found = await upstream(info.context.scope.comments.replies(self.record.id))
         return [Comment.of(c) for c in found]
 
     @strawberry.field(description="The #tags in its text, normalised (follow them as tags).")
     async def tags(self, info: Info) -> list[str]:
-        tags, _ = await upstream(social_loaders(info).comment_links.load(self.record.id))
+        tags, _ = await upstream(info.context.scope.comments.links(self.record.id))
         return tags
 
     @strawberry.field(description="The people its @mentions resolved to.")
     async def mentions(self, info: Info) -> list[Person]:
-        _, guids = await upstream(social_loaders(info).comment_links.load(self.record.id))
+        _, guids = await upstream(info.context.scope.comments.links(self.record.id))
         found = await upstream(info.context.loaders.person.load_many(guids))
         return [Person.of(p) for p in found if p is not None]
 
@@ -189,15 +191,17 @@ class Comment:
     async def viewer_can_edit(self, info: Info) -> bool:
         if self.record.deleted_at:
             return False
-        return self.record.author == info.context.viewer.guid or await is_moderator(info)
+        return self.record.author == info.context.viewer.guid or await self._moderates(info)
 
     @strawberry.field(
         description="Earlier texts, oldest first: shown to the author and moderators only."
     )
     async def revisions(self, info: Info) -> list[CommentRevision] | None:
-        if self.record.author != info.context.viewer.guid and not await is_moderator(info):
+        if self.record.author != info.context.viewer.guid and not await self._moderates(info):
             return None
-        found: list[Revision] = await upstream(info.context.social.revisions(self.record.id))
+        found: list[Revision] = await upstream(
+            info.context.scope.comments.revisions(self.record.id)
+        )
         return [
             CommentRevision(body_text=r.body, written_at=r.written_at, replaced_at=r.replaced_at)
             for r in found

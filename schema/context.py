@@ -1,8 +1,10 @@
 """The typed context every resolver receives: who is asking, and the per-request loaders.
 
 The gateway builds one per request (loaders are new each time, so batching and
-deduplication never leak between viewers). Resolvers read from loaders and
-services here; they never open a connection themselves.
+deduplication never leak between viewers). Resolvers read the directory and HR
+from ``loaders``, and documents and the social store only through ``scope``, the
+access gate's readers for this viewer (``schema.scope``); they never open a
+connection themselves.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
 from connectors.directory import DirectoryConnector, DirectoryGroup, DirectoryPerson
-from connectors.documents import DocumentRecord, FolderAccess
+from connectors.documents import FolderAccess
 from connectors.hr import HRRecord
-from connectors.social import SocialStore
-from connectors.social.audit import AuditEntry
+from connectors.social.audit import AuditEntry, AuditLog
+
+from .scope import ViewerScope
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -52,7 +55,8 @@ class Viewer:
 
 @dataclass(slots=True)
 class Loaders:
-    """Per-request DataLoaders: one upstream call per source per batch."""
+    """Per-request DataLoaders of the directory and HR: one upstream call per source per
+    batch. Documents and social data are read through ``Context.scope``."""
 
     person: DataLoader[str, DirectoryPerson | None]  # by objectGUID
     person_by_dn: DataLoader[str, DirectoryPerson | None]
@@ -65,15 +69,8 @@ class Loaders:
     group_members: DataLoader[str, list[str]]  # member GUIDs in name order, by group DN
     hr: DataLoader[str, HRRecord | None]  # by the join key (employeeNumber or userName)
     hr_without_account: DataLoader[str, list[HRRecord]]  # key "": records no account joins
-    document: DataLoader[str, DocumentRecord | None]  # by path
-    document_index: DataLoader[str, list[DocumentRecord]]  # by root folder ("")
-    document_search: DataLoader[str, list[DocumentRecord]]  # by query text, best first
-    follower_count: DataLoader[tuple[str, str], int]  # (kind, target)
     following_count: DataLoader[str, int]  # people a person follows
-    viewer_follows: DataLoader[tuple[str, str], bool]  # (kind, target) the viewer follows
     people_search: DataLoader[str, list[str]]  # GUIDs in name order, by "leavers|text"
-    comment_count: DataLoader[tuple[str, str], int]
-    social: Any = None  # schema.social_loaders.SocialLoaders, made on first use
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +88,9 @@ class SocialLimits:
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """Access settings the schema enforces."""
+    """Access settings: the schema's, and the ones the gateway's access gate enforces
+    (``document_access``, ``document_url``, ``moderator_groups``: schema code asks the
+    gate, never these)."""
 
     hr_join: str  # "employee_number" or "user_name"
     hr_groups: frozenset[str]  # groups whose members hold the HR role
@@ -123,7 +122,8 @@ class Context:
 
     viewer: Viewer
     loaders: Loaders
-    social: SocialStore
+    scope: ViewerScope  # documents and the social store, as this viewer may read them
+    audit_log: AuditLog  # the append-only trail of restricted reads (``schema.audit``)
     directory: DirectoryConnector
     policy: Policy
     request_id: str

@@ -2,10 +2,11 @@
 
 A comment's target is a person's profile, a document the writer may read, or an
 activity item the writer may see. ``@account`` mentions resolve in the
-directory and notify only people who may see the item, each once in the
-comment's life; ``#tags`` link the comment to tags people follow. Writers are
-held to the social limits (comments a minute, people mentioned), counted by the
-store in the write's own transaction; refusals are logged at INFO.
+directory and notify only people who may see the item (the access gate cuts the
+list), each once in the comment's life; ``#tags`` link the comment to tags
+people follow. Writers are held to the social limits (comments a minute, people
+mentioned), counted by the store in the write's own transaction; refusals are
+logged at INFO. Every read and write goes through the gate (``Context.scope``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from connectors.social import (
     tags_in,
 )
 
-from .comments import Comment, ReactionCount, ReactionKind
+from .comments import Comment, ReactionCount, ReactionKind, reaction_counts
 from .context import Info
 from .errors import BadInput, upstream
 from .ids import parse_global_id
@@ -37,13 +38,9 @@ from .social import (
     InvalidInputError,
     NotAllowedError,
     NotFoundError,
-    is_moderator,
-    may_see,
-    readable_paths,
     retry_key,
     write,
 )
-from .social_loaders import social_loaders
 from .write_limits import (
     RateLimitedError,
     comment_limits,
@@ -117,38 +114,30 @@ ReactionResult = Annotated[
 _NOT_FOUND = "No such item, or you may not see it."
 
 
-async def _target(
-    info: Info, target_id: str, *kinds: str
-) -> tuple[str, str, str | None] | NotFoundError:
-    """(store kind, key, document) of a live item the viewer may see."""
+async def _target(info: Info, target_id: str, *kinds: str) -> tuple[str, str] | NotFoundError:
+    """(store kind, key) of a live item the viewer may see, read through the gate (which
+    judges the write again)."""
     try:
         type_name, key = parse_global_id(target_id, *kinds)
     except BadInput:
         return NotFoundError(message=_NOT_FOUND)
-    document: str | None = None
+    scope = info.context.scope
     if type_name == "Person":
-        if await upstream(info.context.loaders.person.load(key)) is None:
-            return NotFoundError(message=_NOT_FOUND)
-        return "person", key, None
-    if type_name == "Document":
-        document = key
+        seen = await upstream(info.context.loaders.person.load(key)) is not None
+    elif type_name == "Document":
+        seen = bool(await upstream(scope.documents.readable([key])))
     elif type_name == "ActivityItem":
-        event = await upstream(social_loaders(info).event.load(int(key))) if key.isdigit() else None
-        if event is None:
-            return NotFoundError(message=_NOT_FOUND)
-        document = event.document
-    elif type_name == "Comment":
-        comment = await upstream(social_loaders(info).comment.load(key))
-        if comment is None or comment.deleted_at or comment.hidden_at:
-            return NotFoundError(message=_NOT_FOUND)
-        document = comment.document
-    if not await may_see(info, document):
+        seen = key.isdigit() and await upstream(scope.activity.event(int(key))) is not None
+    else:
+        comment = await upstream(scope.comments.comment(key))
+        seen = comment is not None and not comment.deleted_at and not comment.hidden_at
+    if not seen:
         return NotFoundError(message=_NOT_FOUND)
-    kind = {"Document": "document", "ActivityItem": "activity", "Comment": "comment"}[type_name]
-    return kind, key, document
+    kind = {"Person": "person", "Document": "document", "ActivityItem": "activity"}
+    return kind.get(type_name, "comment"), key
 
 
-async def _text(info: Info, body: str, document: str | None) -> CommentText | InvalidInputError:
+async def _text(info: Info, body: str) -> CommentText | InvalidInputError:
     limits = info.context.policy.social_limits
     text = body.strip()
     if not text:
@@ -168,19 +157,15 @@ async def _text(info: Info, body: str, document: str | None) -> CommentText | In
     found = await upstream(info.context.loaders.person_by_account.load_many(accounts))
     people = [p for p in found if p is not None]
     now = datetime.now(UTC)
-    notify = [
-        p.guid
-        for p in people
-        if not p.is_leaver(now)
-        and (document is None or document in await readable_paths(info, [document], p))
-    ]
+    # Leavers are not told; the gate cuts the rest to those who may see the item.
+    notify = [p.guid for p in people if not p.is_leaver(now)]
     return CommentText(body=text, tags=tags, mentioned=[p.guid for p in people], notify=notify)
 
 
 async def _comment(info: Info, comment_id: str, replayed: bool) -> CommentSuccess:
-    record = await upstream(info.context.social.comments_by_id([comment_id]))
-    assert record[0] is not None  # just written in this request
-    return CommentSuccess(comment=Comment.of(record[0]), replayed=replayed)
+    record = await upstream(info.context.scope.comments.comment(comment_id))
+    assert record is not None  # just written in this request, on an item the viewer sees
+    return CommentSuccess(comment=Comment.of(record), replayed=replayed)
 
 
 def _comment_key(comment_id: str) -> str | None:
@@ -205,20 +190,17 @@ class DiscussionMutations:
         target = await _target(info, input.target_id, "Person", "Document", "ActivityItem")
         if isinstance(target, NotFoundError):
             return target
-        kind, target_key, document = target
+        kind, target_key = target
         parent = _comment_key(input.reply_to_id) if input.reply_to_id is not None else None
         if input.reply_to_id is not None and parent is None:
             return InvalidInputError(message="Not a Comment id.", field="replyToId")
-        text = await _text(info, input.body, document)
+        text = await _text(info, input.body)
         if isinstance(text, InvalidInputError):
             return text
-        viewer = info.context.viewer
-        groups = await upstream(info.context.loaders.groups.load(viewer.person.dn))
         try:
             written = await write(
-                info.context.social.add_comment(
-                    viewer.guid, kind, target_key, text, parent_id=parent, key=key,
-                    author_groups=[g.guid for g in groups],
+                info.context.scope.comments.add(
+                    kind, target_key, text, parent_id=parent, key=key,
                     limits=comment_limits(info),
                 )
             )  # fmt: skip
@@ -243,23 +225,18 @@ class DiscussionMutations:
         key = retry_key(input.client_mutation_id)
         if isinstance(key, InvalidInputError):
             return key
+        comments = info.context.scope.comments
         comment_id = _comment_key(input.comment_id)
-        found = (
-            await upstream(social_loaders(info).comment.load(comment_id)) if comment_id else None
-        )
-        if found is None or not await may_see(info, found.document):
+        found = await upstream(comments.comment(comment_id)) if comment_id else None
+        if found is None:
             return NotFoundError(message=_NOT_FOUND)
-        text = await _text(info, input.body, found.document)
+        text = await _text(info, input.body)
         if isinstance(text, InvalidInputError):
             return text
-        moderator = await is_moderator(info)
         try:
             written = await write(
-                info.context.social.edit_comment(
-                    info.context.viewer.guid, found.id, text, moderator=moderator, key=key,
-                    limits=comment_limits(info),
-                )
-            )  # fmt: skip
+                comments.edit(found.id, text, key=key, limits=comment_limits(info))
+            )
         except TooManyMentions as refused:
             return too_many_mentions(refused.limit, over_its_life=True)
         except ItemNotFound:
@@ -278,19 +255,13 @@ class DiscussionMutations:
         "retry is harmless."
     )
     async def delete_comment(self, info: Info, input: DeleteCommentInput) -> CommentResult:
+        comments = info.context.scope.comments
         comment_id = _comment_key(input.comment_id)
-        found = (
-            await upstream(social_loaders(info).comment.load(comment_id)) if comment_id else None
-        )
-        if found is None or not await may_see(info, found.document):
+        found = await upstream(comments.comment(comment_id)) if comment_id else None
+        if found is None:
             return NotFoundError(message=_NOT_FOUND)
-        moderator = await is_moderator(info)
         try:
-            changed = await write(
-                info.context.social.delete_comment(
-                    info.context.viewer.guid, found.id, moderator=moderator
-                )
-            )
+            changed = await write(comments.delete(found.id))
         except ItemNotFound:
             return NotFoundError(message=_NOT_FOUND)
         except NotAuthor:
@@ -310,27 +281,16 @@ async def _react(info: Info, data: ReactInput, *, add: bool) -> ReactionResult:
     target = await _target(info, data.item_id, "Comment", "Document", "ActivityItem")
     if isinstance(target, NotFoundError):
         return target
-    kind, key, _ = target
-    social, viewer = info.context.social, info.context.viewer.guid
+    kind, key = target
+    reactions = info.context.scope.reactions
     try:
         if add:
-            changed = await write(social.react(viewer, kind, key, data.reaction.value))
+            changed = await write(reactions.react(kind, key, data.reaction.value))
         else:
-            changed = await write(social.unreact(viewer, kind, key, data.reaction.value))
+            changed = await write(reactions.unreact(kind, key, data.reaction.value))
     except ItemNotFound:
         return NotFoundError(message=_NOT_FOUND)
-    counts = await upstream(social.reaction_counts(kind, [key]))
-    mine = await upstream(social.reactions_by(viewer, kind, [key]))
-    return ReactionSuccess(
-        changed=changed,
-        reactions=[
-            ReactionCount(
-                kind=r, count=counts[0].get(r.value, 0), viewer_reacted=r.value in mine[0]
-            )
-            for r in ReactionKind
-            if counts[0].get(r.value) or r.value in mine[0]
-        ],
-    )
+    return ReactionSuccess(changed=changed, reactions=await reaction_counts(info, kind, key))
 
 
 # -- threads ----------------------------------------------------------------------------
@@ -358,11 +318,13 @@ def _parse_thread_cursor(value: str | None) -> tuple[datetime, str] | None:
 async def comment_thread(
     info: Info, kind: str, target: str, first: int, after: str | None
 ) -> Connection[Comment]:
-    """Top-level comments on an item the caller has checked the viewer may see, oldest
-    first; replies hang off each (``Comment.replies``)."""
+    """Top-level comments on an item, oldest first (none on an item the viewer may not
+    see); replies hang off each (``Comment.replies``)."""
     check_first(first)
     rows = await upstream(
-        info.context.social.thread(kind, target, first=first + 1, after=_parse_thread_cursor(after))
+        info.context.scope.comments.thread(
+            kind, target, first=first + 1, after=_parse_thread_cursor(after)
+        )
     )
     nodes = [Comment.of(r) for r in rows[:first]]
     edges = [Edge(cursor=_thread_cursor(c), node=c) for c in nodes]
@@ -374,7 +336,5 @@ class DiscussionQueries:
     @strawberry.field(description="A comment by global id; null if missing or not visible.")
     async def comment(self, info: Info, id: strawberry.ID) -> Comment | None:
         key = _comment_key(id)
-        found = await upstream(social_loaders(info).comment.load(key)) if key else None
-        if found is None or not await may_see(info, found.document):
-            return None
-        return Comment.of(found)
+        found = await upstream(info.context.scope.comments.comment(key)) if key else None
+        return Comment.of(found) if found else None

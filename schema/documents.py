@@ -1,4 +1,8 @@
-"""Documents from the council's document store, trimmed to what each viewer may read."""
+"""Documents from the council's document store, trimmed to what each viewer may read.
+
+Every record comes from the access gate (``Context.scope.documents``), which returns
+only documents the viewer may read, so a ``Document`` is only ever made of one.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,6 @@ import strawberry
 
 from connectors.documents import DocumentRecord
 
-from .access import readable_documents
 from .comments import Comment, ReactionCount, reaction_counts
 from .context import Info
 from .errors import BadInput, upstream
@@ -77,9 +80,8 @@ class Document(Node):
         description="A link that streams the content (with Range) to the viewer, signed and "
         "expiring (usable in an <a href>); null where the gateway serves no downloads."
     )
-    def download_url(self, info: Info) -> str | None:
-        make = info.context.policy.document_url
-        return make(info.context.viewer.guid, self.record.path) if make else None
+    async def download_url(self, info: Info) -> str | None:
+        return await upstream(info.context.scope.documents.download_url(self.record.path))
 
     @strawberry.field(description="Who wrote it (resolved in the directory).")
     async def author(self, info: Info) -> Person | None:
@@ -91,28 +93,24 @@ class Document(Node):
 
     @strawberry.field(description="How many people follow this document. Source: Townhall.")
     async def follower_count(self, info: Info) -> int:
-        return await upstream(
-            info.context.loaders.follower_count.load(("document", self.record.path))
-        )
+        return await upstream(info.context.scope.follows.count("document", self.record.path))
 
     @strawberry.field(description="Whether the signed-in viewer follows this document.")
     async def viewer_is_following(self, info: Info) -> bool:
         return await upstream(
-            info.context.loaders.viewer_follows.load(("document", self.record.path))
+            info.context.scope.follows.viewer_follows("document", self.record.path)
         )
 
     @strawberry.field(description="How many comments the document has. Source: Townhall.")
     async def comment_count(self, info: Info) -> int:
-        return await upstream(
-            info.context.loaders.comment_count.load(("document", self.record.path))
-        )
+        return await upstream(info.context.scope.comments.count("document", self.record.path))
 
     @strawberry.field(description="Comments on the document, oldest first. Source: Townhall.")
     async def comments(self, info: Info, first: int = 50) -> list[Comment]:
         if first < 0 or first > MAX_COMMENTS:
             raise BadInput(f"`first` must be between 0 and {MAX_COMMENTS}.", field="first")
         rows = await upstream(
-            info.context.social.comments_on("document", self.record.path, limit=first)
+            info.context.scope.comments.live("document", self.record.path, limit=first)
         )
         return [Comment.of(r) for r in rows]
 
@@ -148,9 +146,8 @@ async def _person_by_upn(info: Info, upn: str | None) -> Person | None:
 
 
 async def readable_document(info: Info, path: str) -> Document | None:
-    record = await upstream(info.context.loaders.document.load(path))
-    [visible] = await readable_documents(info, [record])
-    return Document.of(visible) if visible else None
+    record = await upstream(info.context.scope.documents.get(path))
+    return Document.of(record) if record else None
 
 
 @strawberry.type
@@ -171,11 +168,7 @@ class DocumentQueries:
         prefix = (folder or "").strip("/")
         if len(prefix) > 1024:
             raise BadInput("`folder` is too long.", field="folder")
-        index = await upstream(info.context.loaders.document_index.load(""))
-        inside = [
-            d for d in index if not prefix or d.path == prefix or d.path.startswith(prefix + "/")
-        ]
-        visible = [d for d in await readable_documents(info, list(inside)) if d is not None]
+        visible = await upstream(info.context.scope.documents.in_folder(prefix))
         visible.sort(key=lambda d: (d.modified_at is not None, d.modified_at, d.path), reverse=True)
         return offset_page(visible, first, after, Document.of)
 
@@ -191,6 +184,5 @@ class DocumentQueries:
         text = " ".join(query.split())
         if len(text) > MAX_SEARCH:
             raise BadInput(f"`query` is longer than {MAX_SEARCH} characters.", field="query")
-        found = await upstream(info.context.loaders.document_search.load(text.casefold()))
-        visible = [d for d in await readable_documents(info, list(found)) if d is not None]
+        visible = await upstream(info.context.scope.documents.search(text.casefold()))
         return offset_page(visible, first, after, Document.of)

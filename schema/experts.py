@@ -5,7 +5,8 @@ each, up to 5); the topic as an interest or ask-me-about (1); the job title (2)
 or department (1) naming it; documents on the topic they wrote (1 each) or last
 changed (0.5 each), up to 4; their comments tagged with it (0.5 each) or on
 those documents (0.25 each), up to 2. Only documents the viewer may read count
-(a reason never reveals one they may not), and leavers are left out.
+(a reason never reveals one they may not: documents and the comments' signals are
+read through the access gate), and leavers are left out.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from connectors.social import normalise_tag
 from .context import Info
 from .errors import BadInput, upstream
 from .people import Person
-from .social import readable_paths
 
 MAX_EXPERTS = 50
 
@@ -89,15 +89,11 @@ class ExpertQueries:
         if first < 1 or first > MAX_EXPERTS:
             raise BadInput(f"`first` must be between 1 and {MAX_EXPERTS}.", field="first")
         words = [w for w in tag.split("-") if w]
-        loaders, scores = info.context.loaders, _Scores()
+        loaders, scope, scores = info.context.loaders, info.context.scope, _Scores()
 
-        index = await upstream(loaders.document_index.load(""))
-        candidates = [d for d in index if not d.is_folder and _about(d, tag, words)]
-        readable = await readable_paths(info, [d.path for d in candidates])
-        documents = [d for d in candidates if d.path in readable]
-        signals = await upstream(
-            info.context.social.topic_signals(tag, [d.path for d in documents])
-        )
+        index = await upstream(scope.documents.in_folder(""))
+        documents = [d for d in index if not d.is_folder and _about(d, tag, words)]
+        signals = await upstream(scope.comments.topic_signals(tag, [d.path for d in documents]))
 
         for guid, endorsements in signals.declared.items():
             scores.add(guid, ExpertReasonKind.DECLARED_SKILL, f"Lists #{tag} as a skill", 3.0)
@@ -154,11 +150,9 @@ class ExpertQueries:
                 min(0.5 * n, 4.0),
             )
 
-        visible_comments = await readable_paths(info, [doc for _, doc in signals.tagged_comments])
         talked: dict[str, float] = {}
-        for (guid, doc), n in signals.tagged_comments.items():
-            if doc is None or doc in visible_comments:
-                talked[guid] = talked.get(guid, 0.0) + 0.5 * n
+        for (guid, _), n in signals.tagged_comments.items():
+            talked[guid] = talked.get(guid, 0.0) + 0.5 * n
         for (guid, _), n in signals.document_comments.items():
             talked[guid] = talked.get(guid, 0.0) + 0.25 * n
         for guid, weight in talked.items():

@@ -1,9 +1,9 @@
 """What the viewer follows — people, documents, groups and tags — with each follow's
 notify choice, newest first: the list to manage follows from.
 
-A followed document the viewer may no longer read is left out (its path would say
-what it is); a followed person or group the directory no longer has shows with only
-its key, so the follow can still be ended.
+A followed document the viewer may no longer read is left out by the access gate (its
+path would say what it is); a followed person or group the directory no longer has
+shows with only its key, so the follow can still be ended.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from .groups import Group
 from .ids import cursor, global_id, parse_cursor
 from .pagination import Connection, Edge, check_first, keyset_page
 from .people import Person
-from .social import FollowKind, readable_paths
+from .social import FollowKind
 from .tags import Tag
 
 
@@ -40,20 +40,18 @@ class FollowedItem:
     tag: Tag | None = strawberry.field(description="The tag, for a tag follow.")
 
 
-async def _items(info: Info, kind: str, rows: list[Follow]) -> list[FollowedItem | None]:
-    """Each follow as an item; ``None`` for a document the viewer may not read."""
+async def _items(info: Info, kind: str, rows: list[Follow]) -> list[FollowedItem]:
+    """Each follow (through the gate: documents the viewer may read) as an item."""
     loaders = info.context.loaders
     targets = [r.target for r in rows]
     people = groups = documents = None
-    readable: set[str] = set()
     if kind == "person":
         people = await upstream(loaders.person.load_many(targets))
     elif kind == "group":
         groups = await upstream(loaders.group.load_many(targets))
     elif kind == "document":
-        readable = await readable_paths(info, targets)
-        documents = await upstream(loaders.document.load_many(targets))  # loaded just now
-    items: list[FollowedItem | None] = []
+        documents = await upstream(info.context.scope.documents.many(targets))
+    items: list[FollowedItem] = []
     for i, row in enumerate(rows):
         item = FollowedItem(
             kind=FollowKind(kind), key=row.target, notify=row.notify,
@@ -68,9 +66,6 @@ async def _items(info: Info, kind: str, rows: list[Follow]) -> list[FollowedItem
             item.key = global_id("Group", row.target)
             item.group = Group.of(group) if group else None
         elif kind == "document":
-            if row.target not in readable:
-                items.append(None)
-                continue
             item.key = global_id("Document", row.target)
             record = documents[i] if documents else None
             item.document = Document.of(record) if record else None
@@ -90,17 +85,15 @@ class FollowQueries:
         self, info: Info, kind: FollowKind, first: int = 20, after: str | None = None
     ) -> Connection[FollowedItem]:
         check_first(first)
-        rows = await upstream(
-            info.context.social.following(
-                info.context.viewer.guid, kind.value, first=first + 1, after=parse_cursor(after)
+        page = await upstream(
+            info.context.scope.follows.following(
+                info.context.viewer.guid, kind.value, first=first, after=parse_cursor(after)
             )
         )
-        page = rows[:first]
-        items = await _items(info, kind.value, page)
+        items = await _items(info, kind.value, page.items)
         edges = [
             Edge(cursor=cursor(row.id), node=item)
-            for row, item in zip(page, items, strict=True)
-            if item is not None
+            for row, item in zip(page.items, items, strict=True)
         ]
-        end = cursor(page[-1].id) if page else None  # past trimmed documents too
-        return keyset_page(edges, more=len(rows) > first, after=after, end_cursor=end)
+        end = cursor(page.end) if page.end is not None else None  # past trimmed documents too
+        return keyset_page(edges, more=page.more, after=after, end_cursor=end)

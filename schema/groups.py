@@ -65,11 +65,11 @@ class Group(Node):
 
     @strawberry.field(description="How many people follow this group. Source: Townhall.")
     async def follower_count(self, info: Info) -> int:
-        return await upstream(info.context.loaders.follower_count.load(("group", self.record.guid)))
+        return await upstream(info.context.scope.follows.count("group", self.record.guid))
 
     @strawberry.field(description="Whether the signed-in viewer follows this group.")
     async def viewer_is_following(self, info: Info) -> bool:
-        return await upstream(info.context.loaders.viewer_follows.load(("group", self.record.guid)))
+        return await upstream(info.context.scope.follows.viewer_follows("group", self.record.guid))
 
 
 async def group_by_key(info: Info, key: str) -> DirectoryGroup | None:

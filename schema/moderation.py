@@ -2,7 +2,11 @@
 configured directory groups, by default ``Townhall Moderators``) see open reports
 and hide or dismiss; each reporter is told the outcome by a notification. A person
 has at most one open report of an item: reporting it again answers that report
-(``replayed``), and moderators are not told twice."""
+(``replayed``), and moderators are not told twice.
+
+Reports are read and decided through the access gate (``Context.scope.moderation``):
+a moderator sees and decides only reports on items they may open; a report on an item
+no moderator may open goes to the fallback moderator groups' members who may."""
 
 from __future__ import annotations
 
@@ -28,13 +32,9 @@ from .social import (
     InvalidInputError,
     NotAllowedError,
     NotFoundError,
-    is_moderator,
-    may_see,
-    moderator_guids,
     retry_key,
     write,
 )
-from .social_loaders import social_loaders
 
 
 class Forbidden(ClientError):
@@ -97,13 +97,14 @@ class Report:
     async def comment(self, info: Info) -> Comment | None:
         if self.record.item_kind != "comment":
             return None
-        found = await upstream(social_loaders(info).comment.load(self.record.item_id))
-        return Comment.of(found) if found and await may_see(info, found.document) else None
+        found = await upstream(info.context.scope.comments.comment(self.record.item_id))
+        return Comment.of(found) if found else None
 
     @strawberry.field(description="Who reported it: shown to moderators and the reporter only.")
     async def reporter(self, info: Info) -> Person | None:
         if self.record.reporter != info.context.viewer.guid:
-            if not await is_moderator(info):
+            moderation = info.context.scope.moderation
+            if not await upstream(moderation.may_moderate(self.record.document)):
                 return None
             audit_access(info, self.record.reporter, f"report:{self.record.id}", MODERATOR)
         found = await upstream(info.context.loaders.person.load(self.record.reporter))
@@ -168,9 +169,10 @@ class ModerationQueries:
     @strawberry.field(description="Open reports, oldest first. Moderators only.")
     async def moderation_queue(self, info: Info, first: int = 50) -> list[Report]:
         check_first(first)
-        if not await is_moderator(info):
+        moderation = info.context.scope.moderation
+        if not await upstream(moderation.is_moderator()):
             raise Forbidden("Only moderators see reports.")
-        found = await upstream(info.context.social.open_reports(first=first))
+        found = await upstream(moderation.queue(first))
         await asyncio.gather(
             *(audit_moderation(info, r.id, r.item_kind, r.item_id, "read") for r in found)
         )
@@ -179,9 +181,7 @@ class ModerationQueries:
     @strawberry.field(description="Reports I filed, newest first, with their outcomes.")
     async def my_reports(self, info: Info, first: int = 20) -> list[Report]:
         check_first(first)
-        found = await upstream(
-            info.context.social.reports_by(info.context.viewer.guid, first=first)
-        )
+        found = await upstream(info.context.scope.moderation.mine(first))
         return [Report(record=r) for r in found]
 
 
@@ -206,27 +206,9 @@ class ModerationMutations:
         if found is None:
             return NotFoundError(message="No such item, or you may not see it.")
         kind = "comment" if found[0] == "Comment" else "activity"
-        loaders = social_loaders(info)
-        if kind == "comment":
-            comment = await upstream(loaders.comment.load(found[1]))
-            document = comment.document if comment else None
-            visible = comment is not None
-        else:
-            event = (
-                await upstream(loaders.event.load(int(found[1]))) if found[1].isdigit() else None
-            )
-            document = event.document if event else None
-            visible = event is not None
-        if not visible or not await may_see(info, document):
-            return NotFoundError(message="No such item, or you may not see it.")
-        moderators = await moderator_guids(info)
+        moderation = info.context.scope.moderation
         try:
-            written = await write(
-                info.context.social.report(
-                    info.context.viewer.guid, kind, found[1], reason, key=key,
-                    moderators=moderators,
-                )
-            )  # fmt: skip
+            written = await write(moderation.file(kind, found[1], reason, key=key))
         except ItemNotFound:
             return NotFoundError(message="No such item, or you may not see it.")
         except KeyReused:
@@ -234,15 +216,16 @@ class ModerationMutations:
                 message="That clientMutationId was used for another change.",
                 field="clientMutationId",
             )
-        [record] = await upstream(info.context.social.reports_by_id([written.id]))
-        assert record is not None
+        record = await upstream(moderation.report(written.id))
+        assert record is not None  # filed by the viewer, on an item they may see
         return ReportSuccess(report=Report(record=record), replayed=written.replayed)
 
     @strawberry.mutation(
         description="Hide the reported item, or dismiss the report. Moderators only."
     )
     async def decide_report(self, info: Info, input: DecideReportInput) -> DecideResult:
-        if not await is_moderator(info):
+        moderation = info.context.scope.moderation
+        if not await upstream(moderation.is_moderator()):
             return NotAllowedError(message="Only moderators decide reports.")
         found = _key(input.report_id, "Report")
         if found is None:
@@ -251,18 +234,16 @@ class ModerationMutations:
         limit = info.context.policy.social_limits.report_reason_length
         if note and len(note) > limit:
             return InvalidInputError(message=f"At most {limit} characters.", field="note")
-        report = await upstream(social_loaders(info).report.load(found[1]))
-        if report is not None:  # the author is looked up before the item is hidden
-            operation = input.outcome.name.lower()  # hide or dismiss
-            await audit_moderation(info, report.id, report.item_kind, report.item_id, operation)
+        report = await upstream(moderation.report(found[1]))
+        if report is None or not await upstream(moderation.may_moderate(report.document)):
+            return NotFoundError(message="No such report.")
+        # The author is looked up before the item is hidden.
+        operation = input.outcome.name.lower()  # hide or dismiss
+        await audit_moderation(info, report.id, report.item_kind, report.item_id, operation)
         try:
-            settled = await write(
-                info.context.social.decide(
-                    info.context.viewer.guid, found[1], input.outcome.value, note
-                )
-            )
+            settled = await write(moderation.decide(found[1], input.outcome.value, note))
         except ItemNotFound:
             return NotFoundError(message="No such report.")
-        [record] = await upstream(info.context.social.reports_by_id([found[1]]))
-        assert record is not None
+        record = await upstream(moderation.report(found[1]))
+        assert record is not None  # decided by the viewer, who moderates its item
         return DecideSuccess(report=Report(record=record), settled=settled)

@@ -3,7 +3,8 @@ items' activity, changed documents, report outcomes; the unread count; marking
 read; a daily digest as data (delivering it is a later concern).
 
 A notification about a document the viewer may not read (now) is dropped from
-every list and count.
+every list and count: they are read through the access gate
+(``Context.scope.notifications``), and what they point at through it too.
 """
 
 from __future__ import annotations
@@ -22,8 +23,7 @@ from .errors import BadInput, upstream
 from .ids import cursor, global_id, parse_cursor, parse_global_id
 from .pagination import Connection, Edge, check_first, keyset_page
 from .people import Person
-from .social import InvalidInputError, readable_paths
-from .social_loaders import social_loaders
+from .social import InvalidInputError
 
 if TYPE_CHECKING:
     from .moderation import Report
@@ -74,7 +74,8 @@ class Notification:
     @strawberry.field(description="The activity it is about, if it is still visible.")
     async def activity(self, info: Info) -> ActivityItem | None:
         event_id = self.record.activity_id
-        found = await upstream(social_loaders(info).event.load(event_id)) if event_id else None
+        scope = info.context.scope
+        found = await upstream(scope.activity.event(event_id)) if event_id else None
         return ActivityItem(events=[found]) if found else None
 
     @strawberry.field(
@@ -85,7 +86,8 @@ class Notification:
         from .moderation import Report
 
         report_id = self.record.report_id
-        found = await upstream(social_loaders(info).report.load(report_id)) if report_id else None
+        scope = info.context.scope
+        found = await upstream(scope.moderation.report(report_id)) if report_id else None
         return Report(record=found) if found else None
 
 
@@ -126,15 +128,8 @@ MarkReadResult = Annotated[
 ]
 
 
-async def _visible(info: Info, records: list[NotificationRecord]) -> list[NotificationRecord]:
-    readable = await readable_paths(info, [r.document for r in records])
-    return [r for r in records if r.document is None or r.document in readable]
-
-
 async def unread_count(info: Info) -> int:
-    by_document = await upstream(info.context.social.unread_by_document(info.context.viewer.guid))
-    readable = await readable_paths(info, by_document)
-    return sum(n for doc, n in by_document.items() if doc is None or doc in readable)
+    return await upstream(info.context.scope.notifications.unread_count())
 
 
 @strawberry.type
@@ -144,24 +139,22 @@ class NotificationQueries:
         self, info: Info, first: int = 20, after: str | None = None, unread_only: bool = False
     ) -> Connection[Notification]:
         check_first(first)
-        social, viewer = info.context.social, info.context.viewer.guid
+        notifications = info.context.scope.notifications
         position, more = parse_cursor(after), False
         found: list[NotificationRecord] = []
         for _ in range(5):  # refill past hidden ones, boundedly
-            rows = await upstream(
-                social.notifications_for(
-                    viewer, before=position, limit=first + 1, unread_only=unread_only
-                )
+            read = await upstream(
+                notifications.page(before=position, limit=first + 1, unread_only=unread_only)
             )
-            visible = {r.id for r in await _visible(info, rows)}
-            for row in rows:
-                if row.id in visible:
-                    if len(found) == first:
-                        more = True
-                        break
-                    found.append(row)
+            for row in read.items:
+                if len(found) == first:
+                    more = True
+                    break
+                found.append(row)
                 position = row.id
-            if more or len(rows) <= first:
+            else:
+                position = read.end if read.end is not None else position
+            if more or not read.more:
                 break
         edges = [Edge(cursor=cursor(r.id), node=Notification(record=r)) for r in found]
         return keyset_page(edges, more=more, after=after)
@@ -175,12 +168,8 @@ class NotificationQueries:
         day = day or datetime.now(UTC).date()
         since = datetime.combine(day, time.min, tzinfo=UTC)
         rows = await upstream(
-            info.context.social.notifications_for(
-                info.context.viewer.guid, before=None, limit=1000,
-                since=since, until=since + timedelta(days=1),
-            )
-        )  # fmt: skip
-        rows = await _visible(info, rows)
+            info.context.scope.notifications.between(since, since + timedelta(days=1), limit=1000)
+        )
         counts: dict[str, int] = {}
         for r in rows:
             counts[r.kind] = counts.get(r.kind, 0) + 1
@@ -210,5 +199,5 @@ class NotificationMutations:
                 ids = [int(parse_global_id(i, "Notification")[1]) for i in input.ids]
             except (BadInput, ValueError):
                 return InvalidInputError(message="Not a Notification id.", field="ids")
-        marked = await upstream(info.context.social.mark_read(info.context.viewer.guid, ids))
+        marked = await upstream(info.context.scope.notifications.mark_read(ids))
         return MarkReadSuccess(marked=marked, unread_count=await unread_count(info))

@@ -18,7 +18,6 @@ from .access import (
     audit_read,
     is_restricted,
     may_see,
-    readable_documents,
     relationship,
 )
 from .context import Info
@@ -215,9 +214,8 @@ class Person(Node):
 
         check_first(first)
         upn = (self.record.upn or "").casefold()
-        index = await upstream(info.context.loaders.document_index.load(""))
-        mine = [d for d in index if upn and (d.author or "").casefold() == upn]
-        visible = [d for d in await readable_documents(info, list(mine)) if d is not None]
+        index = await upstream(info.context.scope.documents.in_folder(""))
+        visible = [d for d in index if upn and (d.author or "").casefold() == upn]
         visible.sort(key=lambda d: d.modified_at or datetime.min.replace(tzinfo=UTC), reverse=True)
         return offset_page(visible, first, after, Document.of)
 
@@ -233,9 +231,7 @@ class Person(Node):
 
     @strawberry.field(description="How many people follow this person. Source: Townhall.")
     async def follower_count(self, info: Info) -> int:
-        return await upstream(
-            info.context.loaders.follower_count.load(("person", self.record.guid))
-        )
+        return await upstream(info.context.scope.follows.count("person", self.record.guid))
 
     @strawberry.field(description="How many people this person follows. Source: Townhall.")
     async def following_count(self, info: Info) -> int:
@@ -243,16 +239,14 @@ class Person(Node):
 
     @strawberry.field(description="Whether the signed-in viewer follows this person.")
     async def viewer_is_following(self, info: Info) -> bool:
-        return await upstream(
-            info.context.loaders.viewer_follows.load(("person", self.record.guid))
-        )
+        return await upstream(info.context.scope.follows.viewer_follows("person", self.record.guid))
 
     @strawberry.field(description="People who follow this person, most recent first.")
     async def followers(
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[Person]:
         rows = await upstream(
-            info.context.social.followers(
+            info.context.scope.follows.followers(
                 "person", self.record.guid, first=check_first(first) + 1, after=parse_cursor(after)
             )
         )
@@ -262,12 +256,13 @@ class Person(Node):
     async def following(
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[Person]:
-        rows = await upstream(
-            info.context.social.following(
-                self.record.guid, "person", first=check_first(first) + 1, after=parse_cursor(after)
+        page = await upstream(
+            info.context.scope.follows.following(
+                self.record.guid, "person", first=check_first(first), after=parse_cursor(after)
             )
         )
-        return await _follow_page(info, [(r.id, r.target) for r in rows], first, after)
+        rows = [(r.id, r.target) for r in page.items]
+        return await _follow_page(info, rows, first, after, more=page.more)
 
     @strawberry.field(
         description="The person's profile: what they say about themselves (skills, interests, "
@@ -310,9 +305,10 @@ async def people_page(
 
 
 async def _follow_page(
-    info: Info, rows: list[tuple[int, str]], first: int, after: str | None
+    info: Info, rows: list[tuple[int, str]], first: int, after: str | None, *, more: bool = False
 ) -> Connection[Person]:
     """A keyset page of people from (follow id, person guid) rows (one extra row = more)."""
+    more = more or len(rows) > first
     page = rows[:first]
     people = await upstream(info.context.loaders.person.load_many([guid for _, guid in page]))
     edges = [
@@ -320,7 +316,7 @@ async def _follow_page(
         for (fid, _), p in zip(page, people, strict=True)
         if p is not None
     ]
-    return keyset_page(edges, more=len(rows) > first, after=after)
+    return keyset_page(edges, more=more, after=after)
 
 
 @strawberry.type(

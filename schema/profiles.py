@@ -17,7 +17,6 @@ from .context import Info
 from .errors import upstream
 from .people import Person
 from .social import InvalidInputError, NotAllowedError, NotFoundError, person_by_id, write
-from .social_loaders import social_loaders
 
 
 @strawberry.enum(description="Where a profile field's value came from.")
@@ -74,7 +73,7 @@ class Profile:
     person: strawberry.Private[DirectoryPerson]
 
     async def _fields(self, info: Info) -> dict[str, ProfileField]:
-        return await upstream(social_loaders(info).profile_fields.load(self.person.guid))
+        return await upstream(info.context.scope.profiles.fields(self.person.guid))
 
     @strawberry.field(description="About me, in their own words.")
     async def about(self, info: Info) -> ProfileText | None:
@@ -117,10 +116,9 @@ class Profile:
 
     @strawberry.field(description="Skills they declared (source: the person), most endorsed first.")
     async def skills(self, info: Info) -> list[Skill]:
-        tags = await upstream(social_loaders(info).skills.load(self.person.guid))
-        endorsed = (
-            await upstream(info.context.social.endorsements_of(self.person.guid)) if tags else {}
-        )
+        profiles = info.context.scope.profiles
+        tags = await upstream(profiles.tags("skill", self.person.guid))
+        endorsed = await upstream(profiles.endorsements(self.person.guid)) if tags else {}
         skills = [
             Skill(
                 person_guid=self.person.guid,
@@ -134,15 +132,13 @@ class Profile:
 
     @strawberry.field(description="Interests, as tags (source: the person).")
     async def interests(self, info: Info) -> list[str]:
-        return [
-            t.tag for t in await upstream(social_loaders(info).interests.load(self.person.guid))
-        ]
+        profiles = info.context.scope.profiles
+        return [t.tag for t in await upstream(profiles.tags("interest", self.person.guid))]
 
     @strawberry.field(description="Ask me about, as tags (source: the person).")
     async def ask_me_about(self, info: Info) -> list[str]:
-        return [
-            t.tag for t in await upstream(social_loaders(info).ask_me_about.load(self.person.guid))
-        ]
+        profiles = info.context.scope.profiles
+        return [t.tag for t in await upstream(profiles.tags("ask", self.person.guid))]
 
 
 @strawberry.input(description="Profile changes; a field left out stays as it is, '' clears it.")
@@ -222,12 +218,12 @@ class ProfileMutations:
                 if isinstance(tags, InvalidInputError):
                     return tags
                 lists[kind] = tags
-        social, viewer = info.context.social, info.context.viewer
+        profiles, viewer = info.context.scope.profiles, info.context.viewer
         for name, value in texts.items():
             if value is not None:
-                await upstream(social.set_profile_field(viewer.guid, name, value.strip() or None))
+                await upstream(profiles.set_field(name, value.strip() or None))
         for kind, tags in lists.items():
-            await upstream(social.set_profile_tags(viewer.guid, kind, tags))
+            await upstream(profiles.set_tags(kind, tags))
         return ProfileSuccess(person=Person.of(viewer.person))
 
     @strawberry.mutation(description="Endorse a colleague's declared skill.")
@@ -247,12 +243,12 @@ async def _endorse(info: Info, data: EndorseInput, *, add: bool) -> EndorseResul
     if person.guid == viewer:
         return NotAllowedError(message="You cannot endorse your own skills.")
     skill = normalise_tag(data.skill)
-    social = info.context.social
+    profiles = info.context.scope.profiles
     try:
         if add:
-            changed = await write(social.endorse(viewer, person.guid, skill))
+            changed = await write(profiles.endorse(person.guid, skill))
         else:
-            changed = await write(social.unendorse(viewer, person.guid, skill))
+            changed = await write(profiles.unendorse(person.guid, skill))
     except ItemNotFound:
         return NotFoundError(message="They have not declared that skill.")
     return EndorseSuccess(person=Person.of(person), changed=changed)

@@ -1,22 +1,23 @@
-"""The social layer's shared pieces: typed mutation errors, who may see which item,
-retry keys, and follows (people, documents, groups, tags) with their notify choice.
+"""The social layer's shared pieces: typed mutation errors, retry keys, and follows
+(people, documents, groups, tags) with their notify choice.
 
 Everything about a document is shown only to people who may read that document
 now: a feed item, a count or a notification about a document the viewer may
-not open is dropped as if it did not exist.
+not open is dropped as if it did not exist. The access gate (``Context.scope``)
+decides that; a document follow goes through it like every other read and write.
 """
 
 from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable
 from typing import Annotated, TypeVar
 
 import strawberry
 
 from connectors.directory import DirectoryPerson
-from connectors.social import SocialRefused, normalise_tag
+from connectors.social import ItemNotFound, SocialRefused, normalise_tag
 
 from .context import Info
 from .errors import upstream
@@ -120,50 +121,6 @@ FollowTargetResult = Annotated[
 ]
 
 
-# -- visibility -------------------------------------------------------------------------
-
-
-async def group_names(info: Info, person: DirectoryPerson) -> list[str]:
-    groups = await upstream(info.context.loaders.groups.load(person.dn))
-    return [g.name for g in groups]
-
-
-async def readable_paths(
-    info: Info, paths: Iterable[str | None], person: DirectoryPerson | None = None
-) -> set[str]:
-    """Which of ``paths`` ``person`` (default: the viewer) may read; missing ones never."""
-    wanted = sorted({p for p in paths if p})
-    if not wanted:
-        return set()
-    who = person or info.context.viewer.person
-    names = await group_names(info, who)
-    records = await upstream(info.context.loaders.document.load_many(wanted))
-    access = info.context.policy.document_access
-    return {r.path for r in records if r is not None and access.may_read_record(r, names)}
-
-
-async def may_see(info: Info, document: str | None) -> bool:
-    """Whether the viewer may see an item about ``document`` (None: about no document)."""
-    return document is None or document in await readable_paths(info, [document])
-
-
-async def is_moderator(info: Info) -> bool:
-    names = await group_names(info, info.context.viewer.person)
-    return any(n.casefold() in info.context.policy.moderator_groups for n in names)
-
-
-async def moderator_guids(info: Info) -> list[str]:
-    """Everyone in the moderator groups (nested included), by GUID."""
-    loaders = info.context.loaders
-    groups = await upstream(
-        loaders.group_by_name.load_many(sorted(info.context.policy.moderator_groups))
-    )
-    members = await upstream(
-        loaders.group_members.load_many([g.dn for g in groups if g is not None])
-    )
-    return sorted({guid for guids in members for guid in guids})
-
-
 def retry_key(client_mutation_id: str | None) -> str | InvalidInputError | None:
     """The store's retry key for a client mutation id (checked, not trusted)."""
     if client_mutation_id is None:
@@ -233,7 +190,7 @@ async def _follow_target(
         if existing and await upstream(info.context.loaders.person.load(key)) is None:
             return NotFoundError(message="No person has that id.")
         return "person", key, data.target_id, None
-    if not await readable_paths(info, [key]):
+    if not await upstream(info.context.scope.documents.readable([key])):
         return NotFoundError(message="No document has that id.")
     return "document", key, data.target_id, key
 
@@ -248,7 +205,7 @@ class SocialMutations:
         viewer = info.context.viewer.guid
         if record.guid == viewer:
             return NotAllowedError(message="You cannot follow yourself.")
-        changed = await upstream(info.context.social.follow(viewer, "person", record.guid))
+        changed = await write(info.context.scope.follows.follow("person", record.guid, notify=None))
         return FollowSuccess(person=Person.of(record), changed=changed)
 
     @strawberry.mutation(description="Stop following a person.")
@@ -256,8 +213,7 @@ class SocialMutations:
         record = await person_by_id(info, person_id)
         if record is None:
             return NotFoundError(message="No person has that id.")
-        viewer = info.context.viewer.guid
-        changed = await upstream(info.context.social.unfollow(viewer, "person", record.guid))
+        changed = await write(info.context.scope.follows.unfollow("person", record.guid))
         return FollowSuccess(person=Person.of(record), changed=changed)
 
     @strawberry.mutation(
@@ -269,15 +225,15 @@ class SocialMutations:
         target = await _follow_target(info, input)
         if not isinstance(target, tuple):
             return target
-        kind, key, client_key, document = target
-        viewer = info.context.viewer.guid
-        if kind == "person" and key == viewer:
+        kind, key, client_key, _ = target
+        if kind == "person" and key == info.context.viewer.guid:
             return NotAllowedError(message="You cannot follow yourself.")
-        social = info.context.social
-        changed = await upstream(
-            social.follow(viewer, kind, key, notify=input.notify, document=document)
-        )
-        choice = await upstream(social.follow_choices(viewer, kind, [key]))
+        follows = info.context.scope.follows
+        try:
+            changed = await write(follows.follow(kind, key, notify=input.notify))
+        except ItemNotFound:
+            return NotFoundError(message="No document has that id.")
+        choice = await upstream(follows.choices(kind, [key]))
         return FollowTargetSuccess(
             kind=FollowKind(kind), key=client_key, following=key in choice,
             notify=choice.get(key, False), changed=changed,
@@ -289,7 +245,10 @@ class SocialMutations:
         if not isinstance(target, tuple):
             return target
         kind, key, client_key, _ = target
-        changed = await upstream(info.context.social.unfollow(info.context.viewer.guid, kind, key))
+        try:
+            changed = await write(info.context.scope.follows.unfollow(kind, key))
+        except ItemNotFound:
+            return NotFoundError(message="No document has that id.")
         return FollowTargetSuccess(
             kind=FollowKind(kind), key=client_key, following=False, notify=False, changed=changed
         )

@@ -18,17 +18,15 @@ class Tag:
 
     @strawberry.field(description="How many people follow the tag.")
     async def follower_count(self, info: Info) -> int:
-        return await upstream(info.context.loaders.follower_count.load(("tag", self.name)))
+        return await upstream(info.context.scope.follows.count("tag", self.name))
 
     @strawberry.field(description="Whether the viewer follows the tag.")
     async def viewer_is_following(self, info: Info) -> bool:
-        return await upstream(info.context.loaders.viewer_follows.load(("tag", self.name)))
+        return await upstream(info.context.scope.follows.viewer_follows("tag", self.name))
 
     @strawberry.field(description="Whether the viewer's follow of the tag notifies them.")
     async def viewer_is_notified(self, info: Info) -> bool:
-        choices = await upstream(
-            info.context.social.follow_choices(info.context.viewer.guid, "tag", [self.name])
-        )
+        choices = await upstream(info.context.scope.follows.choices("tag", [self.name]))
         return choices.get(self.name, False)
 
     @strawberry.field(description="Activity carrying the tag, newest first, aggregated.")

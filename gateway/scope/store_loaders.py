@@ -1,7 +1,8 @@
-"""Per-request DataLoaders over the social store, made on a request's first use.
+"""Per-request DataLoaders over the social store: the raw reads the access gate judges.
 
-Each batch is one SQL ``IN`` query; they live beside the request's other
-loaders (``Loaders.social``), so batching never crosses viewers.
+Each batch is one SQL ``IN`` query. They are made per request (batching never
+crosses viewers) and answer for any item, whoever asks: only ``gateway.scope``
+reads them.
 """
 
 from __future__ import annotations
@@ -20,15 +21,13 @@ from connectors.social import (
     Report,
     SocialStore,
 )
+from schema.context import SharedLoader
 
-from .context import Info, SharedLoader
-
-K = TypeVar("K")
 V = TypeVar("V")
 
 
 @dataclass(slots=True)
-class SocialLoaders:
+class StoreLoaders:
     comment: DataLoader[str, Comment | None]
     comment_links: DataLoader[str, tuple[list[str], list[str]]]  # (#tags, mentioned GUIDs)
     replies: DataLoader[str, list[Comment]]  # by parent comment id
@@ -37,12 +36,10 @@ class SocialLoaders:
     reactions: DataLoader[tuple[str, str], dict[str, int]]  # (kind, target) -> counts
     my_reactions: DataLoader[tuple[str, str], set[str]]  # what the viewer gave
     profile_fields: DataLoader[str, dict[str, ProfileField]]
-    skills: DataLoader[str, list[ProfileTag]]
-    interests: DataLoader[str, list[ProfileTag]]
-    ask_me_about: DataLoader[str, list[ProfileTag]]
+    profile_tags: DataLoader[tuple[str, str], list[ProfileTag]]  # (kind, person)
 
     @classmethod
-    def over(cls, store: SocialStore, viewer: str) -> SocialLoaders:
+    def over(cls, store: SocialStore, viewer: str) -> StoreLoaders:
         def by_kind(
             fetch: Callable[[str, Sequence[str]], Awaitable[list[V]]],
         ) -> DataLoader[tuple[str, str], V]:
@@ -53,12 +50,6 @@ class SocialLoaders:
                     for target, value in zip(targets, await fetch(kind, targets), strict=True):
                         found[(kind, target)] = value
                 return [found[k] for k in keys]
-
-            return SharedLoader(load_fn=batch)
-
-        def tags(kind: str) -> DataLoader[str, list[ProfileTag]]:
-            async def batch(people: list[str]) -> list[list[ProfileTag]]:
-                return await store.profile_tags_of(kind, people)
 
             return SharedLoader(load_fn=batch)
 
@@ -92,16 +83,5 @@ class SocialLoaders:
             reactions=by_kind(store.reaction_counts),
             my_reactions=by_kind(my_reactions),
             profile_fields=SharedLoader(load_fn=fields),
-            skills=tags("skill"),
-            interests=tags("interest"),
-            ask_me_about=tags("ask"),
+            profile_tags=by_kind(store.profile_tags_of),
         )
-
-
-def social_loaders(info: Info) -> SocialLoaders:
-    """This request's social loaders."""
-    loaders = info.context.loaders
-    if loaders.social is None:
-        loaders.social = SocialLoaders.over(info.context.social, info.context.viewer.guid)
-    found: SocialLoaders = loaders.social
-    return found
