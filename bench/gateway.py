@@ -105,7 +105,9 @@ def uvicorn_process(
                "--loop", "uvloop", "--http", "httptools", "--log-level", "warning", "--workers", "1"]  # fmt: skip
     if factory:
         command.append("--factory")
-    return subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
+    # Townhall logs a line per request, as in production: to a file, not the terminal.
+    log = open(Path(tempfile.gettempdir()) / f"townhall-bench-{port}.log", "wb")  # noqa: SIM115
+    return subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stderr=log)
 
 
 async def wait_http(url: str, within: float = 60) -> None:

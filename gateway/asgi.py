@@ -5,8 +5,10 @@ from __future__ import annotations
 from starlette.applications import Starlette
 
 from .app import create_app
+from .logs import configure_logging
 from .settings import load_settings
 
 
 def build() -> Starlette:
+    configure_logging(only_if_unset=True)  # a worker of `townhall serve --workers N`
     return create_app(load_settings())

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from . import serving
+from .logs import configure_logging
 from .settings import load_settings
 
 log = logging.getLogger("townhall")
@@ -75,10 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     listing.add_argument("--json", action="store_true", help="print JSON lines")
 
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    # httpx logs every request URL at INFO: SCIM filters carry names and employee numbers.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    configure_logging()
 
     if args.command == "schema":
         from schema import build_schema

@@ -28,6 +28,7 @@ from graphql import (
     OperationType,
     get_operation_ast,
     parse,
+    recommended_rules,
     specified_rules,
     validate,
 )
@@ -82,7 +83,14 @@ class Prepared:
         return self.operation.operation is OperationType.QUERY
 
 
-_RULES = (*specified_rules, MaybeNullValidationRule, OneOfInputValidationRule)
+# The spec's rules, graphql-core's recommended ones (a bound on introspection's nesting),
+# and Strawberry's own.
+_RULES = (
+    *specified_rules,
+    *recommended_rules,
+    MaybeNullValidationRule,
+    OneOfInputValidationRule,
+)
 _RULES_WITHOUT_INTROSPECTION = (*_RULES, NoSchemaIntrospectionCustomRule)
 
 

@@ -342,6 +342,8 @@ def uvicorn_config(app_or_factory: Any, settings: Settings, **overrides: Any) ->
         "server_header": False,  # no need to tell the world which server to attack
         "ws": "none",  # Townhall serves no WebSocket: upgrades are not offered
         "log_level": "info",
+        # Townhall's own request log (townhall.requests) is the one line per request.
+        "access_log": False,
     }
     options.update(overrides)
     return ServingConfig(app_or_factory, header_timeout=settings.server.header_timeout, **options)

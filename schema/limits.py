@@ -17,7 +17,8 @@ The cost model, listed in the README:
 - a connection's ``edges`` and ``nodes`` are its items, multiplied by the
   connection's ``first``; its ``totalCount`` and ``pageInfo`` are paid once;
 - introspection (``__schema``, ``__type``) costs 1 a field and is not multiplied:
-  it never leaves the process. ``__typename`` is free.
+  it never leaves the process; its nesting counts as one level (graphql-core's
+  ``MaxIntrospectionDepthRule`` bounds it). ``__typename`` is free.
 """
 
 from __future__ import annotations
@@ -210,7 +211,9 @@ class _Measure:
         if name.startswith("__"):  # introspection: one a field, never multiplied
             inner = get_named_type(definition.type) if definition else None
             child = self._introspection(inner, node.selection_set)
-            return Shape(child.depth + 1, alias + child.aliases, 1 + child.cost, 0)
+            # Its depth is graphql-core's MaxIntrospectionDepthRule's to bound: GraphiQL's
+            # own schema query nests `ofType` past any depth data needs.
+            return Shape(1, alias + child.aliases, 1 + child.cost, 0)
         if definition is None:  # validation refuses unknown fields
             return Shape(1, alias, 0, 0)
         inner_type = get_named_type(definition.type)
