@@ -50,7 +50,7 @@ def _literal(type_: GraphQLInputType) -> str | None:
     """A GraphQL literal for a required argument, or None where only an id would do."""
     named = get_named_type(type_)
     if isinstance(named, GraphQLEnumType):
-        return next(iter(named.values))
+        return str(next(iter(named.values)))
     if named.name in ("Int", "Boolean", "Float"):
         return str(FILLERS[named.name]).lower()
     if named.name == "String":
