@@ -311,6 +311,13 @@ async def known_ids(client: httpx.AsyncClient, council: Council) -> dict[str, st
         {"i": {"targetId": document, "body": "A comment for the hostile corpus to aim at."}},
     )
     comment = response.json()["data"]["addComment"]["comment"]["id"]
+    # Filing a report finds the moderators (a walk of their groups): done once here, cold,
+    # so that the cases measure what they send, not the first walk.
+    await graphql(
+        client,
+        'mutation($c: ID!) { reportItem(input: {itemId: $c, reason: "warm"}) { __typename } }',
+        {"c": comment},
+    )
     person = global_id("Person", guid(council, "priya.shah"))
     return {"targetId": document, "commentId": comment, "itemId": comment, "personId": person,
             "reportId": global_id("Report", "1")}  # fmt: skip
@@ -434,6 +441,7 @@ async def b_ids(writes_gateway: Gateway, council: Council) -> dict[str, Any]:
             "EndorseSuccess",
         }
         notes = await as_viewer(client, B, "{ notifications(first: 50) { nodes { id } } }")
+        await as_viewer(client, A, "{ me { groups { name } } }")  # A signed in once, warm
     ids["nB_all"] = [n["id"] for n in notes["notifications"]["nodes"]]
     assert ids["nB_all"], "B has notifications to aim at"
     ids["nB"] = ids["nB_all"][0]
