@@ -52,6 +52,7 @@ from schema.context import Policy, SocialLimits
 from .auth import Authenticator
 from .budgets import Budgets
 from .cache import RecordCache
+from .data_protection import export_endpoint
 from .directory_sync import DirectorySync
 from .documents import DocumentSync, open_documents
 from .downloads import DownloadSigner, download_endpoint
@@ -60,6 +61,7 @@ from .guard import RequestGuard
 from .hr_activity import following_hr_activity
 from .loaders import Upstreams, forget_counts
 from .photos import PhotoSigner, photo_endpoint
+from .retention import data_protection
 from .settings import Settings
 from .signin import SignIn
 from .static import ASSETS_PATH, GraphiQLAssets, GraphiQLPage, assets_version
@@ -329,6 +331,7 @@ def create_app(settings: Settings) -> Starlette:
             state["upstreams"] = upstreams
             sign_in.upstreams = upstreams
             app.state.upstreams = upstreams
+            await stack.enter_async_context(data_protection(app.state, settings, upstreams))
             if settings.cache.warm_directory == "startup":
                 await warm_directory(upstreams, settings.cache)
             elif settings.cache.warm_directory == "background":
@@ -404,6 +407,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/healthz", health),
             Route("/photos/{guid}", photo_endpoint(state, signer)),
             Route("/documents/content/{path:path}", download_endpoint(state, downloads)),
+            Route("/exports/{export_id}", export_endpoint()),
             Route("/graphql", graphql, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
             *ide_routes,
         ],

@@ -1,6 +1,7 @@
 """Command line: ``townhall demo`` (the sample council), ``townhall serve``, ``townhall schema``,
 ``townhall operations`` (the registered operations and their hashes), ``townhall audit``
-(check the audit trail's hash chain, list its rows)."""
+(check the audit trail's hash chain, list its rows), ``townhall sar export``, ``townhall
+erase`` and ``townhall retention run`` (subject access, erasure, retention)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import logging
 import sys
 from pathlib import Path
 
-from . import serving
+from . import privacy_cli, serving
 from .logs import configure_logging
 from .settings import load_settings
 
@@ -75,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     listing.add_argument("--limit", type=int, default=100, help="at most this many (1-1000)")
     listing.add_argument("--json", action="store_true", help="print JSON lines")
 
+    privacy_cli.add_commands(commands)
+
     args = parser.parse_args(argv)
     configure_logging()
 
@@ -95,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
         from .audit_cli import run_audit
 
         return run_audit(args)
+
+    if args.command in privacy_cli.COMMANDS:
+        return privacy_cli.run(args)
 
     if args.command == "serve":
         settings = load_settings()

@@ -374,7 +374,39 @@ class AccessSettings(BaseModel):
     )
     data_protection_groups: list[str] = Field(
         default_factory=lambda: ["Data Protection"],
-        description="Directory groups whose members may read the audit trail (`auditLog`).",
+        description="Directory groups whose members may read the audit trail (`auditLog`) "
+        "and export a person's data (`exportPersonData`).",
+    )
+
+
+class RetentionSettings(BaseModel):
+    """How long personal data is kept, and subject-access exports (UK GDPR)."""
+
+    deleted_comment_days: int = Field(
+        30,
+        ge=0,
+        description="Days a deleted comment keeps its text and earlier revisions before the "
+        "retention run purges them (0: kept until the comment is erased).",
+    )
+    leaver_days: int = Field(
+        90,
+        ge=0,
+        description="Days after leaving (as the directory's change feed saw it) before a "
+        "leaver's social data is erased by the retention run (0: never).",
+    )
+    check_interval: float = Field(
+        3600.0,
+        ge=0,
+        description="Seconds between checks whether today's retention run is due; one "
+        "instance runs it each day (0: no background run, use `townhall retention run`).",
+    )
+    export_dir: Path = Field(
+        Path("var/exports"),
+        description="Where subject-access exports wait for their one download (shared by "
+        "every instance).",
+    )
+    export_link_lifetime: int = Field(
+        900, ge=60, le=86_400, description="Seconds an export's download link works."
     )
 
 
@@ -482,6 +514,7 @@ class Settings(BaseSettings):
     deadlines: DeadlineSettings = DeadlineSettings()
     auth: AuthSettings = AuthSettings()
     access: AccessSettings = AccessSettings()
+    retention: RetentionSettings = RetentionSettings()
     server: ServerSettings = ServerSettings()
     limits: LimitsSettings = LimitsSettings()
 

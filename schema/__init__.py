@@ -16,6 +16,7 @@ from .activity import ActivityQueries
 from .audit import AuditQueries
 from .comments import Comment
 from .context import Info
+from .data_protection import DataProtectionMutations
 from .discussion import DiscussionMutations, DiscussionQueries
 from .documents import Document, DocumentQueries, readable_document
 from .errors import BadInput, MaskInternalErrors, upstream
@@ -107,6 +108,7 @@ class Mutation(
     ProfileMutations,
     NotificationMutations,
     ModerationMutations,
+    DataProtectionMutations,
 ):
     pass
 

@@ -57,6 +57,15 @@ class EndorseInput(BaseModel):
     "One of their declared skills."
 
 
+class ExportPersonDataInput(BaseModel):
+    """Whose data to export: a Person id, or an account (name or UPN)."""
+
+    person_id: Optional[str] = Field(alias="personId", default=None)
+    "The person's global id; works for someone the directory no longer has."
+    account: Optional[str] = None
+    "The account name (`priya.shah`) or user principal name."
+
+
 class FollowInput(BaseModel):
     """Follow (or stop following) a person, document, group or tag."""
 
