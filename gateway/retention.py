@@ -7,10 +7,11 @@ directory's change feed saw leave more than ``retention.leaver_days`` ago are er
 (each in its own transaction, each recorded in the audit trail as an ``erase`` by
 ``townhall:retention``, role ``retention``); exports whose link expired are deleted.
 
-``daily_retention`` checks every ``retention.check_interval`` seconds whether today's (UTC)
-run is due, and claims it in the social store first (``PersonalData.claim_day``: a
-compare-and-set on one row), so of N instances exactly one runs it each day. A run that
-fails gives its claim back, and the next check (on any instance) runs it again.
+``daily_retention`` checks every ``retention.check_interval`` seconds (first a minute after
+start-up) whether today's (UTC) run is due, and claims it in the social store first
+(``PersonalData.claim_day``: a compare-and-set on one row), so of N instances exactly one
+runs it each day. A run that fails gives its claim back, and the next check (on any
+instance) runs it again.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ log = logging.getLogger("townhall.retention")
 
 RETENTION_VIEWER = "townhall:retention"  # the audit trail's viewer for the run's erasures
 RETENTION_ROLE = "retention"
+FIRST_CHECK = 60.0  # seconds after start-up
 
 
 @dataclass(slots=True)
@@ -112,7 +114,9 @@ async def run_if_due(access: SubjectAccess, *, now: datetime | None = None) -> R
 
 
 async def daily_retention(access: SubjectAccess, interval: float) -> None:
-    """Check every ``interval`` seconds whether today's run is due, and run it if so."""
+    """Check every ``interval`` seconds whether today's run is due, and run it if so; the
+    first check a minute after start-up (sooner with a shorter interval), once it settled."""
+    await asyncio.sleep(min(interval, FIRST_CHECK))
     while True:
         try:
             await run_if_due(access)

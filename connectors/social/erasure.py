@@ -29,7 +29,7 @@ import re
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .base import in_chunks
@@ -367,15 +367,19 @@ async def _rewrite_mentions(connection: AsyncConnection, account: str, done: Cha
         rows = await connection.execute(
             select(key, column).where(func.lower(column).contains(needle, autoescape=True))
         )
-        changed = 0
-        for row_key, text in rows.all():
-            rewritten = without_mentions_of(text, account)
-            if rewritten != text:
-                await connection.execute(
-                    update(table).where(key == row_key).values({column.name: rewritten})
-                )
-                changed += 1
-        done.add(f"{table.name} rewritten", changed)
+        changed = [
+            {"row_key": row_key, "rewritten": rewritten}
+            for row_key, text in rows.all()
+            if (rewritten := without_mentions_of(text, account)) != text
+        ]
+        if changed:  # one statement, executed for each row
+            await connection.execute(
+                update(table)
+                .where(key == bindparam("row_key"))
+                .values({column.name: bindparam("rewritten")}),
+                changed,
+            )
+        done.add(f"{table.name} rewritten", len(changed))
 
 
 async def _delete(connection: AsyncConnection, table: Table, *conditions: Any) -> int:

@@ -152,6 +152,7 @@ activity = Table(
     Index("ix_activity_actor", "actor", "id"),
     Index("ix_activity_document", "document", "id"),
     Index("ix_activity_target", "target_kind", "target_id", "id"),
+    Index("ix_activity_object", "object_kind", "object_id"),  # added by 0009
 )
 
 notifications = Table(
@@ -168,6 +169,7 @@ notifications = Table(
     Column("read_at", DateTime(timezone=True), nullable=True),
     Index("ix_notifications_recipient", "recipient", "id"),
     Index("ix_notifications_unread", "recipient", "read_at"),
+    Index("ix_notifications_activity", "activity_id"),  # added by 0009: erasure's FK checks
 )
 
 # Profile text fields the person edits (about, pronouns, working hours...).
