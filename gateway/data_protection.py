@@ -4,7 +4,8 @@
 the full export (``export``): every row of the social store about them (``PersonalData``)
 and what the directory, HR and the document store show about them at that moment, read
 from the connectors themselves (the CLI has no request, and the data-protection officer
-needs all of it, not a viewer's trimmed view). The JSON format is versioned (``FORMAT``)
+needs all of it, not a viewer's trimmed view): documents naming them as author or last
+editor come from the gateway's search index, or, in the CLI, from a walk of the store. The JSON format is versioned (``FORMAT``)
 and every section says what it holds; a source that does not answer is marked
 ``unavailable`` rather than failing the export.
 
@@ -57,6 +58,7 @@ OPERATOR = "operator"  # the role of whoever runs the CLI with the database's cr
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _EXPORT_ID = re.compile(r"[0-9a-f]{32}")
 _INVALID = "This link is invalid or has expired."
+INDEX_LIMIT = 5000  # documents by one author read from the search index before crawling
 
 # The sections read from the upstream systems, after the social store's.
 UPSTREAM_SECTIONS: dict[str, tuple[str, str]] = {
@@ -215,8 +217,15 @@ class SubjectAccess:
         upn = (person.upn or "").casefold()
         if self.upstreams.documents is None or not upn:
             return []
+        records = None
+        sync = self.upstreams.document_sync
+        if sync is not None and sync.ready.is_set():  # the gateway's index names authors
+            indexed = await sync.index.search(upn, limit=INDEX_LIMIT)
+            records = indexed if len(indexed) < INDEX_LIMIT else None
+        if records is None:  # the CLI (no index), or too many to trust the index's page
+            records = await self.upstreams.documents.crawl("")
         found = []
-        for d in await self.upstreams.documents.crawl(""):
+        for d in records:
             author = (d.author or "").casefold() == upn
             editor = (d.last_editor or "").casefold() == upn
             if not d.is_folder and (author or editor):

@@ -87,6 +87,15 @@ def person(council: Council, account: str) -> dict[str, Any]:
     return next(p for p in council.people if p["sAMAccountName"] == account)
 
 
+def documents_by(council: Council, upn: str) -> set[str]:
+    """The sample council's documents naming ``upn`` as author or last editor."""
+    return {
+        d["path"]
+        for d in council.documents["documents"]
+        if upn.casefold() in (d["author"].casefold(), d["lastEditor"].casefold())
+    }
+
+
 @pytest.fixture(scope="module")
 async def gateway(
     council: Council,
@@ -181,7 +190,7 @@ def townhall_sections(document: dict[str, Any]) -> dict[str, Any]:
 
 
 async def test_the_cli_export_holds_every_row_of_hers_and_what_upstreams_show(
-    gateway: Gateway, seeded: dict[str, str], tmp_path: Path
+    gateway: Gateway, council: Council, seeded: dict[str, str], tmp_path: Path
 ) -> None:
     output = tmp_path / "priya.json"
     code, out, err = await townhall(
@@ -203,7 +212,8 @@ async def test_the_cli_export_holds_every_row_of_hers_and_what_upstreams_show(
     assert sections["directory_account"]["rows"][0]["guid"] == seeded["guid"]
     assert sections["hr_record"]["rows"][0]["employee_number"] == seeded["employee"]
     assert sections["directory_groups"]["rows"] and sections["directory_photo"]["rows"]
-    assert {d["path"] for d in sections["documents"]["rows"]} >= {THREAD_DOC}
+    paths = {d["path"] for d in sections["documents"]["rows"]}  # the CLI walks the store
+    assert paths == documents_by(council, seeded["upn"]) and THREAD_DOC in paths
     assert all(s["status"] == "ok" for s in sections.values())
     bodies = {c["body"] for c in sections["comments"]["rows"]}
     assert all(any(b.startswith(t) for b in bodies) for t in HER_SEEDED_TEXTS)
@@ -248,6 +258,8 @@ async def test_export_person_data_answers_the_data_protection_group_with_a_link_
     }
     direct = direct_counts(gateway, seeded)
     direct["audit_about"] -= 1  # this export's row, written after it was built
+    documents = exported["sections"]["documents"]["rows"]  # the gateway reads its index
+    assert {d["path"] for d in documents} == documents_by(council, seeded["upn"])
     assert {n: len(exported["sections"][n]["rows"]) for n in DIRECT} == direct
     assert not list(gateway.settings.retention.export_dir.glob("*.json*"))  # taken and deleted
     rows = await gateway.upstreams.social.audit.rows(subject=seeded["guid"], newest_first=True)
