@@ -61,6 +61,8 @@ def demo_settings(
         social={
             "database_url": f"sqlite+aiosqlite:///{workdir / 'townhall.db'}",
             "seed_file": fixtures / "social.json",
+            # No moderator may open HR's confidential folder: its readers moderate it.
+            "fallback_moderator_groups": ["HR Confidential"],
         },
         auth={"dev_sign_in": True, "dev_default_user": DEMO_PERSONA},
         # The sample council's nearest thing to a data-protection team reads the audit trail.
