@@ -66,9 +66,10 @@ SECTIONS: dict[str, str] = {
     "followers": "People who follow the person.",
     "notifications": "Notifications sent to the person.",
     "notifications_caused": "Notifications to others naming the person as who acted.",
-    "activity": "Activity the person did (the activity log's events, theirs as the actor).",
+    "activity": "The activity log's events with the person as the actor: what they did, and "
+    "the directory's and HR's news of them (joined, moved, left).",
     "activity_about": "Others' activity about the person (following them, endorsing them, "
-    "commenting on their profile) and the directory's and HR's news of them.",
+    "commenting on their profile).",
     "reports_filed": "Reports the person filed with the moderators.",
     "reports_about": "Reports others filed about the person's comments and activity.",
     "reports_decided": "Reports the person decided as a moderator.",
