@@ -130,7 +130,10 @@ class Authenticator:
 
     async def _viewer(self, request: Request, loaders: Loaders) -> DirectoryPerson:
         s = self._settings
-        scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+        headers = request.headers.getlist("authorization")
+        if len(headers) > 1:  # which one counts is up to each proxy on the way: none does
+            raise TokenRefused(MALFORMED, f"{len(headers)} Authorization headers")
+        scheme, _, credentials = (headers[0] if headers else "").partition(" ")
         identity: TokenIdentity | None = None
         if scheme.lower() == "bearer":
             identity = identify(await self.verify(credentials.strip()), s)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -268,6 +269,9 @@ class GraphQLEndpoint:
             raise Refusal(400, "BAD_REQUEST", "Batched requests are not supported: send one.")
         if not isinstance(parsed, dict):
             raise Refusal(400, "BAD_REQUEST", "The request body must be a JSON object.")
+        if _SURROGATE_ESCAPE.search(text) and not _encodable(parsed):
+            # JSON may escape half a surrogate pair; no text is made of one.
+            raise Refusal(400, "BAD_REQUEST", "The request body holds an unpaired surrogate.")
         return _check_params(parsed)
 
     async def _run(
@@ -489,6 +493,28 @@ async def _audited(context: Context, entry: RequestLog) -> bool:
     entry.outcome = "AUDIT_UNAVAILABLE"
     entry.errors = 1
     return False
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _encodable(value: Any) -> bool:
+    """Whether every string in a decoded JSON value is valid Unicode text (no lone
+    surrogates). Iterative: the JSON may nest as deep as the parser allowed."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return True
 
 
 def _failed(code: str, message: str) -> dict[str, Any]:

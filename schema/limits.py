@@ -71,7 +71,8 @@ FIELD_COSTS: dict[str, FieldCost] = {
     "Query.homeFeed": FieldCost(10),
     "Query.tagFeed": FieldCost(5),
     "Query.tag": FieldCost(2),
-    "Query.experts": FieldCost(20),
+    # Ranks everyone's skills, endorsements and titles for the topic: seconds when cold.
+    "Query.experts": FieldCost(5000),
     "Query.notifications": FieldCost(3),
     "Query.notificationDigest": FieldCost(5),
     "NotificationDigest.notifications": FieldCost(1, size=50),

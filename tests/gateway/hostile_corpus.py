@@ -28,18 +28,6 @@ PARSE, INVALID, INPUT = "GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "BA
 DEEP, ALIASES, COSTLY = "QUERY_TOO_DEEP", "TOO_MANY_ALIASES", "QUERY_TOO_COSTLY"
 BAD, NOT_FOUND, MISSING = "BAD_REQUEST", "OPERATION_NOT_FOUND", "QUERY_MISSING"
 
-# Bugs the corpus found, in code other than the tests (reported; the cases stay, xfail).
-SURROGATES = (
-    "gateway/trusted.py document_hash: a JSON escape of a lone surrogate (\\ud800) in `query` "
-    "decodes to a str that cannot be encoded as UTF-8: UnicodeEncodeError, answered 500"
-)
-EXPENSIVE_ALIASES = (
-    "schema/experts.py, schema/limits.py FIELD_COSTS: experts(topic:) on a common topic takes "
-    "2-3 s the first time it is asked, and is priced 20 units: 8 aliased ones (160 units of "
-    "20,000) run past the operation deadline"
-)
-
-
 # Markers of internals. Sent strings are removed from an answer before it is searched
 # (an error may quote what the client sent).
 INTERNALS = (
@@ -612,22 +600,18 @@ REQUESTS: list[Case] = [
         b'{"query": "{ __typename } # \\ud800"}',
         BAD,
         status=400,
-        xfail=SURROGATES,
     ),
     raw(
         "json-lone-surrogate-in-variable",
         b'{"query": "query($s: String!) { tag(name: $s) { name } }", "variables": {"s": "\\udc80"}}',
         BAD,
-        OK,
-        INPUT,
-        status=200,
+        status=400,
     ),
     raw(
         "json-lone-surrogate-in-operation-name",
         b'{"query": "{ __typename }", "operationName": "\\ud800"}',
-        NOT_FOUND,
         BAD,
-        status=200,
+        status=400,
     ),
     # Content types.
     raw(
@@ -784,8 +768,7 @@ SLOW: list[Case] = [
         "{ "
         + " ".join(f'e{i}: experts(topic: "{t}", first: 50) {{ score }}' for i, t in TOPICS)
         + " }",
-        OK,
-        xfail=EXPENSIVE_ALIASES,
+        COSTLY,
     ),
     q(
         "group-members-of-all-staff",
