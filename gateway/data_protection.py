@@ -5,9 +5,9 @@ the full export (``export``): every row of the social store about them (``Person
 and what the directory, HR and the document store show about them at that moment, read
 from the connectors themselves (the CLI has no request, and the data-protection officer
 needs all of it, not a viewer's trimmed view): documents naming them as author or last
-editor come from the gateway's search index, or, in the CLI, from a walk of the store. The JSON format is versioned (``FORMAT``)
-and every section says what it holds; a source that does not answer is marked
-``unavailable`` rather than failing the export.
+editor come from the gateway's search index, or, in the CLI, from a walk of the store.
+The JSON format is versioned (``FORMAT``) and every section says what it holds; a source
+that does not answer is marked ``unavailable`` rather than failing the export.
 
 An export made through the API waits in ``retention.export_dir`` for one download through
 a signed, expiring link (``/exports/{id}``): the signature covers the requester, the
