@@ -67,6 +67,7 @@ def demo_settings(
         auth={"dev_sign_in": True, "dev_default_user": DEMO_PERSONA},
         # The sample council's nearest thing to a data-protection team reads the audit trail.
         access={"data_protection_groups": ["Data Protection Champions"]},
+        retention={"export_dir": workdir / "exports"},
         # The embedded directory never changes while the demo runs: cache it whole, for long.
         cache={"warm_directory": "startup", "directory_ttl": 86400, "search_ttl": 86400},
         server={"port": port, "public_url": f"http://127.0.0.1:{port}"},

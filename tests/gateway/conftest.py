@@ -52,6 +52,7 @@ def base_settings(
         },
         auth={"dev_sign_in": True, "dev_default_user": "alex.morgan"},
         access={"data_protection_groups": ["Data Protection Champions"]},  # as the demo
+        retention={"export_dir": workdir / "exports"},
         # Generous: the machine running the suite is shared; deadline tests set their own.
         deadlines={"directory": 60, "hr": 60, "documents": 60},
     )  # type: ignore[arg-type]

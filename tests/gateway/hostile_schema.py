@@ -232,6 +232,7 @@ SELECTIONS: dict[str, str] = {
     "ReportResult": "... on ReportSuccess { replayed report { id } }",
     "DecideResult": "... on DecideSuccess { settled }",
     "ProfileResult": "... on ProfileSuccess { person { accountName } }",
+    "ExportPersonDataResult": "... on ExportPersonDataSuccess { downloadUrl }",
 }
 
 
@@ -298,6 +299,8 @@ THEFTS: list[Theft] = [
     Theft("decide-b-report-dismiss", "decideReport",
           {"reportId": "{rB}", "outcome": "DISMISS", "note": "nothing to see"}),
     Theft("decide-comment-id-as-report", "decideReport", {"reportId": "{cC}", "outcome": "HIDE"}),
+    Theft("export-b-data", "exportPersonData", {"personId": "{pB}"}),
+    Theft("export-b-data-by-account", "exportPersonData", {"account": "{accountB}"}),
     Theft("report-b-report", "reportItem", {"itemId": "{rB}", "reason": "spam"}),
     Theft("report-b-notification", "reportItem", {"itemId": "{nB}", "reason": "spam"}),
     Theft("report-replaying-b-retry-key", "reportItem",

@@ -121,8 +121,16 @@ def _check_audit(data: dict[str, Any]) -> None:
     assert all(e["node"]["record"] and e["node"]["requestId"] for e in log["edges"])
 
 
+def _check_export(data: dict[str, Any]) -> None:
+    answer = data["exportPersonData"]
+    assert answer["__typename"] == "ExportPersonDataSuccess", answer
+    assert "/exports/" in answer["downloadUrl"] and answer["person"]["displayName"]
+    assert any(s["name"] == "comments" and s["rows"] for s in answer["sections"])
+
+
 README_CHECKS = {
     "WhoReadPriya": _check_audit,
+    "ExportPriya": _check_export,
     "PlanningTeam": _check_team,
     "Me": _check_me,
     "FindPlanners": _check_planners,
@@ -132,7 +140,7 @@ README_CHECKS = {
 
 
 # Examples the README says to run as someone else (the header it names).
-README_USERS = {"WhoReadPriya": "abena.oyelaran"}
+README_USERS = {"WhoReadPriya": "abena.oyelaran", "ExportPriya": "abena.oyelaran"}
 
 
 @pytest.mark.parametrize("name", sorted(README_CHECKS))

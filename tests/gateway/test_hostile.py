@@ -421,6 +421,7 @@ async def b_ids(writes_gateway: Gateway, council: Council) -> dict[str, Any]:
                                                      "clientMutationId": "b-comment-key"}})  # fmt: skip
         await as_viewer(client, C, ADD, {"i": {"targetId": p_b, "body": "Hello @priya.shah"}})
         ids = {"doc": doc, "pC": p_c, "pA": global_id("Person", guid(council, A)),
+               "pB": p_b, "accountB": B,
                "cB": c_b["addComment"]["comment"]["id"],
                "cC": c_c["addComment"]["comment"]["id"]}  # fmt: skip
         reacted = await as_viewer(
