@@ -164,9 +164,13 @@ def build_loaders(
     async def group_by_name(keys: list[str]) -> Sequence[DirectoryGroup | None]:
         return await directory.groups_by("name", keys)
 
+    person_by_dn = cached("person-dn", DirectoryPerson, people_by_dn, c.directory_ttl, normalise_dn)
+
     async def group_members(keys: list[str]) -> Sequence[list[str]]:
         # As a search result is: GUIDs in name order, the people to the person cache.
-        found = await directory.members_of(keys)
+        # Members are looked up by DN through the record cache (a warmed directory
+        # answers a big group at once); only the misses are searched for.
+        found = await directory.members_of(keys, person_by_dn.load_many)
         everyone = {p.guid.lower(): p for k in keys for p in found[k]}
         await cache.set_many(
             "person", everyone, ttl=c.directory_ttl + c.max_stale, missing_ttl=c.missing_ttl
@@ -270,9 +274,7 @@ def build_loaders(
 
     directory_loaders = Loaders(
         person=cached("person", DirectoryPerson, people, c.directory_ttl, _lower),
-        person_by_dn=cached(
-            "person-dn", DirectoryPerson, people_by_dn, c.directory_ttl, normalise_dn
-        ),
+        person_by_dn=person_by_dn,
         person_by_upn=cached("person-upn", DirectoryPerson, people_by_upn, c.directory_ttl, _lower),
         person_by_account=cached(
             "person-account", DirectoryPerson, people_by_account, c.directory_ttl, _lower

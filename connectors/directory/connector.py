@@ -232,9 +232,12 @@ class DirectoryConnector:
         """Every group each member (person or group) belongs to, nested membership included."""
         return await groups.groups_of(self, member_dns)
 
-    async def members_of(self, group_dns: Sequence[str]) -> dict[str, list[DirectoryPerson]]:
-        """Every person in each group, through nested groups too."""
-        return await groups.members_of(self, group_dns)
+    async def members_of(
+        self, group_dns: Sequence[str], resolve: groups.PeopleByDn | None = None
+    ) -> dict[str, list[DirectoryPerson]]:
+        """Every person in each group, through nested groups too. ``resolve`` looks the
+        members' DNs up instead of a directory search (a caller's record cache)."""
+        return await groups.members_of(self, group_dns, resolve)
 
     async def groups_by(
         self, field: GroupLookupField, keys: Sequence[str]

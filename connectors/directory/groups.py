@@ -11,7 +11,7 @@ Two ways, chosen by ``DirectoryFeatures.nested_groups``:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from ldap3.utils.conv import escape_filter_chars
@@ -22,6 +22,10 @@ from .search import ranged_name
 
 if TYPE_CHECKING:
     from .connector import DirectoryConnector
+
+# Looks people up by DN, answering in key order (None: not a person): the caller's own
+# route, e.g. through its record cache, instead of a directory search.
+PeopleByDn = Callable[[list[str]], Awaitable[Sequence[DirectoryPerson | None]]]
 
 IN_CHAIN = "1.2.840.113556.1.4.1941"
 
@@ -75,7 +79,7 @@ async def _walk_up(
 
 
 async def members_of(
-    d: DirectoryConnector, group_dns: Sequence[str]
+    d: DirectoryConnector, group_dns: Sequence[str], resolve: PeopleByDn | None = None
 ) -> dict[str, list[DirectoryPerson]]:
     unique = {normalise_dn(dn): dn for dn in group_dns}
     found: dict[str, list[DirectoryPerson]] = {}
@@ -87,11 +91,11 @@ async def members_of(
             )
             found[norm] = _sorted_people(d.reader.person(e) for e in entries)
         return {dn: found[normalise_dn(dn)] for dn in group_dns}
-    return await _walk_down(d, group_dns)
+    return await _walk_down(d, group_dns, resolve)
 
 
 async def _walk_down(
-    d: DirectoryConnector, group_dns: Sequence[str]
+    d: DirectoryConnector, group_dns: Sequence[str], resolve: PeopleByDn | None = None
 ) -> dict[str, list[DirectoryPerson]]:
     """Read the groups' members level by level: each level one search for groups, one for people.
 
@@ -113,7 +117,8 @@ async def _walk_down(
             values.update((normalise_dn(v), v) for v in dns)
         unknown = [dn for norm, dn in values.items() if norm not in people and norm not in visited]
         if unknown:
-            for person in await d.people_by("dn", unknown):
+            found = await resolve(unknown) if resolve else await d.people_by("dn", unknown)
+            for person in found:
                 if person is not None:
                     people[normalise_dn(person.dn)] = person
         # Whatever is not a person may be a group: the next level finds out.
