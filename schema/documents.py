@@ -80,8 +80,8 @@ class Document(Node):
         description="A link that streams the content (with Range) to the viewer, signed and "
         "expiring (usable in an <a href>); null where the gateway serves no downloads."
     )
-    async def download_url(self, info: Info) -> str | None:
-        return await upstream(info.context.scope.documents.download_url(self.record.path))
+    def download_url(self, info: Info) -> str | None:
+        return info.context.scope.documents.download_url(self.record.path)
 
     @strawberry.field(description="Who wrote it (resolved in the directory).")
     async def author(self, info: Info) -> Person | None:

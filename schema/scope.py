@@ -72,9 +72,10 @@ class DocumentReader(Protocol):
         """The index's answer to ``text`` (casefolded, words joined by spaces), best first."""
         ...
 
-    async def download_url(self, path: str) -> str | None:
-        """A signed link streaming the content to the viewer; None where the gateway
-        serves no downloads or the viewer may not read it."""
+    def download_url(self, path: str) -> str | None:
+        """A signed link streaming the content to the viewer, for a document this reader
+        returned in this request; None where the gateway serves no downloads, or for any
+        other path."""
         ...
 
 

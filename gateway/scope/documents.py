@@ -38,8 +38,10 @@ class DocumentGate:
         found = await self._gate.documents.search.load(text)
         return [d for d in await self._gate.judge(found) if d is not None]
 
-    async def download_url(self, path: str) -> str | None:
+    def download_url(self, path: str) -> str | None:
+        # Only for a document this gate returned in this request (a Document is only ever
+        # made of one): no second look-up per document of a page.
         make = self._gate.policy.document_url
-        if make is None or not await self._gate.may_read(path):
+        if make is None or not self._gate.judged(path):
             return None
         return make(self._gate.viewer.guid, path)

@@ -90,7 +90,18 @@ class Gate:
         self.counts: CountLoaders = loaders.counts
         self.store = store
         self.policy = policy
-        self.social = StoreLoaders.over(store, viewer.guid)
+        self._social: StoreLoaders | None = None
+        # Verdicts of this request, by path: a page asks about the same few documents for
+        # every field (counts, reactions, comments), and a verdict is a dict lookup.
+        self._verdicts: dict[str, bool] = {}
+        self._names: list[str] | None = None  # the viewer's groups, once read
+
+    @property
+    def social(self) -> StoreLoaders:
+        """This request's social-store loaders, made on first use (most requests need none)."""
+        if self._social is None:
+            self._social = StoreLoaders.over(self.store, self.viewer.guid)
+        return self._social
 
     # -- documents -----------------------------------------------------------------------
 
@@ -105,20 +116,37 @@ class Gate:
         """The same list with every document the viewer may not read replaced by ``None``."""
         if all(r is None for r in records):
             return list(records)
-        names = await self.group_names(self.viewer)
-        return [r if self._allows(r, names) else None for r in records]
+        if self._names is None:
+            self._names = await self.group_names(self.viewer)
+        judged: list[DocumentRecord | None] = []
+        for record in records:
+            allowed = self._allows(record, self._names)
+            if record is not None:
+                self._verdicts[record.path] = allowed
+            judged.append(record if allowed else None)
+        return judged
+
+    def judged(self, path: str) -> bool:
+        """Whether this request's gate already let the viewer read ``path`` (a record it
+        returned): answered without waiting, for fields of a document already shown."""
+        return self._verdicts.get(path, False)
 
     async def readable(self, paths: Iterable[str | None]) -> set[str]:
         """Which of ``paths`` the viewer may read; missing ones never."""
-        wanted = sorted({p for p in paths if p})
-        if not wanted:
-            return set()
-        records = await self.documents.document.load_many(wanted)
-        return {r.path for r in await self.judge(records) if r is not None}
+        wanted = {p for p in paths if p}
+        unknown = sorted(p for p in wanted if p not in self._verdicts)
+        if unknown:
+            records = await self.judge(await self.documents.document.load_many(unknown))
+            for path, record in zip(unknown, records, strict=True):
+                self._verdicts[path] = record is not None and record.path == path
+        return {p for p in wanted if self._verdicts[p]}
 
     async def may_read(self, document: str | None) -> bool:
         """Whether the viewer may see an item about ``document`` (None: about none)."""
-        return document is None or document in await self.readable([document])
+        if document is None:
+            return True
+        verdict = self._verdicts.get(document)
+        return verdict if verdict is not None else document in await self.readable([document])
 
     async def readers(
         self, people: Sequence[DirectoryPerson], document: str | None
