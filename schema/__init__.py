@@ -1,7 +1,9 @@
 """Townhall's GraphQL schema: root types composed from one module per domain.
 
 Resolvers receive a typed ``Context`` (``schema.context``) and read through its
-per-request loaders; privacy and document trimming live in ``schema.access``.
+per-request loaders; the HR privacy rules live in ``schema.access``, and documents and
+the social store are read only through the access gate (``Context.scope``,
+``schema.scope``), which trims everything to what the viewer may read.
 """
 
 from __future__ import annotations
