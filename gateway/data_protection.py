@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import hashlib
-import hmac
 import json
 import logging
 import os
@@ -49,6 +47,7 @@ from connectors.social.privacy import FORMAT, SECTIONS, Erasure, PersonalData
 
 from .loaders import Upstreams
 from .settings import Settings
+from .signing import LinkSigner
 
 log = logging.getLogger("townhall.data_protection")
 
@@ -101,24 +100,18 @@ class ExportSigner:
     """Makes and checks the signed links of stored exports (requester, export, expiry)."""
 
     def __init__(self, key: bytes, base_url: str, lifetime: int) -> None:
-        self._key = b"townhall-export:" + key  # never valid as a photo or download signature
+        self._signer = LinkSigner(key, "export")
         self._base = base_url.rstrip("/")
         self.lifetime = lifetime
 
     def url(self, viewer: str, export_id: str) -> tuple[str, datetime]:
         expires = int(time.time()) + self.lifetime
-        signature = self._sign(viewer, export_id, expires)
+        signature = self._signer.sign([viewer.lower(), export_id], expires)
         link = f"{self._base}{PREFIX}{export_id}?viewer={quote(viewer)}&expires={expires}"
         return f"{link}&sig={signature}", datetime.fromtimestamp(expires, UTC)
 
     def valid(self, viewer: str, export_id: str, expires: str, signature: str) -> bool:
-        if not expires.isdigit() or int(expires) < time.time():
-            return False
-        return hmac.compare_digest(self._sign(viewer, export_id, int(expires)), signature)
-
-    def _sign(self, viewer: str, export_id: str, expires: int) -> str:
-        message = f"{viewer.lower()}\n{export_id}\n{expires}".encode()
-        return hmac.new(self._key, message, hashlib.sha256).hexdigest()
+        return self._signer.valid([viewer.lower(), export_id], expires, signature)
 
 
 class SubjectAccess:
