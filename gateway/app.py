@@ -60,6 +60,7 @@ from .graphql_http import GraphQLEndpoint
 from .guard import RequestGuard
 from .hr_activity import following_hr_activity
 from .loaders import Upstreams, forget_counts
+from .metrics import metrics_routes
 from .photos import PhotoSigner, photo_endpoint
 from .retention import data_protection
 from .settings import Settings
@@ -409,6 +410,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/documents/content/{path:path}", download_endpoint(state, downloads)),
             Route("/exports/{export_id}", export_endpoint()),
             Route("/graphql", graphql, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+            *metrics_routes(settings, documents),
             *ide_routes,
         ],
         middleware=middleware,

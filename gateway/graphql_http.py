@@ -44,6 +44,7 @@ from schema.audit import write_audit
 from schema.context import Context
 from schema.execution import OperationGuard
 
+from .metrics import observe_request
 from .operations import OperationPreparer, OperationRefused, Prepared
 from .settings import Settings
 
@@ -105,7 +106,9 @@ class RequestLog:
     started: float = field(default_factory=time.perf_counter)
 
     def write(self) -> None:
-        ms = (time.perf_counter() - self.started) * 1000
+        seconds = time.perf_counter() - self.started
+        observe_request(self.operation, self.status, self.outcome, seconds)
+        ms = seconds * 1000
         log.info(
             "graphql id=%s op=%s hash=%s cost=%d objects=%d ms=%.1f status=%d outcome=%s "
             "errors=%d viewer=%s%s",

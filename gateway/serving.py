@@ -355,7 +355,11 @@ def run(config: ServingConfig) -> bool:
     if config.workers > 1:
         from uvicorn.supervisors import Multiprocess
 
-        Multiprocess(config, sockets=[config.bind_socket()]).run()
+        from .metrics import multiprocess_dir
+
+        # Workers are spawned: each imports prometheus-client afresh with the directory set.
+        with multiprocess_dir():
+            Multiprocess(config, sockets=[config.bind_socket()]).run()
         return True
     server = uvicorn.Server(config)
     server.run()

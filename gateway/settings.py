@@ -443,6 +443,11 @@ class ServerSettings(BaseModel):
         description="Allocations between young-generation garbage collections once started "
         "(start-up objects are frozen out of collection); 0 leaves Python's defaults.",
     )
+    metrics: bool = Field(
+        True,
+        description="Serve Prometheus metrics at /metrics, without sign-in: keep that path "
+        "off the public network (see the README).",
+    )
 
 
 class LimitsSettings(BaseModel):

@@ -37,6 +37,10 @@ fi
 if ! have /usr/bin/chromium; then
     missing+=(chromium)
 fi
+# Prometheus (scrapes the gateway's /metrics in tests/gateway/test_metrics.py).
+if ! have prometheus; then
+    missing+=(prometheus)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
     echo "install-packages: all packages present"
@@ -59,7 +63,7 @@ $SUDO apt-get install -y -qq --no-install-recommends \
 # Debian starts the services it installs where an init system runs; the test
 # session starts its own private instances, so stop any system ones that would
 # hold the fixed Samba ports.
-for svc in samba-ad-dc smbd nmbd winbind slapd redis-server postgresql; do
+for svc in samba-ad-dc smbd nmbd winbind slapd redis-server postgresql prometheus; do
     if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
         $SUDO systemctl stop "$svc" || true
     fi

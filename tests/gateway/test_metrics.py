@@ -1,0 +1,113 @@
+"""Prometheus metrics at /metrics: requests, refusals, upstream calls and the cache, read
+through a real gateway, and scraped by a real Prometheus server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from servers import Council
+from servers.prometheus import Prometheus, run_prometheus
+
+from gateway.metrics import operation_label
+from gateway.trusted import TrustedDocuments
+from gateway.upstreams import ScimServer, WebDavServer
+
+from .conftest import Gateway, base_settings, serve
+
+BOMB = (
+    "{ people(first:100){edges{node{manager{directReports{employment{grade} "
+    "colleagues{employment{workingPattern}}}}}}} }"
+)
+Labels = tuple[tuple[str, str], ...]
+
+
+async def scrape(gateway: Gateway) -> dict[tuple[str, Labels], float]:
+    """Every sample /metrics shows, by name and labels (no sign-in sent)."""
+    async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as client:
+        response = await client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(response.text)
+        for s in family.samples
+    }
+
+
+def sample(samples: dict[tuple[str, Labels], float], name: str, **labels: str) -> float:
+    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+def registered(name: str) -> str:
+    """The typed client's document for the operation ``name``, as the client sends it."""
+    return next(op.document for op in TrustedDocuments.load().operations() if op.name == name)
+
+
+async def test_requests_refusals_and_upstream_calls_are_counted(demo_gateway: Gateway) -> None:
+    before = await scrape(demo_gateway)
+    async with demo_gateway.client("alex.morgan") as client:
+        ok = await client.post("/graphql", json={"query": registered("Me")})
+        own = await client.post("/graphql", json={"query": "query MyOwnName { __typename }"})
+        costly = await client.post("/graphql", json={"query": BOMB})
+    async with demo_gateway.client() as client:
+        unsigned = await client.post(
+            "/graphql", json={"query": "{ __typename }"}, headers={"Authorization": "Bearer x"}
+        )
+    assert ok.status_code == 200 and "errors" not in ok.json()
+    assert own.status_code == 200
+    assert costly.json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    assert unsigned.status_code == 401
+    assert unsigned.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    after = await scrape(demo_gateway)
+
+    def grew(name: str, **labels: str) -> float:
+        return sample(after, name, **labels) - sample(before, name, **labels)
+
+    requests = "townhall_requests_total"
+    assert grew(requests, operation="Me", status="200", outcome="ok") == 1
+    # A name the registry does not hold is not a label: clients cannot mint series.
+    assert grew(requests, operation="other", status="200", outcome="ok") == 1
+    assert not [k for k in after if ("operation", "MyOwnName") in k[1]]
+    assert grew(requests, operation="anonymous", status="200", outcome="QUERY_TOO_COSTLY") == 1
+    assert grew(requests, operation="anonymous", status="401", outcome="UNAUTHENTICATED") == 1
+    assert grew("townhall_refused_total", reason="QUERY_TOO_COSTLY") == 1
+    assert grew("townhall_refused_total", reason="UNAUTHENTICATED") == 1
+    assert grew("townhall_refused_total", reason="ok") == 0
+    assert grew("townhall_request_seconds_count", operation="Me") == 1
+    assert grew("townhall_request_seconds_bucket", operation="Me", le="+Inf") == 1
+
+
+async def test_metrics_can_be_turned_off(
+    council: Council, scim_server: ScimServer, webdav_server: WebDavServer, tmp_path: Path
+) -> None:
+    settings = base_settings(council, scim_server, webdav_server, tmp_path)
+    settings.server.metrics = False
+    async with serve(settings) as gateway, gateway.client() as client:
+        assert (await client.get("/metrics")).status_code == 404
+
+
+def test_operation_labels_are_bounded() -> None:
+    assert operation_label("anonymous") == "anonymous"
+    assert {operation_label(f"Made{i}") for i in range(1000)} == {"other"}
+
+
+async def test_a_real_prometheus_scrapes_the_gateway(demo_gateway: Gateway, tmp_path: Path) -> None:
+    async with demo_gateway.client("alex.morgan") as client:
+        assert (await client.post("/graphql", json={"query": registered("Me")})).is_success
+    async with run_prometheus(demo_gateway.url, tmp_path) as prometheus:
+        result = await until_series(prometheus, 'townhall_requests_total{operation="Me"}')
+    labels: dict[str, Any] = result[0]["metric"]
+    assert labels["__name__"] == "townhall_requests_total"
+    assert labels["operation"] == "Me" and labels["outcome"] == "ok"
+    assert float(result[0]["value"][1]) >= 1
+
+
+async def until_series(prometheus: Prometheus, query: str) -> list[dict[str, Any]]:
+    result = await prometheus.query_until(query, within=30)
+    if not result:
+        pytest.fail(f"Prometheus never showed {query}")
+    return result
