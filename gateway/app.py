@@ -58,6 +58,7 @@ from .documents import DocumentSync, open_documents
 from .downloads import DownloadSigner, download_endpoint
 from .graphql_http import GraphQLEndpoint
 from .guard import RequestGuard
+from .health import ReadinessCheck
 from .hr_activity import following_hr_activity
 from .loaders import Upstreams, forget_counts
 from .metrics import metrics_routes
@@ -382,6 +383,8 @@ def create_app(settings: Settings) -> Starlette:
     async def health(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    readiness = ReadinessCheck.from_settings(settings)
+
     async def home(_: Request) -> Response:
         return RedirectResponse("/graphql")
 
@@ -406,6 +409,7 @@ def create_app(settings: Settings) -> Starlette:
         routes=[
             Route("/", home),
             Route("/healthz", health),
+            Route("/readyz", readiness.endpoint),
             Route("/photos/{guid}", photo_endpoint(state, signer)),
             Route("/documents/content/{path:path}", download_endpoint(state, downloads)),
             Route("/exports/{export_id}", export_endpoint()),
@@ -414,5 +418,5 @@ def create_app(settings: Settings) -> Starlette:
             *ide_routes,
         ],
         middleware=middleware,
-        lifespan=lifespan,
+        lifespan=readiness.around(lifespan),
     )

@@ -84,6 +84,10 @@ class RecordCache:
     async def close(self) -> None:
         await self._backend.close()
 
+    async def ping(self) -> None:
+        """One round trip to the backend (an ``EXISTS`` in Redis): it answers."""
+        await self._backend.exists("health:ping")
+
     async def clear(self) -> None:
         await self._backend.clear()
 

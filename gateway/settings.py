@@ -437,6 +437,15 @@ class ServerSettings(BaseModel):
     hsts_max_age: int = Field(
         31_536_000, ge=0, description="Strict-Transport-Security max-age when served over TLS."
     )
+    ready_timeout: float = Field(
+        2.0, gt=0, description="Seconds each source may take to answer a readiness check."
+    )
+    ready_cache_seconds: float = Field(
+        5.0,
+        ge=0,
+        description="Seconds a readiness result is reused, so frequent probes do not reach "
+        "the upstreams (0: every /readyz checks).",
+    )
     gc_threshold: int = Field(
         50_000,
         ge=0,

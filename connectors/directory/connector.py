@@ -15,10 +15,12 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from ldap3 import SUBTREE, Connection
 from ldap3.utils.conv import escape_bytes, escape_filter_chars
 
 from . import changes, groups
 from .entries import EntryReader, normalise_dn
+from .errors import DirectoryNotFound, DirectoryRejected
 from .pool import ConnectionPool
 from .records import (
     AttributeMap,
@@ -67,6 +69,12 @@ class DirectoryConnector:
 
     async def close(self) -> None:
         self._pool.close()
+
+    async def ping(self) -> None:
+        """Prove a bound connection answers: one search under the base for at most one
+        entry and no attributes (cheaper than any lookup). Not counted in :attr:`calls`."""
+        base = self.base_dn
+        await self._pool.run(lambda c: _first_entry(c, base))
 
     # -- people -------------------------------------------------------------------------
 
@@ -322,6 +330,19 @@ class DirectoryConnector:
             "mail": person.mail,
         }[field]
         return _normalise(field, value or "")
+
+
+def _first_entry(connection: Connection, base: str) -> None:
+    connection.search(base, "(objectClass=*)", SUBTREE, attributes=["1.1"], size_limit=1)
+    result = connection.result or {}
+    code = result.get("result")
+    if code == _NO_SUCH_OBJECT:
+        raise DirectoryNotFound("the search base does not exist in the directory")
+    if code not in (_SUCCESS, _SIZE_LIMIT):
+        raise DirectoryRejected(f"search failed ({result.get('description')})")
+
+
+_SUCCESS, _SIZE_LIMIT, _NO_SUCH_OBJECT = 0, 4, 32
 
 
 def sort_people(people: Iterable[DirectoryPerson]) -> list[DirectoryPerson]:

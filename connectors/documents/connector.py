@@ -48,6 +48,11 @@ _PASSED_HEADERS = (
     "last-modified",
 )
 _DOWNLOAD_STATUSES = frozenset({200, 206, 304, 416})
+# A health check asks for one live property of the root, not every property.
+_PING_BODY = (
+    b'<?xml version="1.0" encoding="utf-8"?>'
+    b'<D:propfind xmlns:D="DAV:"><D:prop><D:resourcetype/></D:prop></D:propfind>'
+)
 
 
 class DocumentConnector:
@@ -181,6 +186,21 @@ class DocumentConnector:
         finally:
             await download.aclose()
         return sha.hexdigest()
+
+    async def ping(self) -> None:
+        """One PROPFIND depth 0 of the root, straight to the store: no retries, not
+        counted in :attr:`calls`, sent even while the breaker is open."""
+        try:
+            response = await self._client.request(
+                "PROPFIND",
+                "./",
+                content=_PING_BODY,
+                headers={"Depth": "0", "Content-Type": "application/xml; charset=utf-8"},
+            )
+        except httpx.HTTPError as exc:
+            raise _transport_error(exc) from exc
+        if response.status_code != 207:
+            _raise_for(response.status_code, what="folder")
 
     async def _walk(self, folder: str) -> list[DocumentRecord]:
         records: list[DocumentRecord] = []

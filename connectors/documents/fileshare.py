@@ -137,6 +137,15 @@ class FolderConnector:
 
         return await self._run(digest)
 
+    async def ping(self) -> None:
+        """The share's root folder can be read."""
+        try:
+            found = await asyncio.to_thread(self._root.is_dir)
+        except OSError as exc:
+            raise DocumentUnavailable(f"the file share cannot be read ({exc.errno})") from exc
+        if not found:
+            raise DocumentUnavailable("the file share's root folder is missing")
+
     async def _stream(self, target: Path, start: int, end: int) -> AsyncIterator[bytes]:
         handle = await asyncio.to_thread(target.open, "rb")
         try:

@@ -207,6 +207,21 @@ class HRConnector:
         # Date has whole seconds: step back one so nothing stamped this second is missed.
         return HRCheckpoint("scim", _iso(now - timedelta(seconds=1)))
 
+    async def ping(self) -> None:
+        """One ``GET /ServiceProviderConfig``, straight to the HR system: no retries, not
+        counted in :attr:`calls`, and sent even while the circuit breaker is open, so that
+        a health check sees the system itself."""
+        try:
+            response = await self._http.client.get(
+                "ServiceProviderConfig", headers={"Accept": _SCIM_JSON}
+            )
+        except httpx.TimeoutException as exc:
+            raise HRTimeout("the HR system did not answer in time") from exc
+        except httpx.HTTPError as exc:
+            raise HRUnavailable(f"the HR system is unreachable ({type(exc).__name__})") from exc
+        if response.status_code != 200:
+            raise HRUnavailable(f"the HR system answered HTTP {response.status_code}")
+
     # -- HTTP -------------------------------------------------------------------
 
     async def _list(self, query: str | None, deadline: float | None) -> list[dict[str, Any]]:

@@ -196,6 +196,15 @@ class CsvHRExtract:
             raise HRNotFound("the HR record no longer exists")
         return None if current.etag == record.etag else current
 
+    async def ping(self) -> None:
+        """The extract can be read: the file is there and was loaded at least once."""
+        try:
+            await asyncio.to_thread(os.stat, self.path)
+        except OSError as exc:
+            raise HRUnavailable("the HR extract cannot be read") from exc
+        if not self._loaded:
+            await self.refresh()
+
     def background(self) -> CsvHRExtract:
         """The extract itself: its reads of the file serve every caller alike."""
         return self

@@ -84,6 +84,11 @@ class HRSource(Protocol):
 
     async def unmatched(self, field: HRField, keys: Iterable[str]) -> list[HRRecord]: ...
 
+    async def ping(self) -> None:
+        """Prove the source answers now (one cheap request, no retries); raises if not.
+        The caller bounds the wait (``asyncio.timeout``)."""
+        ...
+
 
 def without_match(
     records: Iterable[HRRecord], field: HRField, keys: Iterable[str]

@@ -20,13 +20,14 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event, func, insert, make_url, select
+from sqlalchemy import create_engine, event, func, insert, make_url, select, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from .activity import ActivityMixin
 from .audit import AuditLog
-from .base import utc
+from .base import unavailable, utc
 from .comment_links import CommentLinksMixin
 from .comments import CommentsMixin
 from .follows import FollowsMixin
@@ -83,6 +84,15 @@ class SocialStore(
         await self._engine.dispose()
         if self._writer is not self._engine:
             await self._writer.dispose()
+
+    async def ping(self) -> None:
+        """``SELECT 1`` on a read connection: the database answers. Not counted in
+        :attr:`calls`."""
+        try:
+            async with self._engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except SQLAlchemyError as exc:
+            raise unavailable(exc) from exc
 
     async def migrate(self) -> None:
         """Bring the schema up to the newest migration."""
