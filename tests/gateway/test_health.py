@@ -47,9 +47,7 @@ async def until(
 
 def health_logs(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
     return [
-        r.getMessage()
-        for r in caplog.records
-        if r.name == "townhall.health" and r.levelno == level
+        r.getMessage() for r in caplog.records if r.name == "townhall.health" and r.levelno == level
     ]
 
 
@@ -57,8 +55,12 @@ async def test_all_up_is_ready_and_healthz_needs_no_sign_in(demo_gateway: Gatewa
     async with httpx.AsyncClient(base_url=demo_gateway.url, timeout=30) as anonymous:
         health = await anonymous.get("/healthz")
         code, body = await readyz(anonymous)
+        probes = dict(demo_gateway.app_state.readiness.probes)
+        again = await readyz(anonymous)  # within server.ready_cache_seconds (5 s): reused
     assert health.status_code == 200 and health.json() == {"status": "ok"}
     assert code == 200 and body == {"status": "ready", "sources": ALL_UP}
+    assert probes == dict.fromkeys(ALL_UP, 1)  # the in-memory cache has nothing to ask
+    assert again == (code, body) and demo_gateway.app_state.readiness.probes == probes
 
 
 async def test_not_ready_until_the_lifespan_has_started_everything(
