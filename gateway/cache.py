@@ -26,6 +26,8 @@ from aiocache.serializers import BaseSerializer
 from pydantic import TypeAdapter
 from pydantic_core import to_jsonable_python
 
+from .metrics import observe_cache
+
 log = logging.getLogger(__name__)
 
 R = TypeVar("R")
@@ -165,6 +167,7 @@ class RecordCache:
                 on_stale(oldest, kind in self._failing)
             self._refresh_later(source, stale)
         misses = [k for k in dict.fromkeys(keys) if k not in result]
+        observe_cache(kind, len(result) - len(stale), len(stale), len(misses))
         if misses:
             result.update(await self._fetch_shared(source, misses))
         return [result[k] for k in keys]

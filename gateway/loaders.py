@@ -13,6 +13,7 @@ gate (``gateway.scope``) reads them, and schema code sees what it lets through.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -33,6 +34,7 @@ from schema.context import Loaders, SharedLoader, StaleSources
 
 from .cache import RecordCache
 from .documents import DocumentSync
+from .metrics import observe_batch, observe_upstream
 from .settings import Settings
 
 K = TypeVar("K")
@@ -116,11 +118,19 @@ def build_loaders(
         async def batch(keys: list[str]) -> list[Any]:
             # Cache keys are normalised; the upstream is asked with the keys as given
             # (a normalised DN is for comparing, not for putting in a filter).
+            observe_batch(kind, len(keys))
             norm = [normalise(k) for k in keys]
             original = dict(zip(norm, keys, strict=True))
 
             async def fetch_as_given(wanted: list[str]) -> Sequence[Any]:
-                return await fetch([original[k] for k in wanted])
+                started = time.perf_counter()
+                try:
+                    found = await fetch([original[k] for k in wanted])
+                except Exception as exc:
+                    observe_upstream(source, kind, time.perf_counter() - started, exc)
+                    raise
+                observe_upstream(source, kind, time.perf_counter() - started, None)
+                return found
 
             try:
                 async with asyncio.timeout(deadline):

@@ -81,6 +81,40 @@ async def test_requests_refusals_and_upstream_calls_are_counted(demo_gateway: Ga
     assert grew("townhall_request_seconds_bucket", operation="Me", le="+Inf") == 1
 
 
+async def test_upstream_calls_and_cache_results_are_counted(demo_gateway: Gateway) -> None:
+    await demo_gateway.clear_cache()
+    before = await scrape(demo_gateway)
+    calls_before = demo_gateway.calls()["directory"]
+    query = {"query": registered("Me")}
+    async with demo_gateway.client("priya.shah") as client:
+        first = await client.post("/graphql", json=query)
+        second = await client.post("/graphql", json=query)
+    assert first.status_code == second.status_code == 200
+    after = await scrape(demo_gateway)
+
+    def grew_all(name: str, **labels: str) -> dict[str, float]:
+        """How much each series of ``name`` with ``labels`` grew, by its other labels."""
+        wanted = set(labels.items())
+        return {
+            str(dict(k)): v - before.get((n, k), 0.0)
+            for (n, k), v in after.items()
+            if n == name and wanted <= set(k) and v > before.get((n, k), 0.0)
+        }
+
+    calls = grew_all("townhall_upstream_calls_total", source="directory")
+    assert sum(calls.values()) >= 1, calls
+    # Every directory call counted was one the connector made.
+    assert sum(calls.values()) <= demo_gateway.calls()["directory"] - calls_before
+    timed = grew_all("townhall_upstream_seconds_count", source="directory")
+    assert timed.keys() == calls.keys()
+    # The first ask missed the emptied cache; the second found what the first stored.
+    assert grew_all("townhall_cache_lookups_total", result="miss")
+    assert grew_all("townhall_cache_lookups_total", result="hit")
+    assert not grew_all("townhall_cache_lookups_total", result="stale")
+    assert grew_all("townhall_loader_batch_size_count")
+    assert sample(after, "townhall_circuit_state", source="hr") == 0  # closed
+
+
 async def test_metrics_can_be_turned_off(
     council: Council, scim_server: ScimServer, webdav_server: WebDavServer, tmp_path: Path
 ) -> None:
