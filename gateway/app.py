@@ -61,7 +61,7 @@ from .guard import RequestGuard
 from .health import ReadinessCheck
 from .hr_activity import following_hr_activity
 from .loaders import Upstreams, forget_counts
-from .metrics import metrics_routes
+from .metrics import metrics_routes, observe_feed_round
 from .photos import PhotoSigner, photo_endpoint
 from .retention import data_protection
 from .settings import Settings
@@ -240,6 +240,8 @@ async def follow_directory_activity(up: Upstreams, interval: float) -> None:
             await directory_activity_round(up.directory, up.social)
         except Exception as exc:  # the feed is retried from the same checkpoint
             log.warning("directory activity feed failed (%s); retrying", type(exc).__name__)
+        else:
+            observe_feed_round("directory-activity")
         await asyncio.sleep(interval)
 
 

@@ -17,6 +17,7 @@ import logging
 from connectors.directory import DirectoryConnector, DirectoryError, DirectoryPerson, normalise_dn
 
 from .cache import RecordCache
+from .metrics import observe_feed_round
 
 log = logging.getLogger("townhall.directory")
 
@@ -85,4 +86,6 @@ class DirectorySync:
                 log.warning("following directory changes failed (%s); trying again later", exc)
             except Exception:
                 log.exception("following directory changes failed unexpectedly")
+            else:
+                observe_feed_round("directory-sync")
             await asyncio.sleep(self.interval)

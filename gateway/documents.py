@@ -35,6 +35,7 @@ from connectors.documents import (
 from connectors.resilience import CircuitBreaker
 
 from .cache import RecordCache
+from .metrics import observe_feed_round
 from .settings import DocumentSettings
 
 log = logging.getLogger("townhall.documents")
@@ -165,4 +166,6 @@ class DocumentSync:
                 log.warning("document sync failed (%s); trying again later", type(exc).__name__)
             except Exception:
                 log.exception("document sync failed unexpectedly")
+            else:
+                observe_feed_round("document-sync")
             await asyncio.sleep(self._interval if self.ready.is_set() else min(5.0, self._interval))

@@ -28,6 +28,7 @@ from connectors.hr import HRCheckpoint, HRRecord, HRSource
 from connectors.social import HRState, SocialStore
 
 from .loaders import Upstreams
+from .metrics import observe_feed_round
 
 log = logging.getLogger("townhall.hr_activity")
 
@@ -99,6 +100,8 @@ async def follow_hr_activity(up: Upstreams, join: Join, interval: float) -> None
             await hr_activity_round(hr, up.directory, up.social, join=join)
         except Exception as exc:  # the feed is retried from the same checkpoint
             log.warning("HR activity feed failed (%s); retrying", type(exc).__name__)
+        else:
+            observe_feed_round("hr-activity")
 
 
 async def _accounts(

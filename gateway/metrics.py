@@ -94,15 +94,15 @@ BATCH_SIZE = Histogram(
 )
 CIRCUIT_STATE = Gauge(
     "townhall_circuit_state",
-    "An upstream's circuit breaker: 0 closed, 1 half-open, 2 open.",
+    "An upstream's circuit breaker as last read: 0 closed, 1 half-open, 2 open.",
     ["source"],
-    multiprocess_mode="livemax",
+    multiprocess_mode="mostrecent",
 )
-FEED_LAG = Gauge(
-    "townhall_feed_lag_seconds",
-    "Seconds since a change feed last completed a round, by feed.",
+FEED_SUCCESS = Gauge(
+    "townhall_feed_last_success_timestamp_seconds",
+    "When a change feed last completed a round (Unix time): its lag is time() minus this.",
     ["feed"],
-    multiprocess_mode="livemax",
+    multiprocess_mode="max",
 )
 _CIRCUIT_VALUES = {"closed": 0.0, "half-open": 1.0, "open": 2.0}
 
@@ -174,9 +174,9 @@ def observe_circuit(source: str, state: str) -> None:
     CIRCUIT_STATE.labels(source).set(_CIRCUIT_VALUES.get(state, 0.0))
 
 
-def observe_feed_round(feed: str, lag: float) -> None:
-    """A change feed's lag: seconds since its last completed round (0 just after one)."""
-    FEED_LAG.labels(feed).set(lag)
+def observe_feed_round(feed: str) -> None:
+    """A change feed (``directory-sync``, ``document-sync``, ...) completed a round now."""
+    FEED_SUCCESS.labels(feed).set_to_current_time()
 
 
 def registry() -> CollectorRegistry:

@@ -3,6 +3,8 @@ through a real gateway, and scraped by a real Prometheus server."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +115,19 @@ async def test_upstream_calls_and_cache_results_are_counted(demo_gateway: Gatewa
     assert not grew_all("townhall_cache_lookups_total", result="stale")
     assert grew_all("townhall_loader_batch_size_count")
     assert sample(after, "townhall_circuit_state", source="hr") == 0  # closed
+
+
+async def test_a_change_feed_round_is_timestamped(demo_gateway: Gateway) -> None:
+    sync = demo_gateway.upstreams.document_sync
+    assert sync is not None
+    await asyncio.wait_for(sync.ready.wait(), 60)  # its first round done
+    name = "townhall_feed_last_success_timestamp_seconds"
+    for _ in range(100):  # ready is set within the round; the stamp follows it
+        stamp = sample(await scrape(demo_gateway), name, feed="document-sync")
+        if stamp:
+            break
+        await asyncio.sleep(0.1)
+    assert time.time() - 600 < stamp <= time.time()
 
 
 async def test_metrics_can_be_turned_off(
