@@ -111,6 +111,11 @@ _NOT_REFUSALS = frozenset({"ok", "partial", "page", "INTERNAL_ERROR", "AUDIT_UNA
 _operations: set[str] = set()
 # Bound children by (operation label, status, outcome): every part is bounded, so is this.
 _request_children: dict[tuple[str, int, str], tuple[Any, Any, Any]] = {}
+# Label children found once: ``labels()`` costs a lock and a tuple, the hot path would
+# pay it several times a request. Kinds are the loaders' fixed set.
+_upstream_children: dict[str, tuple[Any, Any]] = {}
+_cache_children: dict[str, tuple[Any, ...]] = {}
+_batch_children: dict[str, Any] = {}
 
 
 def register_operations(names: Iterable[str]) -> None:
@@ -149,24 +154,36 @@ def observe_request(operation: str, status: int, outcome: str, seconds: float) -
 
 def observe_upstream(source: str, kind: str, seconds: float, error: BaseException | None) -> None:
     """One upstream call of a loader (its source, the kind of record it fetched)."""
-    UPSTREAM_CALLS.labels(source, kind).inc()
-    UPSTREAM_SECONDS.labels(source, kind).observe(seconds)
+    children = _upstream_children.get(kind)
+    if children is None:
+        children = (UPSTREAM_CALLS.labels(source, kind), UPSTREAM_SECONDS.labels(source, kind))
+        _upstream_children[kind] = children
+    children[0].inc()
+    children[1].observe(seconds)
     if error is not None:
         UPSTREAM_ERRORS.labels(source, kind, type(error).__name__).inc()
 
 
 def observe_cache(kind: str, hits: int, stale: int, misses: int) -> None:
     """One record-cache lookup of many keys."""
+    children = _cache_children.get(kind)
+    if children is None:
+        children = tuple(CACHE_LOOKUPS.labels(kind, r) for r in ("hit", "stale", "miss"))
+        _cache_children[kind] = children
     if hits:
-        CACHE_LOOKUPS.labels(kind, "hit").inc(hits)
+        children[0].inc(hits)
     if stale:
-        CACHE_LOOKUPS.labels(kind, "stale").inc(stale)
+        children[1].inc(stale)
     if misses:
-        CACHE_LOOKUPS.labels(kind, "miss").inc(misses)
+        children[2].inc(misses)
 
 
 def observe_batch(kind: str, size: int) -> None:
-    BATCH_SIZE.labels(kind).observe(size)
+    """One DataLoader batch of ``size`` keys."""
+    child = _batch_children.get(kind)
+    if child is None:
+        child = _batch_children[kind] = BATCH_SIZE.labels(kind)
+    child.observe(size)
 
 
 def observe_circuit(source: str, state: str) -> None:
