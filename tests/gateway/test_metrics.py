@@ -4,6 +4,10 @@ through a real gateway, and scraped by a real Prometheus server."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -13,8 +17,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from servers import Council
 from servers.prometheus import Prometheus, run_prometheus
+from servers.redis import _free_port as free_port
 
-from gateway.metrics import operation_label
+from gateway.metrics import MULTIPROC_ENV, operation_label
 from gateway.trusted import TrustedDocuments
 from gateway.upstreams import ScimServer, WebDavServer
 
@@ -137,6 +142,60 @@ async def test_metrics_can_be_turned_off(
     settings.server.metrics = False
     async with serve(settings) as gateway, gateway.client() as client:
         assert (await client.get("/metrics")).status_code == 404
+
+
+async def test_workers_share_their_counts(council: Council, tmp_path: Path) -> None:
+    """``townhall serve --workers 2``: a scrape of either worker counts both workers' requests."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "TOWNHALL_ENVIRONMENT": "test",
+        "TOWNHALL_DIRECTORY__MODE": "embedded",
+        "TOWNHALL_DIRECTORY__LDIF_FILE": str(council.ldif),
+        "TOWNHALL_DIRECTORY__BASE_DN": "DC=ad,DC=northshire,DC=test",
+        "TOWNHALL_DIRECTORY__SYNC_INTERVAL": "0",
+        "TOWNHALL_CACHE__WARM_DIRECTORY": "off",
+        "TOWNHALL_SOCIAL__DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'townhall.db'}",
+        "TOWNHALL_AUTH__DEV_SIGN_IN": "true",
+        "TOWNHALL_AUTH__DEV_DEFAULT_USER": "alex.morgan",
+        "TOWNHALL_SERVER__PORT": str(port),
+    }
+    env.pop(MULTIPROC_ENV, None)
+    process = start_serving(env, tmp_path / "serve.log")
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            for _ in range(300):
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get("/metrics")).status_code == 200:
+                        break
+                assert process.poll() is None, (tmp_path / "serve.log").read_text()
+                await asyncio.sleep(0.1)
+            headers = {"X-Townhall-User": "alex.morgan"}
+            for _ in range(20):  # new connections: the kernel spreads them over the workers
+                async with httpx.AsyncClient(base_url=client.base_url, timeout=10) as one:
+                    response = await one.post(
+                        "/graphql", json={"query": "{ __typename }"}, headers=headers
+                    )
+                    assert response.status_code == 200
+            for _ in range(6):  # whichever worker answers the scrape
+                async with httpx.AsyncClient(base_url=client.base_url, timeout=10) as one:
+                    text = (await one.get("/metrics")).text
+                assert (
+                    'townhall_requests_total{operation="anonymous",outcome="ok",status="200"} 20.0'
+                    in text
+                )
+        assert "process_cpu_seconds_total" not in text  # the multiprocess collector's answer
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def start_serving(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    townhall = Path(sys.executable).parent / "townhall"
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [str(townhall), "serve", "--workers", "2"], env=env, stdout=out, stderr=out
+        )
 
 
 def test_operation_labels_are_bounded() -> None:
