@@ -135,6 +135,45 @@ async def test_a_change_feed_round_is_timestamped(demo_gateway: Gateway) -> None
     assert time.time() - 600 < stamp <= time.time()
 
 
+async def test_a_failing_upstream_counts_errors_and_opens_its_circuit(
+    council: Council, scim_server: ScimServer, webdav_server: WebDavServer, tmp_path: Path
+) -> None:
+    settings = base_settings(council, scim_server, webdav_server, tmp_path)
+    settings.hr.url = f"http://127.0.0.1:{free_port()}/"  # nothing listens there
+    settings.hr.retries = 0
+    settings.hr.breaker_failures = 1
+    settings.hr.breaker_reset = 600
+    query = {"query": "{ me { displayName employment { jobTitle } } }"}
+    async with serve(settings) as gateway:
+        before = await scrape(gateway)
+        async with gateway.client("alex.morgan") as client:
+            response = await client.post("/graphql", json=query)
+        after = await scrape(gateway)
+    body = response.json()
+    assert body["data"]["me"]["employment"] is None and body["errors"]
+    errors = {
+        dict(labels)["error"]: value - before.get((name, labels), 0.0)
+        for (name, labels), value in after.items()
+        if name == "townhall_upstream_errors_total" and ("source", "hr") in labels
+    }
+    assert sum(errors.values()) >= 1, errors
+    assert not [e for e in errors if "://" in e or "127.0.0.1" in e]  # a class name, no URL
+    assert sample(after, "townhall_circuit_state", source="hr") == 2  # open
+    assert (
+        sample(
+            after, "townhall_requests_total", operation="anonymous", status="200", outcome="partial"
+        )
+        - sample(
+            before,
+            "townhall_requests_total",
+            operation="anonymous",
+            status="200",
+            outcome="partial",
+        )
+        == 1
+    )
+
+
 async def test_metrics_can_be_turned_off(
     council: Council, scim_server: ScimServer, webdav_server: WebDavServer, tmp_path: Path
 ) -> None:
