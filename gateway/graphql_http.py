@@ -44,6 +44,7 @@ from schema.audit import write_audit
 from schema.context import Context
 from schema.execution import OperationGuard
 
+from . import logs
 from .metrics import observe_request
 from .operations import OperationPreparer, OperationRefused, Prepared
 from .settings import Settings
@@ -109,6 +110,18 @@ class RequestLog:
         seconds = time.perf_counter() - self.started
         observe_request(self.operation, self.status, self.outcome, seconds)
         ms = seconds * 1000
+        fields = {
+            "operation": self.operation,
+            "document_hash": self.document_hash,
+            "cost": self.cost,
+            "objects": self.objects,
+            "ms": round(ms, 1),
+            "status": self.status,
+            "outcome": self.outcome,
+            "errors": self.errors,
+            "viewer": self.viewer,
+            **({"client_request_id": self.client_request_id} if self.client_request_id else {}),
+        }
         log.info(
             "graphql id=%s op=%s hash=%s cost=%d objects=%d ms=%.1f status=%d outcome=%s "
             "errors=%d viewer=%s%s",
@@ -123,6 +136,7 @@ class RequestLog:
             self.errors,
             self.viewer,
             f" client_id={self.client_request_id}" if self.client_request_id else "",
+            extra=fields,
         )
 
 
@@ -196,6 +210,7 @@ class GraphQLEndpoint:
             request_id=uuid.uuid4().hex[:16],
             client_request_id=client_request_id(request.headers.get("x-request-id")),
         )
+        logs.request_id.set(entry.request_id)  # every event of this request carries it
         try:
             response = await self._answer(request, entry)
         except ClientDisconnect:  # the caller left before sending its whole request

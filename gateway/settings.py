@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .logs import LogSettings
 from .oidc import public_key_jwk
 
 
@@ -531,6 +532,7 @@ class Settings(BaseSettings):
     retention: RetentionSettings = RetentionSettings()
     server: ServerSettings = ServerSettings()
     limits: LimitsSettings = LimitsSettings()
+    log: LogSettings = LogSettings()  # read before the rest by gateway.logs
 
     @property
     def graphiql_enabled(self) -> bool:
