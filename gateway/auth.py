@@ -7,13 +7,22 @@ The stable key everywhere else is the directory record's objectGUID. Leavers can
 sign in. Every refusal is logged once at INFO, without a traceback; what the client
 is told says what to fix and nothing about the keys, the provider or the directory.
 
+Where the credentials come from is the caller's (``Credentials``): an HTTP request's
+``Authorization`` header, its ``auth.token_cookie`` cookie and the development header,
+or a WebSocket's ``connection_init`` payload and its upgrade request's cookie. A token
+from a cookie is accepted only from an allowed ``Origin`` (``gateway.origins``): a
+browser sends cookies with requests any site makes, so a cookie-signed POST or
+WebSocket must carry an allowed ``Origin``, and a cookie-signed GET one that, if sent,
+is allowed (browsers leave it out of same-origin GETs, and a GET runs no mutation).
+
     AuthError           (HTTP 401)
     ├── NotSignedIn     no credentials (401)
     ├── TokenRefused    a token that cannot be accepted: malformed, bad signature,
     │                   algorithm or key, expired, wrong issuer or audience, too
     │                   long-lived, no claim naming a person; or the issuer's keys
     │                   cannot be fetched (401)
-    └── SignInRefused   someone the directory does not know, or a leaver (403)
+    └── SignInRefused   someone the directory does not know, or a leaver; a token
+                        cookie sent from an origin that is not allowed (403)
 """
 
 from __future__ import annotations
@@ -24,7 +33,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import jwt
-from starlette.requests import Request
+from starlette.requests import HTTPConnection
 
 from connectors.directory import DirectoryPerson
 from schema.context import Loaders
@@ -37,6 +46,7 @@ from .oidc import (
     SigningKeys,
     StaticKey,
 )
+from .origins import OriginPolicy
 from .settings import AuthSettings
 
 log = logging.getLogger("townhall.auth")
@@ -56,6 +66,10 @@ NAMES_NOBODY = "The bearer token names no person."
 KEYS_UNAVAILABLE = "Sign-in keys are unavailable; try again shortly."
 NOT_ACCEPTED = "Bearer tokens are not accepted here."
 SIGN_IN = "Sign in with a bearer token."
+CROSS_SITE_COOKIE = (
+    "Cookie sign-in is accepted only from Townhall's own pages and the configured portal "
+    "origins; send a bearer token instead."
+)
 
 
 class AuthError(Exception):
@@ -90,15 +104,44 @@ class TokenIdentity:
     subject: str
 
 
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """What a caller presented, wherever it came from.
+
+    ``authorization``: each ``Authorization`` value sent (more than one is refused);
+    ``cookie``: the ``auth.token_cookie`` cookie's value, if sent; ``dev_user``: the
+    development sign-in's account; ``origin``, ``host`` and ``scheme``: the request's,
+    which judge a cookie; ``origin_required``: a cookie counts only with an ``Origin``
+    (POST requests and WebSockets)."""
+
+    authorization: tuple[str, ...] = ()
+    cookie: str | None = None
+    dev_user: str | None = None
+    origin: str | None = None
+    host: str = ""
+    scheme: str = "http"
+    origin_required: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """A signed-in person, and when their sign-in lapses (a token's ``exp`` plus the
+    leeway, as Unix time; ``None`` for the development sign-in)."""
+
+    person: DirectoryPerson
+    expires_at: float | None = None
+
+
 class Authenticator:
-    """Turns a request's credentials into the signed-in person's directory record.
+    """Turns a caller's credentials into the signed-in person's directory record.
 
     Remote keys (``jwt_jwks_url`` or ``oidc_issuer_url``) are fetched when the first
     token arrives, or by ``await start()`` in the app's lifespan; nothing needs closing.
     """
 
-    def __init__(self, settings: AuthSettings) -> None:
+    def __init__(self, settings: AuthSettings, origins: OriginPolicy | None = None) -> None:
         self._settings = settings
+        self._origins = origins if origins is not None else OriginPolicy(None, frozenset())
         s = settings
         self._keys: SigningKeys | None = None
         if s.oidc_issuer_url or s.jwt_jwks_url:
@@ -115,10 +158,31 @@ class Authenticator:
         if self._keys is not None:
             await self._keys.start()
 
-    async def viewer(self, request: Request, loaders: Loaders) -> DirectoryPerson:
+    def credentials(self, connection: HTTPConnection) -> Credentials:
+        """An HTTP request's credentials: its ``Authorization`` headers, token cookie and
+        development header."""
+        headers = connection.headers
+        name = self._settings.token_cookie
+        method = connection.scope.get("method", "GET")
+        return Credentials(
+            authorization=tuple(headers.getlist("authorization")),
+            cookie=connection.cookies.get(name) if name else None,
+            dev_user=headers.get(DEV_HEADER),
+            origin=headers.get("origin"),
+            host=headers.get("host", ""),
+            scheme=connection.url.scheme,
+            origin_required=method not in ("GET", "HEAD"),
+        )
+
+    async def viewer(self, request: HTTPConnection, loaders: Loaders) -> DirectoryPerson:
         """The signed-in person, or an ``AuthError`` (logged here, once, at INFO)."""
+        return (await self.sign_in(self.credentials(request), loaders)).person
+
+    async def sign_in(self, credentials: Credentials, loaders: Loaders) -> SignedIn:
+        """The signed-in person and when that lapses, or an ``AuthError`` (logged here,
+        once, at INFO)."""
         try:
-            return await self._viewer(request, loaders)
+            return await self._sign_in(credentials, loaders)
         except AuthError as exc:
             log.info(
                 "sign-in refused (%d): %s%s",
@@ -128,21 +192,27 @@ class Authenticator:
             )
             raise
 
-    async def _viewer(self, request: Request, loaders: Loaders) -> DirectoryPerson:
+    async def _sign_in(self, credentials: Credentials, loaders: Loaders) -> SignedIn:
         s = self._settings
-        headers = request.headers.getlist("authorization")
+        headers = credentials.authorization
         if len(headers) > 1:  # which one counts is up to each proxy on the way: none does
             raise TokenRefused(MALFORMED, f"{len(headers)} Authorization headers")
-        scheme, _, credentials = (headers[0] if headers else "").partition(" ")
+        scheme, _, token = (headers[0] if headers else "").partition(" ")
         identity: TokenIdentity | None = None
+        expires_at: float | None = None
+        if scheme.lower() != "bearer" and s.token_cookie and credentials.cookie is not None:
+            self._check_cookie_origin(credentials)
+            scheme, token = "bearer", credentials.cookie
         if scheme.lower() == "bearer":
-            identity = identify(await self.verify(credentials.strip()), s)
+            claims = await self.verify(token.strip())
+            identity = identify(claims, s)
+            expires_at = float(claims["exp"]) + s.leeway
             if identity.upn is not None:
                 person = await loaders.person_by_upn.load(identity.upn)
             else:
                 person = await loaders.person_by_account.load(identity.account or "")
         elif s.dev_sign_in:
-            account = request.headers.get(DEV_HEADER) or s.dev_default_user
+            account = credentials.dev_user or s.dev_default_user
             if not account:
                 raise NotSignedIn(SIGN_IN)
             person = await _by_account(loaders, account)
@@ -155,7 +225,16 @@ class Authenticator:
             raise SignInRefused("This account is not known to the directory.", who)
         if person.is_leaver(datetime.now(UTC)):
             raise SignInRefused("This account is disabled.", who)
-        return person
+        return SignedIn(person, expires_at)
+
+    def _check_cookie_origin(self, credentials: Credentials) -> None:
+        origin = credentials.origin
+        if origin is None:
+            if credentials.origin_required:
+                raise SignInRefused(CROSS_SITE_COOKIE, "a token cookie without an Origin")
+            return
+        if not self._origins.allows(origin, host=credentials.host, scheme=credentials.scheme):
+            raise SignInRefused(CROSS_SITE_COOKIE, f"a token cookie from {origin[:100]!r}")
 
     async def verify(self, token: str) -> dict[str, Any]:
         """A bearer token's claims once its signature, algorithm, issuer, audience and

@@ -328,6 +328,13 @@ class AuthSettings(BaseModel):
     leeway: int = Field(30, ge=0, le=300, description="Seconds of clock skew tolerated.")
 
     @model_validator(mode="after")
+    token_cookie: str = Field(
+        "",
+        pattern=r"^[A-Za-z0-9_.-]{0,64}$",
+        description="Name of a cookie holding a bearer token, read when a request (or a "
+        "WebSocket's connection_init) sends none; only from the gateway's own origin or "
+        "server.cors_origins. Empty: no cookie sign-in.",
+    )
     def _coherent(self) -> AuthSettings:
         ways = [
             name
