@@ -126,7 +126,9 @@ class ActivityItem:
         return Comment.of(found) if found else None
 
     @strawberry.field(
-        description='A one-line summary, e.g. "Alice Smith and 3 others commented on Local Plan".'
+        description='A one-line summary naming what was acted on, e.g. "Alice Smith and 3 '
+        'others commented on Local Plan", "Alex Morgan followed group Housing Team", '
+        '"Sam Lee commented on Priya Shah\'s profile".'
     )
     async def summary(self, info: Info) -> str:
         actors = await self.actors(info, first=1)
@@ -157,11 +159,34 @@ class ActivityItem:
             return f"#{key}"
         if kind == "person":
             person = await self.person(info)
-            return person.record.display_name if person else "someone"
+            name = person.record.display_name if person else "someone"
+            if e.verb in ("commented", "replied"):
+                return f"{name}'s profile"
+            if e.verb == "endorsed" and e.object_kind == "skill":
+                return f"{name}'s skill #{e.object_id}"
+            return name
+        if kind == "group":
+            group = await upstream(info.context.loaders.group.load(key))
+            return f"group {group.name}" if group else "a group"
+        if kind == "comment":
+            return await self._comment_label(info, key)
         if kind == "document" or e.document:
             document = await self.document(info)
             return document.title() if document else "a document"
-        return {"comment": "a comment", "activity": "an activity item"}.get(kind, kind)
+        return {"activity": "an activity item"}.get(kind, kind)
+
+    async def _comment_label(self, info: Info, comment_id: str) -> str:
+        """ "a comment on Local Plan", "a comment on Priya Shah's profile"."""
+        found = await upstream(info.context.scope.comments.comment(comment_id))
+        if found is None:
+            return "a comment"
+        if found.target_kind == "person":
+            person = await upstream(info.context.loaders.person.load(found.target))
+            return f"a comment on {person.display_name}'s profile" if person else "a comment"
+        if found.target_kind == "document" or self.latest.document:
+            document = await self.document(info)
+            return f"a comment on {document.title()}" if document else "a comment"
+        return "a comment"
 
     @strawberry.field(description="Reactions to this item.")
     async def reactions(self, info: Info) -> list[ReactionCount]:

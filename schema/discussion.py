@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import enum
+import re
 from datetime import UTC, datetime
 from typing import Annotated
 
 import strawberry
 
 from connectors.social import (
+    MAX_TAG,
     CommentText,
     ItemNotFound,
     KeyReused,
@@ -34,10 +37,12 @@ from .context import Info
 from .errors import BadInput, upstream
 from .ids import parse_global_id
 from .pagination import Connection, Edge, check_first, keyset_page
+from .people import Person
 from .social import (
     InvalidInputError,
     NotAllowedError,
     NotFoundError,
+    decode_id,
     retry_key,
     write,
 )
@@ -49,12 +54,45 @@ from .write_limits import (
 )
 
 
+@strawberry.enum(description="Why a person a comment mentions was not notified.")
+class MentionNotNotifiedReason(enum.Enum):
+    MAY_NOT_READ = strawberry.enum_value(
+        "may_not_read",
+        description="They may not read the item the comment is on, so they were not told "
+        "(and see nothing of it).",
+    )
+    LEFT = strawberry.enum_value(
+        "left", description="They have left (their directory account is disabled or expired)."
+    )
+
+
+_REASON_TEXT = {
+    MentionNotNotifiedReason.MAY_NOT_READ: "may not read this",
+    MentionNotNotifiedReason.LEFT: "has left",
+}
+
+
+@strawberry.type(description="A person the comment mentions who was not notified, and why.")
+class MentionNotNotified:
+    person: Person = strawberry.field(description="The person mentioned.")
+    reason: MentionNotNotifiedReason = strawberry.field(description="Why they were not told.")
+
+    @strawberry.field(description='The reason in words, e.g. "may not read this".')
+    def message(self) -> str:
+        return _REASON_TEXT[self.reason]
+
+
 @strawberry.type(description="The comment as it now stands.")
 class CommentSuccess:
     comment: Comment = strawberry.field(description="The comment.")
     replayed: bool = strawberry.field(
         description="True when this answers a retry (same clientMutationId): nothing new "
         "was written."
+    )
+    not_notified: list[MentionNotNotified] = strawberry.field(
+        default_factory=list,
+        description="People this write mentions who were not notified, and why (empty when "
+        "everyone mentioned was told, or told before). Shown to the writer only.",
     )
 
 
@@ -112,15 +150,19 @@ ReactionResult = Annotated[
 ]
 
 _NOT_FOUND = "No such item, or you may not see it."
+# A #tag longer than a tag may be: refused, never stored cut short.
+_LONG_TAG = re.compile(rf"(?<![\w&#/])#\w[\w-]{{{MAX_TAG},}}")
 
 
-async def _target(info: Info, target_id: str, *kinds: str) -> tuple[str, str] | NotFoundError:
+async def _target(
+    info: Info, target_id: str, field: str, *kinds: str
+) -> tuple[str, str] | NotFoundError | InvalidInputError:
     """(store kind, key) of a live item the viewer may see, read through the gate (which
-    judges the write again)."""
-    try:
-        type_name, key = parse_global_id(target_id, *kinds)
-    except BadInput:
-        return NotFoundError(message=_NOT_FOUND)
+    judges the write again); a malformed id is refused naming ``field``."""
+    decoded = decode_id(target_id, field, *kinds)
+    if isinstance(decoded, InvalidInputError):
+        return decoded
+    type_name, key = decoded
     scope = info.context.scope
     if type_name == "Person":
         seen = await upstream(info.context.loaders.person.load(key)) is not None
@@ -146,6 +188,10 @@ async def _text(info: Info, body: str) -> CommentText | InvalidInputError:
         return InvalidInputError(
             message=f"A comment may be at most {limits.comment_length} characters.", field="body"
         )
+    if _LONG_TAG.search(text):
+        return InvalidInputError(
+            message=f"A #tag may be at most {MAX_TAG} characters.", field="body"
+        )
     tags = tags_in(text)
     if len(tags) > limits.tags_per_item:
         return InvalidInputError(
@@ -162,17 +208,45 @@ async def _text(info: Info, body: str) -> CommentText | InvalidInputError:
     return CommentText(body=text, tags=tags, mentioned=[p.guid for p in people], notify=notify)
 
 
-async def _comment(info: Info, comment_id: str, replayed: bool) -> CommentSuccess:
-    record = await upstream(info.context.scope.comments.comment(comment_id))
+async def _comment(
+    info: Info, comment_id: str, replayed: bool, text: CommentText | None = None
+) -> CommentSuccess:
+    comments = info.context.scope.comments
+    record = await upstream(comments.comment(comment_id))
     assert record is not None  # just written in this request, on an item the viewer sees
-    return CommentSuccess(comment=Comment.of(record), replayed=replayed)
+    return CommentSuccess(
+        comment=Comment.of(record),
+        replayed=replayed,
+        not_notified=await _not_notified(info, comment_id, text) if text else [],
+    )
 
 
-def _comment_key(comment_id: str) -> str | None:
-    try:
-        return parse_global_id(comment_id, "Comment")[1]
-    except BadInput:
-        return None
+async def _not_notified(info: Info, comment_id: str, text: CommentText) -> list[MentionNotNotified]:
+    """Who the text mentions but no notification reached: leavers, and those the gate
+    says may not see the item (the writer is never told of their own mention)."""
+    viewer = info.context.viewer.guid
+    mentioned = [p for p in text.mentioned if p != viewer]
+    told = set(text.notify)
+    blind = set(await upstream(info.context.scope.comments.unreached(comment_id, list(told))))
+    reasons: dict[str, MentionNotNotifiedReason] = {}
+    for guid in mentioned:
+        if guid not in told:
+            reasons[guid] = MentionNotNotifiedReason.LEFT
+        elif guid in blind:
+            reasons[guid] = MentionNotNotifiedReason.MAY_NOT_READ
+    if not reasons:
+        return []
+    people = await upstream(info.context.loaders.person.load_many(list(reasons)))
+    return [
+        MentionNotNotified(person=Person.of(p), reason=reasons[p.guid])
+        for p in people
+        if p is not None
+    ]
+
+
+def _comment_key(comment_id: str, field: str) -> str | InvalidInputError:
+    decoded = decode_id(comment_id, field, "Comment")
+    return decoded if isinstance(decoded, InvalidInputError) else decoded[1]
 
 
 @strawberry.type
@@ -187,13 +261,18 @@ class DiscussionMutations:
         key = retry_key(input.client_mutation_id)
         if isinstance(key, InvalidInputError):
             return key
-        target = await _target(info, input.target_id, "Person", "Document", "ActivityItem")
-        if isinstance(target, NotFoundError):
+        target = await _target(
+            info, input.target_id, "targetId", "Person", "Document", "ActivityItem"
+        )
+        if not isinstance(target, tuple):
             return target
         kind, target_key = target
-        parent = _comment_key(input.reply_to_id) if input.reply_to_id is not None else None
-        if input.reply_to_id is not None and parent is None:
-            return InvalidInputError(message="Not a Comment id.", field="replyToId")
+        parent: str | None = None
+        if input.reply_to_id is not None:
+            reply_to = _comment_key(input.reply_to_id, "replyToId")
+            if isinstance(reply_to, InvalidInputError):
+                return reply_to
+            parent = reply_to
         text = await _text(info, input.body)
         if isinstance(text, InvalidInputError):
             return text
@@ -215,7 +294,7 @@ class DiscussionMutations:
                 message="That clientMutationId was used for another change.",
                 field="clientMutationId",
             )
-        return await _comment(info, written.id, written.replayed)
+        return await _comment(info, written.id, written.replayed, text)
 
     @strawberry.mutation(
         description="Change a comment's text (author or moderator); the old text is kept. "
@@ -226,8 +305,10 @@ class DiscussionMutations:
         if isinstance(key, InvalidInputError):
             return key
         comments = info.context.scope.comments
-        comment_id = _comment_key(input.comment_id)
-        found = await upstream(comments.comment(comment_id)) if comment_id else None
+        comment_id = _comment_key(input.comment_id, "commentId")
+        if isinstance(comment_id, InvalidInputError):
+            return comment_id
+        found = await upstream(comments.comment(comment_id))
         if found is None:
             return NotFoundError(message=_NOT_FOUND)
         text = await _text(info, input.body)
@@ -248,7 +329,7 @@ class DiscussionMutations:
                 message="That clientMutationId was used for another change.",
                 field="clientMutationId",
             )
-        return await _comment(info, written.id, written.replayed)
+        return await _comment(info, written.id, written.replayed, text)
 
     @strawberry.mutation(
         description="Delete a comment (author or moderator). Replies keep their place; a "
@@ -256,8 +337,10 @@ class DiscussionMutations:
     )
     async def delete_comment(self, info: Info, input: DeleteCommentInput) -> CommentResult:
         comments = info.context.scope.comments
-        comment_id = _comment_key(input.comment_id)
-        found = await upstream(comments.comment(comment_id)) if comment_id else None
+        comment_id = _comment_key(input.comment_id, "commentId")
+        if isinstance(comment_id, InvalidInputError):
+            return comment_id
+        found = await upstream(comments.comment(comment_id))
         if found is None:
             return NotFoundError(message=_NOT_FOUND)
         try:
@@ -278,8 +361,8 @@ class DiscussionMutations:
 
 
 async def _react(info: Info, data: ReactInput, *, add: bool) -> ReactionResult:
-    target = await _target(info, data.item_id, "Comment", "Document", "ActivityItem")
-    if isinstance(target, NotFoundError):
+    target = await _target(info, data.item_id, "itemId", "Comment", "Document", "ActivityItem")
+    if not isinstance(target, tuple):
         return target
     kind, key = target
     reactions = info.context.scope.reactions
@@ -335,6 +418,6 @@ async def comment_thread(
 class DiscussionQueries:
     @strawberry.field(description="A comment by global id; null if missing or not visible.")
     async def comment(self, info: Info, id: strawberry.ID) -> Comment | None:
-        key = _comment_key(id)
-        found = await upstream(info.context.scope.comments.comment(key)) if key else None
+        _, key = parse_global_id(id, "Comment")  # a malformed id is bad input, not a miss
+        found = await upstream(info.context.scope.comments.comment(key))
         return Comment.of(found) if found else None

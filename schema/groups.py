@@ -46,7 +46,8 @@ class Group(Node):
     @strawberry.field(
         description="Everyone in the group, through nested groups too, sorted by name. "
         "Leavers (disabled or expired accounts) are left out unless `includeLeavers` is true. "
-        "Source: directory."
+        "Null, with an error naming the source, when the directory cannot list them: the "
+        "group's other fields stay. Source: directory."
     )
     async def members(
         self,
@@ -54,7 +55,7 @@ class Group(Node):
         first: int = 20,
         after: str | None = None,
         include_leavers: bool = False,
-    ) -> Connection[Person]:
+    ) -> Connection[Person] | None:
         loaders = info.context.loaders
         guids = await upstream(loaders.group_members.load(self.record.dn))
         if not include_leavers:
@@ -72,13 +73,19 @@ class Group(Node):
         return await upstream(info.context.scope.follows.viewer_follows("group", self.record.guid))
 
 
+def _is_guid(key: str) -> bool:
+    try:
+        uuid.UUID(key)
+    except ValueError:
+        return False
+    return True
+
+
 async def group_by_key(info: Info, key: str) -> DirectoryGroup | None:
     """A group by GUID; ``None`` when the key is no GUID or names no group."""
-    try:
-        guid = str(uuid.UUID(key))
-    except ValueError:
+    if not _is_guid(key):
         return None
-    return await upstream(info.context.loaders.group.load(guid))
+    return await upstream(info.context.loaders.group.load(str(uuid.UUID(key))))
 
 
 @strawberry.type
@@ -95,6 +102,8 @@ class GroupQueries:
         if id is not None:
             _, key = parse_global_id(id, "Group")
             found = await group_by_key(info, key)
+            if found is None and not _is_guid(key):
+                raise BadInput("Not a valid Group id.", field="id")
         else:
             text = " ".join((name or "").split())
             if not text or len(text) > 256:

@@ -24,14 +24,15 @@ from .access import audit_access
 from .audit import MODERATOR, audit_moderation
 from .comments import Comment
 from .context import Info
-from .errors import BadInput, ClientError, upstream
-from .ids import global_id, parse_global_id
+from .errors import ClientError, upstream
+from .ids import global_id
 from .pagination import check_first
 from .people import Person
 from .social import (
     InvalidInputError,
     NotAllowedError,
     NotFoundError,
+    decode_id,
     retry_key,
     write,
 )
@@ -157,11 +158,9 @@ DecideResult = Annotated[
 ]
 
 
-def _key(value: str, *kinds: str) -> tuple[str, str] | None:
-    try:
-        return parse_global_id(value, *kinds)
-    except BadInput:
-        return None
+def _key(value: str, field: str, *kinds: str) -> tuple[str, str] | InvalidInputError:
+    """A malformed id is bad input (naming ``field``), not a missing item."""
+    return decode_id(value, field, *kinds)
 
 
 @strawberry.type
@@ -202,9 +201,9 @@ class ModerationMutations:
             return InvalidInputError(
                 message=f"Give a reason of 1 to {limit} characters.", field="reason"
             )
-        found = _key(input.item_id, "Comment", "ActivityItem")
-        if found is None:
-            return NotFoundError(message="No such item, or you may not see it.")
+        found = _key(input.item_id, "itemId", "Comment", "ActivityItem")
+        if isinstance(found, InvalidInputError):
+            return found
         kind = "comment" if found[0] == "Comment" else "activity"
         moderation = info.context.scope.moderation
         try:
@@ -227,9 +226,9 @@ class ModerationMutations:
         moderation = info.context.scope.moderation
         if not await upstream(moderation.is_moderator()):
             return NotAllowedError(message="Only moderators decide reports.")
-        found = _key(input.report_id, "Report")
-        if found is None:
-            return NotFoundError(message="No such report.")
+        found = _key(input.report_id, "reportId", "Report")
+        if isinstance(found, InvalidInputError):
+            return found
         note = (input.note or "").strip() or None
         limit = info.context.policy.social_limits.report_reason_length
         if note and len(note) > limit:

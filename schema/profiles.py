@@ -11,12 +11,19 @@ from typing import Annotated
 import strawberry
 
 from connectors.directory import DirectoryPerson
-from connectors.social import ItemNotFound, ProfileField, normalise_tag
+from connectors.social import ItemNotFound, ProfileField
 
 from .context import Info
 from .errors import upstream
 from .people import Person
-from .social import InvalidInputError, NotAllowedError, NotFoundError, person_by_id, write
+from .social import (
+    InvalidInputError,
+    NotAllowedError,
+    NotFoundError,
+    person_by_id,
+    tag_or_error,
+    write,
+)
 
 
 @strawberry.enum(description="Where a profile field's value came from.")
@@ -178,18 +185,21 @@ class EndorseSuccess:
 
 
 EndorseResult = Annotated[
-    EndorseSuccess | NotFoundError | NotAllowedError,
+    EndorseSuccess | NotFoundError | NotAllowedError | InvalidInputError,
     strawberry.union("EndorseResult", description="The outcome of an endorsement change."),
 ]
 
 
 def _tags(values: list[str], field: str, limit: int) -> list[str] | InvalidInputError:
-    tags = list(dict.fromkeys(normalise_tag(v) for v in values))
-    if "" in tags:
-        return InvalidInputError(message="Every entry needs letters or digits.", field=field)
+    tags: dict[str, None] = {}
+    for value in values:
+        tag = tag_or_error(value, field)
+        if isinstance(tag, InvalidInputError):
+            return tag
+        tags.setdefault(tag, None)
     if len(tags) > limit:
         return InvalidInputError(message=f"At most {limit} entries.", field=field)
-    return tags
+    return list(tags)
 
 
 @strawberry.type
@@ -236,13 +246,15 @@ class ProfileMutations:
 
 
 async def _endorse(info: Info, data: EndorseInput, *, add: bool) -> EndorseResult:
-    person = await person_by_id(info, data.person_id)
-    if person is None:
-        return NotFoundError(message="No person has that id.")
+    person = await person_by_id(info, data.person_id, "personId")
+    if not isinstance(person, DirectoryPerson):
+        return person
     viewer = info.context.viewer.guid
     if person.guid == viewer:
         return NotAllowedError(message="You cannot endorse your own skills.")
-    skill = normalise_tag(data.skill)
+    skill = tag_or_error(data.skill, "skill")
+    if isinstance(skill, InvalidInputError):
+        return skill
     profiles = info.context.scope.profiles
     try:
         if add:

@@ -129,6 +129,11 @@ class CommentReader(Protocol):
         """(#tags, mentioned person GUIDs) of a comment."""
         ...
 
+    async def unreached(self, comment_id: str, people: Sequence[str]) -> list[str]:
+        """Those of ``people`` (GUIDs) who may not see the item a comment the viewer sees
+        is on: a mention never notifies them."""
+        ...
+
     async def revisions(self, comment_id: str) -> list[Revision]: ...
 
     async def topic_signals(self, tag: str, documents: Sequence[str]) -> TopicSignals:

@@ -17,11 +17,11 @@ from typing import Annotated, TypeVar
 import strawberry
 
 from connectors.directory import DirectoryPerson
-from connectors.social import ItemNotFound, SocialRefused, normalise_tag
+from connectors.social import MAX_TAG, ItemNotFound, SocialRefused, normalise_tag
 
 from .context import Info
-from .errors import upstream
-from .ids import parse_global_id
+from .errors import BadInput, upstream
+from .ids import global_id, parse_global_id
 from .people import Person
 
 MAX_RETRY_KEY = 64
@@ -73,7 +73,7 @@ class InvalidInputError:
 
 
 FollowResult = Annotated[
-    FollowSuccess | NotFoundError | NotAllowedError,
+    FollowSuccess | NotFoundError | NotAllowedError | InvalidInputError,
     strawberry.union(
         "FollowResult", description="The outcome of following or unfollowing someone."
     ),
@@ -108,7 +108,9 @@ class FollowInput:
 class FollowTargetSuccess:
     kind: FollowKind = strawberry.field(description="What is followed.")
     key: str = strawberry.field(
-        description="The followed item's key: global id, group GUID or tag."
+        description="The followed item's key, exactly as `myFollows` lists it: a global id "
+        "(person, document, group: a group followed by `groupId` answers its global id too) "
+        "or the tag."
     )
     following: bool = strawberry.field(description="Whether the viewer now follows it.")
     notify: bool = strawberry.field(description="Whether the follow notifies the viewer.")
@@ -133,25 +135,50 @@ def retry_key(client_mutation_id: str | None) -> str | InvalidInputError | None:
     return client_mutation_id
 
 
-async def person_by_id(info: Info, person_id: strawberry.ID) -> DirectoryPerson | None:
+def decode_id(value: str, field: str, *expected: str) -> tuple[str, str] | InvalidInputError:
+    """``(type name, key)`` of a global id of one of the ``expected`` types; a malformed id,
+    or one of another type, is refused naming ``field`` (it is bad input, not a miss)."""
     try:
-        _, guid = parse_global_id(person_id, "Person")
-    except Exception:
-        return None
-    return await upstream(info.context.loaders.person.load(guid))
+        return parse_global_id(value, *expected)
+    except BadInput:
+        return InvalidInputError(message=f"Not a {' or '.join(expected)} id.", field=field)
+
+
+def tag_or_error(value: str, field: str) -> str | InvalidInputError:
+    """The normalised tag of ``value``; refused when it has no letters or digits, or is
+    longer than a tag may be (never stored cut short)."""
+    tag = normalise_tag(value, limit=None)
+    if not tag:
+        return InvalidInputError(message="That is not a usable tag.", field=field)
+    if len(tag) > MAX_TAG:
+        return InvalidInputError(message=f"A tag may be at most {MAX_TAG} characters.", field=field)
+    return tag
+
+
+async def person_by_id(
+    info: Info, person_id: strawberry.ID, field: str
+) -> DirectoryPerson | NotFoundError | InvalidInputError:
+    """The person a Person id names; ``InvalidInputError`` naming ``field`` for a malformed
+    id, ``NotFoundError`` for one the directory does not have."""
+    decoded = decode_id(person_id, field, "Person")
+    if isinstance(decoded, InvalidInputError):
+        return decoded
+    found = await upstream(info.context.loaders.person.load(decoded[1]))
+    return found if found is not None else NotFoundError(message="No person has that id.")
 
 
 # -- follows ----------------------------------------------------------------------------
 
 
 async def _group_target(
-    info: Info, guid: str, client_key: str, existing: bool
+    info: Info, guid: str, existing: bool
 ) -> tuple[str, str, str, str | None] | NotFoundError:
     # Only an existing group may be followed; one the directory no longer has can
-    # still be unfollowed (its follows would otherwise be stuck).
+    # still be unfollowed (its follows would otherwise be stuck). The key answered is the
+    # group's global id however it was named, as `myFollows` lists it.
     if existing and await upstream(info.context.loaders.group.load(guid)) is None:
         return NotFoundError(message="No group has that id.")
-    return "group", guid, client_key, None
+    return "group", guid, global_id("Group", guid), None
 
 
 async def _follow_target(
@@ -165,27 +192,27 @@ async def _follow_target(
             message="Give exactly one of `targetId`, `groupId` or `tag`.", field="targetId"
         )
     if data.tag is not None:
-        tag = normalise_tag(data.tag)
-        if not tag:
-            return InvalidInputError(message="That is not a usable tag.", field="tag")
+        tag = tag_or_error(data.tag, "tag")
+        if isinstance(tag, InvalidInputError):
+            return tag
         return "tag", tag, tag, None
     if data.group_id is not None:
         try:
             guid = str(uuid.UUID(data.group_id))
         except ValueError:
             return InvalidInputError(message="`groupId` must be a GUID.", field="groupId")
-        return await _group_target(info, guid, data.group_id, existing)
+        return await _group_target(info, guid, existing)
     assert data.target_id is not None
-    try:
-        type_name, key = parse_global_id(data.target_id, "Person", "Document", "Group")
-    except Exception:
-        return InvalidInputError(message="Not a Person, Document or Group id.", field="targetId")
+    decoded = decode_id(data.target_id, "targetId", "Person", "Document", "Group")
+    if isinstance(decoded, InvalidInputError):
+        return decoded
+    type_name, key = decoded
     if type_name == "Group":
         try:
             guid = str(uuid.UUID(key))
         except ValueError:
-            return NotFoundError(message="No group has that id.")
-        return await _group_target(info, guid, data.target_id, existing)
+            return InvalidInputError(message="Not a Group id.", field="targetId")
+        return await _group_target(info, guid, existing)
     if type_name == "Person":
         if existing and await upstream(info.context.loaders.person.load(key)) is None:
             return NotFoundError(message="No person has that id.")
@@ -199,9 +226,9 @@ async def _follow_target(
 class SocialMutations:
     @strawberry.mutation(description="Follow a person: their activity reaches your home feed.")
     async def follow_person(self, info: Info, person_id: strawberry.ID) -> FollowResult:
-        record = await person_by_id(info, person_id)
-        if record is None:
-            return NotFoundError(message="No person has that id.")
+        record = await person_by_id(info, person_id, "personId")
+        if not isinstance(record, DirectoryPerson):
+            return record
         viewer = info.context.viewer.guid
         if record.guid == viewer:
             return NotAllowedError(message="You cannot follow yourself.")
@@ -210,9 +237,9 @@ class SocialMutations:
 
     @strawberry.mutation(description="Stop following a person.")
     async def unfollow_person(self, info: Info, person_id: strawberry.ID) -> FollowResult:
-        record = await person_by_id(info, person_id)
-        if record is None:
-            return NotFoundError(message="No person has that id.")
+        record = await person_by_id(info, person_id, "personId")
+        if not isinstance(record, DirectoryPerson):
+            return record
         changed = await write(info.context.scope.follows.unfollow("person", record.guid))
         return FollowSuccess(person=Person.of(record), changed=changed)
 

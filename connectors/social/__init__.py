@@ -28,9 +28,10 @@ from .records import (
     Written,
 )
 from .store import SocialStore
-from .text import mentions_in, normalise_tag, tags_in
+from .text import MAX_TAG, mentions_in, normalise_tag, tags_in
 
 __all__ = [
+    "MAX_TAG",
     "ActivityEvent",
     "Comment",
     "CommentLimits",

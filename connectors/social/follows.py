@@ -25,9 +25,11 @@ class FollowsMixin(StoreBase):
         notify: bool | None = None,
         document: str | None = None,
     ) -> bool:
-        """Make ``follower`` follow the target; ``False`` if it already did.
+        """Make ``follower`` follow the target; ``False`` if it already did, with the
+        notify choice asked for.
 
-        ``notify`` None keeps an existing follow's choice (a new one notifies).
+        ``notify`` None keeps an existing follow's choice (a new one notifies); a new choice
+        on an existing follow is a change (``True``).
         ``document`` names the document a document follow is about, so the
         activity event reaches only that document's readers.
         """
@@ -45,11 +47,14 @@ class FollowsMixin(StoreBase):
                 },
             )
             if not added:
-                if notify is not None:
-                    await connection.execute(
-                        update(follows).where(_edge(follower, kind, target)).values(notify=notify)
-                    )
-                return False
+                if notify is None:
+                    return False
+                switched = await connection.execute(
+                    update(follows)
+                    .where(_edge(follower, kind, target), follows.c.notify != notify)
+                    .values(notify=notify)
+                )
+                return bool(switched.rowcount)
             event_id = await self._record(
                 connection,
                 Event(

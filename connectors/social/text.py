@@ -13,13 +13,16 @@ _SEPARATORS = re.compile(r"[\s_]+")
 _NOT_TAG = re.compile(r"[^\w-]+")
 
 
-def normalise_tag(value: str) -> str:
-    """``"Data  Protection"``, ``"#data_protection"`` -> ``"data-protection"``; ``""`` if none."""
+def normalise_tag(value: str, *, limit: int | None = MAX_TAG) -> str:
+    """``"Data  Protection"``, ``"#data_protection"`` -> ``"data-protection"``; ``""`` if none.
+
+    Cut to ``limit`` characters (None: not cut, so that input can be refused as too long
+    rather than stored shortened)."""
     text = unicodedata.normalize("NFKC", value).strip().lstrip("#").casefold()
     text = _SEPARATORS.sub("-", text)
     text = _NOT_TAG.sub("", text).strip("-")
     text = re.sub(r"-{2,}", "-", text)
-    return text[:MAX_TAG]
+    return text if limit is None else text[:limit]
 
 
 def tags_in(text: str) -> list[str]:

@@ -60,6 +60,13 @@ class CommentGate:
             return [], []
         return await self._gate.social.comment_links.load(comment_id)
 
+    async def unreached(self, comment_id: str, people: Sequence[str]) -> list[str]:
+        found = await self._gate.comment(comment_id)
+        if found is None or not people:
+            return []
+        readers = set(await self._gate.notify_readers(people, comment_document(found)))
+        return [p for p in people if p not in readers]
+
     async def revisions(self, comment_id: str) -> list[Revision]:
         if await self._gate.comment(comment_id) is None:
             return []

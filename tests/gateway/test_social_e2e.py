@@ -448,7 +448,7 @@ async def test_following_a_group_brings_its_members_activity_home(
         ({"groupId": "3f2504e0-4f89-11d3-9a0c-0305e82c3301"}, "NotFoundError"),
         ({"groupId": "not a guid"}, "InvalidInputError"),
         ({"targetId": global_id("Group", "3f2504e0-4f89-11d3-9a0c-0305e82c3301")}, "NotFoundError"),
-        ({"targetId": global_id("Group", "nope")}, "NotFoundError"),
+        ({"targetId": global_id("Group", "nope")}, "InvalidInputError"),
     ):
         refused = await ok(gateway, follow, {"input": given}, user=reader)
         assert refused["follow"]["__typename"] == expected, given
