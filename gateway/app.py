@@ -67,6 +67,7 @@ from .retention import data_protection
 from .settings import Settings
 from .signin import SignIn
 from .static import ASSETS_PATH, GraphiQLAssets, GraphiQLPage, assets_version
+from .tracing import configure_tracing, instrument_engine, instrument_http_client
 from .trusted import DocumentResolver, TrustedDocuments
 from .warmup import warm_directory
 
@@ -112,10 +113,13 @@ def open_upstreams(settings: Settings, stack: contextlib.AsyncExitStack) -> Upst
 
     hr = _open_hr(settings, stack)
 
-    documents = open_documents(settings.documents, stack)
+    documents = open_documents(settings.documents, stack, traced=settings.tracing.enabled)
 
     social = SocialStore.open(settings.social.database_url)
     stack.push_async_callback(social.close)
+    if settings.tracing.enabled:
+        for engine in social.sync_engines():
+            instrument_engine(engine)
 
     if settings.cache.backend == "redis":
         cache = RecordCache.redis(settings.cache.redis_url, settings.cache.namespace)
@@ -159,6 +163,8 @@ def _open_hr(settings: Settings, stack: contextlib.AsyncExitStack) -> HRSource |
         limits=httpx.Limits(max_connections=20),
     )
     stack.push_async_callback(client.aclose)
+    if settings.tracing.enabled:
+        instrument_http_client(client, "hr")
     return HRConnector(
         client,
         paths=ScimPaths(extension=h.extension_schema, paths=h.attribute_paths),
@@ -267,6 +273,7 @@ def document_activity(up: Upstreams) -> Callable[[Sequence[DocumentChange]], Awa
 
 def create_app(settings: Settings) -> Starlette:
     """The Townhall ASGI application."""
+    configure_tracing(settings.tracing)
     state: dict[str, Any] = {"settings": settings, "auth": Authenticator(settings.auth)}
     signer = PhotoSigner.from_settings(settings)
     access_file = settings.documents.access_file

@@ -37,14 +37,18 @@ from connectors.resilience import CircuitBreaker
 from .cache import RecordCache
 from .metrics import observe_feed_round
 from .settings import DocumentSettings
+from .tracing import instrument_http_client
 
 log = logging.getLogger("townhall.documents")
 
 Subscriber = Callable[[Sequence[DocumentChange]], Awaitable[None]]
 
 
-def open_documents(s: DocumentSettings, stack: contextlib.AsyncExitStack) -> DocumentSource | None:
-    """The configured document source (``None`` when none is configured)."""
+def open_documents(
+    s: DocumentSettings, stack: contextlib.AsyncExitStack, *, traced: bool = False
+) -> DocumentSource | None:
+    """The configured document source (``None`` when none is configured); ``traced``:
+    a span per request to the store (``gateway.tracing``)."""
     if s.source == "folder":
         if s.folder is None:
             raise ValueError("documents.folder is needed when documents.source is 'folder'")
@@ -60,6 +64,8 @@ def open_documents(s: DocumentSettings, stack: contextlib.AsyncExitStack) -> Doc
         limits=httpx.Limits(max_connections=s.max_connections),
     )
     stack.push_async_callback(client.aclose)
+    if traced:
+        instrument_http_client(client, "documents")
     return DocumentConnector(
         client,
         namespace=s.property_namespace,

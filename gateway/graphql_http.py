@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from graphql import OperationType
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -48,6 +50,7 @@ from . import logs
 from .metrics import observe_request
 from .operations import OperationPreparer, OperationRefused, Prepared
 from .settings import Settings
+from .tracing import incoming_context, tracer, traces_resolvers
 
 log = logging.getLogger("townhall.requests")
 
@@ -211,15 +214,22 @@ class GraphQLEndpoint:
             client_request_id=client_request_id(request.headers.get("x-request-id")),
         )
         logs.request_id.set(entry.request_id)  # every event of this request carries it
-        try:
-            response = await self._answer(request, entry)
-        except ClientDisconnect:  # the caller left before sending its whole request
-            log.debug("client disconnected before its request was read")
-            return
-        response.headers["X-Request-Id"] = entry.request_id
-        entry.status = response.status_code
-        if entry.outcome != "page":
-            entry.write()
+        with tracer.start_as_current_span(
+            "graphql",
+            context=incoming_context(request.headers, self._settings.tracing),
+            kind=SpanKind.SERVER,
+        ) as span:
+            try:
+                response = await self._answer(request, entry)
+            except ClientDisconnect:  # the caller left before sending its whole request
+                log.debug("client disconnected before its request was read")
+                return
+            response.headers["X-Request-Id"] = entry.request_id
+            entry.status = response.status_code
+            if span.is_recording():
+                _describe(span, entry)
+            if entry.outcome != "page":
+                entry.write()
         await response(scope, receive, send)
 
     async def _answer(self, request: Request, entry: RequestLog) -> Response:
@@ -329,6 +339,16 @@ class GraphQLEndpoint:
         body = await self._execute(context, prepared, entry)
         return self._respond(body, 200, media, headers, entry)
 
+    async def prepare_operation(
+        self, context: Context, params: dict[str, Any], entry: RequestLog
+    ) -> Prepared:
+        """Parameters checked, the document resolved (trusted documents, APQ) and prepared
+        (parse, validate, measure) as every HTTP request's are, or a ``Refusal``: the way
+        in of operations that arrive by other transports (WebSocket subscriptions)."""
+        _check_params(params)
+        text = await self._document(context, params, entry)
+        return await self._prepare(context, text, params)
+
     async def _document(self, context: Context, params: dict[str, Any], entry: RequestLog) -> str:
         query, extensions = params.get("query"), params.get("extensions")
         if self._documents is None:
@@ -381,7 +401,10 @@ class GraphQLEndpoint:
     async def _execute(
         self, context: Context, prepared: Prepared, entry: RequestLog
     ) -> dict[str, Any]:
-        guard = OperationGuard(max_objects=self._limits.max_objects)
+        guard = OperationGuard(
+            max_objects=self._limits.max_objects,
+            trace_fields=traces_resolvers(trace.get_current_span(), self._settings.tracing),
+        )
         context.guard = guard
         context.document = prepared.document
         allowed = (
@@ -488,6 +511,24 @@ _GRAPHQL_REQUEST_ERRORS = frozenset(
         "PERSISTED_QUERY_NOT_SUPPORTED",
     }
 )
+
+
+def _describe(span: trace.Span, entry: RequestLog) -> None:
+    """The request's span, named and labelled once its answer is known."""
+    span.update_name(f"graphql {entry.operation}")
+    span.set_attributes(
+        {
+            "graphql.operation.name": entry.operation,
+            "graphql.document.hash": entry.document_hash,
+            "townhall.request_id": entry.request_id,
+            "townhall.cost": entry.cost,
+            "townhall.objects": entry.objects,
+            "townhall.outcome": entry.outcome,
+            "http.response.status_code": entry.status,
+        }
+    )
+    if entry.status >= 500:
+        span.set_status(Status(StatusCode.ERROR, entry.outcome))
 
 
 def _well_formed(body: dict[str, Any]) -> bool:

@@ -9,7 +9,8 @@ The ``log`` settings (``TOWNHALL_LOG__FORMAT``, ``TOWNHALL_LOG__LEVEL``,
 before the rest: a broken setting elsewhere is then reported through the configured
 handler. ``text`` is for people at a terminal; ``json`` is one JSON object per line
 for a log shipper, every event carrying the request id (``request_id``) of the
-request it happened in, whichever module wrote it. Fields given with ``extra=``
+request it happened in, whichever module wrote it (and ``trace_id`` where the request
+is traced). Fields given with ``extra=``
 (the request line's operation, status, duration, ...) become keys of their own.
 """
 
@@ -23,6 +24,7 @@ import sys
 from pathlib import Path
 from typing import Any, Literal
 
+from opentelemetry import trace
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pythonjsonlogger.json import JsonFormatter
@@ -79,11 +81,16 @@ def log_settings() -> LogSettings:
 
 
 class RequestContext(logging.Filter):
-    """Stamps each event with the id of the request it happened in ("-": none)."""
+    """Stamps each event with the id of the request it happened in ("-": none), and
+    with its trace's id where the request is traced (``gateway.tracing``)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
             record.request_id = request_id.get() or "-"
+        if not hasattr(record, "trace_id"):
+            span = trace.get_current_span().get_span_context()
+            if span.is_valid and span.trace_flags.sampled:
+                record.trace_id = format(span.trace_id, "032x")
         return True
 
 

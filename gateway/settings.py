@@ -22,6 +22,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .logs import LogSettings
 from .oidc import public_key_jwk
+from .tracing import TracingSettings
 
 
 class DirectorySettings(BaseModel):
@@ -540,6 +541,7 @@ class Settings(BaseSettings):
     server: ServerSettings = ServerSettings()
     limits: LimitsSettings = LimitsSettings()
     log: LogSettings = LogSettings()  # read before the rest by gateway.logs
+    tracing: TracingSettings = TracingSettings()
 
     @property
     def graphiql_enabled(self) -> bool:

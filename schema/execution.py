@@ -5,7 +5,9 @@
   document to Strawberry, so it is neither parsed nor validated twice.
 - ``GuardedExecutor``: counts every field executed against the operation's
   ``OperationGuard``; past ``max_objects`` no further resolver runs, and the
-  gateway answers one error instead of the partial result.
+  gateway answers one error instead of the partial result. In a request the gateway
+  chose for resolver tracing (``OperationGuard.trace_fields``), each resolver that
+  waits on something gets an OpenTelemetry span, up to that many.
 - ``TownhallSchema``: Strawberry's schema without its per-error logging (it logs
   every field error with a traceback, so a response of 10,000 errors wrote 10,000
   of them); errors are reported once per request by the gateway's request log and,
@@ -14,15 +16,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError, GraphQLObjectType
+from opentelemetry import trace
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
+
+_tracer = trace.get_tracer("townhall.schema")
 
 
 @dataclass(slots=True)
@@ -32,6 +37,7 @@ class OperationGuard:
     max_objects: int
     objects: int = 0
     tripped: bool = False
+    trace_fields: int = 0  # resolver spans this operation may still make (gateway.tracing)
 
 
 class GuardedExecutor(StrawberryGraphQLCoreExecutionContext):
@@ -52,9 +58,19 @@ class GuardedExecutor(StrawberryGraphQLCoreExecutionContext):
                 # The answer will be one error: resolve nothing more.
                 guard.tripped = True
                 return None
-        return super().execute_field(
+        result = super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
+        if guard is not None and guard.trace_fields > 0 and self.is_awaitable(result):
+            # A sampled request's resolvers that wait on something (the rest cost nothing).
+            guard.trace_fields -= 1
+            return _traced(result, f"{parent_type.name}.{field_details_list[0].node.name.value}")
+        return result
+
+
+async def _traced(result: Awaitable[Any], name: str) -> Any:
+    with _tracer.start_as_current_span(name):
+        return await result
 
 
 class PreparedDocument(SchemaExtension):

@@ -17,6 +17,8 @@ from typing import Any, Literal
 
 from ldap3 import SUBTREE, Connection
 from ldap3.utils.conv import escape_bytes, escape_filter_chars
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from . import changes, groups
 from .entries import EntryReader, normalise_dn
@@ -285,9 +287,26 @@ class DirectoryConnector:
         """One paged search in a pool thread, ranged attributes completed."""
         self.calls += 1
         page_size, step = self.page_size, self.features.range_step
-        return await self._pool.run(
-            lambda c: paged_search(c, base, query, attributes, page_size=page_size, range_step=step)
-        )
+        with _tracer.start_as_current_span(
+            "LDAP search",
+            kind=SpanKind.CLIENT,
+            attributes={"townhall.source": "directory"},
+            record_exception=False,  # its message may name an entry
+        ) as span:
+            try:
+                entries = await self._pool.run(
+                    lambda c: paged_search(
+                        c, base, query, attributes, page_size=page_size, range_step=step
+                    )
+                )
+            except Exception as exc:
+                span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+                raise
+            if span.is_recording():  # counts only: filters and DNs carry people's names
+                span.set_attributes(
+                    {"ldap.entries": len(entries), "ldap.attributes": len(attributes)}
+                )
+            return entries
 
     async def _entries_by_dn(
         self, dns: Iterable[str], object_filter: str, attributes: list[str], base: str = ""
@@ -343,6 +362,7 @@ def _first_entry(connection: Connection, base: str) -> None:
 
 
 _SUCCESS, _SIZE_LIMIT, _NO_SUCH_OBJECT = 0, 4, 32
+_tracer = trace.get_tracer("townhall.directory")
 
 
 def sort_people(people: Iterable[DirectoryPerson]) -> list[DirectoryPerson]:

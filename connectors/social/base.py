@@ -14,6 +14,8 @@ feature shares (activity events, notifications, retry keys).
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -161,7 +163,9 @@ class StoreBase:
         try:
             if self._read_pool is not None:
                 loop = asyncio.get_running_loop()
-                return await loop.run_in_executor(self._read_pool, self._read_sync, query)
+                # The caller's context goes with the read (its trace span, for one).
+                read = functools.partial(contextvars.copy_context().run, self._read_sync, query)
+                return await loop.run_in_executor(self._read_pool, read)
             async with self._engine.connect() as connection:
                 return list((await connection.execute(query)).all())
         except SQLAlchemyError as exc:

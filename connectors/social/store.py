@@ -21,7 +21,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event, func, insert, make_url, select, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -73,6 +73,15 @@ class SocialStore(
     @property
     def engine(self) -> AsyncEngine:
         return self._engine
+
+    def sync_engines(self) -> list[Engine]:
+        """Every engine statements run on (for tracing): readers and the writer."""
+        engines = [self._engine.sync_engine]
+        if self._writer is not self._engine:
+            engines.append(self._writer.sync_engine)
+        if self._sync_reader is not None:
+            engines.append(self._sync_reader)
+        return engines
 
     @functools.cached_property
     def audit(self) -> AuditLog:
