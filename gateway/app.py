@@ -70,6 +70,7 @@ from .static import ASSETS_PATH, GraphiQLAssets, GraphiQLPage, assets_version
 from .tracing import configure_tracing, instrument_engine, instrument_http_client
 from .trusted import DocumentResolver, TrustedDocuments
 from .warmup import warm_directory
+from .widgets import WIDGET_OPERATIONS, WidgetFiles
 
 log = logging.getLogger("townhall")
 
@@ -373,7 +374,9 @@ def create_app(settings: Settings) -> Starlette:
     budgets = Budgets.from_settings(settings)
     documents = (
         DocumentResolver.from_settings(
-            settings, TrustedDocuments.load(*settings.limits.trusted_sources)
+            # The portal widgets send their operations by hash only: always registered.
+            settings,
+            TrustedDocuments.load(*settings.limits.trusted_sources, WIDGET_OPERATIONS),
         )
         if settings.limits.trusted_documents != "off"
         else None
@@ -411,7 +414,10 @@ def create_app(settings: Settings) -> Starlette:
                 CORSMiddleware,
                 allow_origins=settings.server.cors_origins,
                 allow_methods=["GET", "POST"],
-                allow_headers=["Authorization", "Content-Type"],
+                # Widgets send a bearer token, or the gateway's cookie (credentials).
+                allow_headers=["Authorization", "Content-Type", "Accept"],
+                allow_credentials=True,
+                expose_headers=["X-Request-Id", "RateLimit", "RateLimit-Policy", "Retry-After"],
             )
         )
     return Starlette(
@@ -424,6 +430,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/exports/{export_id}", export_endpoint()),
             Route("/graphql", graphql, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
             *metrics_routes(settings, documents),
+            *WidgetFiles(settings.server.cors_origins).routes(),
             *ide_routes,
         ],
         middleware=middleware,

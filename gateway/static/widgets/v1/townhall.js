@@ -1,7 +1,9 @@
 /*! Townhall widgets 1.0.0 | licences: LICENSES.txt */
-var P=globalThis,D=P.ShadowRoot&&(P.ShadyCSS===void 0||P.ShadyCSS.nativeShadow)&&"adoptedStyleSheets"in Document.prototype&&"replace"in CSSStyleSheet.prototype,B=Symbol(),X=new WeakMap,x=class{constructor(t,e,s){if(this._$cssResult$=!0,s!==B)throw Error("CSSResult is not constructable. Use `unsafeCSS` or `css` instead.");this.cssText=t,this.t=e}get styleSheet(){let t=this.o,e=this.t;if(D&&t===void 0){let s=e!==void 0&&e.length===1;s&&(t=X.get(e)),t===void 0&&((this.o=t=new CSSStyleSheet).replaceSync(this.cssText),s&&X.set(e,t))}return t}toString(){return this.cssText}},tt=i=>new x(typeof i=="string"?i:i+"",void 0,B),L=(i,...t)=>{let e=i.length===1?i[0]:t.reduce((s,r,n)=>s+(o=>{if(o._$cssResult$===!0)return o.cssText;if(typeof o=="number")return o;throw Error("Value passed to 'css' function must be a 'css' function result: "+o+". Use 'unsafeCSS' to pass non-literal values, but take care to ensure page security.")})(r)+i[n+1],i[0]);return new x(e,i,B)},et=(i,t)=>{if(D)i.adoptedStyleSheets=t.map(e=>e instanceof CSSStyleSheet?e:e.styleSheet);else for(let e of t){let s=document.createElement("style"),r=P.litNonce;r!==void 0&&s.setAttribute("nonce",r),s.textContent=e.cssText,i.appendChild(s)}},q=D?i=>i:i=>i instanceof CSSStyleSheet?(t=>{let e="";for(let s of t.cssRules)e+=s.cssText;return tt(e)})(i):i;var{is:_t,defineProperty:At,getOwnPropertyDescriptor:wt,getOwnPropertyNames:vt,getOwnPropertySymbols:Et,getPrototypeOf:St}=Object,M=globalThis,st=M.trustedTypes,xt=st?st.emptyScript:"",kt=M.reactiveElementPolyfillSupport,k=(i,t)=>i,j={toAttribute(i,t){switch(t){case Boolean:i=i?xt:null;break;case Object:case Array:i=i==null?i:JSON.stringify(i)}return i},fromAttribute(i,t){let e=i;switch(t){case Boolean:e=i!==null;break;case Number:e=i===null?null:Number(i);break;case Object:case Array:try{e=JSON.parse(i)}catch{e=null}}return e}},it=(i,t)=>!_t(i,t),rt={attribute:!0,type:String,converter:j,reflect:!1,useDefault:!1,hasChanged:it};Symbol.metadata??=Symbol("metadata"),M.litPropertyMetadata??=new WeakMap;var f=class extends HTMLElement{static addInitializer(t){this._$Ei(),(this.l??=[]).push(t)}static get observedAttributes(){return this.finalize(),this._$Eh&&[...this._$Eh.keys()]}static createProperty(t,e=rt){if(e.state&&(e.attribute=!1),this._$Ei(),this.prototype.hasOwnProperty(t)&&((e=Object.create(e)).wrapped=!0),this.elementProperties.set(t,e),!e.noAccessor){let s=Symbol(),r=this.getPropertyDescriptor(t,s,e);r!==void 0&&At(this.prototype,t,r)}}static getPropertyDescriptor(t,e,s){let{get:r,set:n}=wt(this.prototype,t)??{get(){return this[e]},set(o){this[e]=o}};return{get:r,set(o){let l=r?.call(this);n?.call(this,o),this.requestUpdate(t,l,s)},configurable:!0,enumerable:!0}}static getPropertyOptions(t){return this.elementProperties.get(t)??rt}static _$Ei(){if(this.hasOwnProperty(k("elementProperties")))return;let t=St(this);t.finalize(),t.l!==void 0&&(this.l=[...t.l]),this.elementProperties=new Map(t.elementProperties)}static finalize(){if(this.hasOwnProperty(k("finalized")))return;if(this.finalized=!0,this._$Ei(),this.hasOwnProperty(k("properties"))){let e=this.properties,s=[...vt(e),...Et(e)];for(let r of s)this.createProperty(r,e[r])}let t=this[Symbol.metadata];if(t!==null){let e=litPropertyMetadata.get(t);if(e!==void 0)for(let[s,r]of e)this.elementProperties.set(s,r)}this._$Eh=new Map;for(let[e,s]of this.elementProperties){let r=this._$Eu(e,s);r!==void 0&&this._$Eh.set(r,e)}this.elementStyles=this.finalizeStyles(this.styles)}static finalizeStyles(t){let e=[];if(Array.isArray(t)){let s=new Set(t.flat(1/0).reverse());for(let r of s)e.unshift(q(r))}else t!==void 0&&e.push(q(t));return e}static _$Eu(t,e){let s=e.attribute;return s===!1?void 0:typeof s=="string"?s:typeof t=="string"?t.toLowerCase():void 0}constructor(){super(),this._$Ep=void 0,this.isUpdatePending=!1,this.hasUpdated=!1,this._$Em=null,this._$Ev()}_$Ev(){this._$ES=new Promise(t=>this.enableUpdating=t),this._$AL=new Map,this._$E_(),this.requestUpdate(),this.constructor.l?.forEach(t=>t(this))}addController(t){(this._$EO??=new Set).add(t),this.renderRoot!==void 0&&this.isConnected&&t.hostConnected?.()}removeController(t){this._$EO?.delete(t)}_$E_(){let t=new Map,e=this.constructor.elementProperties;for(let s of e.keys())this.hasOwnProperty(s)&&(t.set(s,this[s]),delete this[s]);t.size>0&&(this._$Ep=t)}createRenderRoot(){let t=this.shadowRoot??this.attachShadow(this.constructor.shadowRootOptions);return et(t,this.constructor.elementStyles),t}connectedCallback(){this.renderRoot??=this.createRenderRoot(),this.enableUpdating(!0),this._$EO?.forEach(t=>t.hostConnected?.())}enableUpdating(t){}disconnectedCallback(){this._$EO?.forEach(t=>t.hostDisconnected?.())}attributeChangedCallback(t,e,s){this._$AK(t,s)}_$ET(t,e){let s=this.constructor.elementProperties.get(t),r=this.constructor._$Eu(t,s);if(r!==void 0&&s.reflect===!0){let n=(s.converter?.toAttribute!==void 0?s.converter:j).toAttribute(e,s.type);this._$Em=t,n==null?this.removeAttribute(r):this.setAttribute(r,n),this._$Em=null}}_$AK(t,e){let s=this.constructor,r=s._$Eh.get(t);if(r!==void 0&&this._$Em!==r){let n=s.getPropertyOptions(r),o=typeof n.converter=="function"?{fromAttribute:n.converter}:n.converter?.fromAttribute!==void 0?n.converter:j;this._$Em=r;let l=o.fromAttribute(e,n.type);this[r]=l??this._$Ej?.get(r)??l,this._$Em=null}}requestUpdate(t,e,s,r=!1,n){if(t!==void 0){let o=this.constructor;if(r===!1&&(n=this[t]),s??=o.getPropertyOptions(t),!((s.hasChanged??it)(n,e)||s.useDefault&&s.reflect&&n===this._$Ej?.get(t)&&!this.hasAttribute(o._$Eu(t,s))))return;this.C(t,e,s)}this.isUpdatePending===!1&&(this._$ES=this._$EP())}C(t,e,{useDefault:s,reflect:r,wrapped:n},o){s&&!(this._$Ej??=new Map).has(t)&&(this._$Ej.set(t,o??e??this[t]),n!==!0||o!==void 0)||(this._$AL.has(t)||(this.hasUpdated||s||(e=void 0),this._$AL.set(t,e)),r===!0&&this._$Em!==t&&(this._$Eq??=new Set).add(t))}async _$EP(){this.isUpdatePending=!0;try{await this._$ES}catch(e){Promise.reject(e)}let t=this.scheduleUpdate();return t!=null&&await t,!this.isUpdatePending}scheduleUpdate(){return this.performUpdate()}performUpdate(){if(!this.isUpdatePending)return;if(!this.hasUpdated){if(this.renderRoot??=this.createRenderRoot(),this._$Ep){for(let[r,n]of this._$Ep)this[r]=n;this._$Ep=void 0}let s=this.constructor.elementProperties;if(s.size>0)for(let[r,n]of s){let{wrapped:o}=n,l=this[r];o!==!0||this._$AL.has(r)||l===void 0||this.C(r,void 0,n,l)}}let t=!1,e=this._$AL;try{t=this.shouldUpdate(e),t?(this.willUpdate(e),this._$EO?.forEach(s=>s.hostUpdate?.()),this.update(e)):this._$EM()}catch(s){throw t=!1,this._$EM(),s}t&&this._$AE(e)}willUpdate(t){}_$AE(t){this._$EO?.forEach(e=>e.hostUpdated?.()),this.hasUpdated||(this.hasUpdated=!0,this.firstUpdated(t)),this.updated(t)}_$EM(){this._$AL=new Map,this.isUpdatePending=!1}get updateComplete(){return this.getUpdateComplete()}getUpdateComplete(){return this._$ES}shouldUpdate(t){return!0}update(t){this._$Eq&&=this._$Eq.forEach(e=>this._$ET(e,this[e])),this._$EM()}updated(t){}firstUpdated(t){}};f.elementStyles=[],f.shadowRootOptions={mode:"open"},f[k("elementProperties")]=new Map,f[k("finalized")]=new Map,kt?.({ReactiveElement:f}),(M.reactiveElementVersions??=[]).push("2.1.2");var J=globalThis,nt=i=>i,I=J.trustedTypes,ot=I?I.createPolicy("lit-html",{createHTML:i=>i}):void 0,ut="$lit$",g=`lit$${Math.random().toFixed(9).slice(2)}$`,pt="?"+g,Nt=`<${pt}>`,_=document,T=()=>_.createComment(""),O=i=>i===null||typeof i!="object"&&typeof i!="function",Q=Array.isArray,Tt=i=>Q(i)||typeof i?.[Symbol.iterator]=="function",z=`[ 	
-\f\r]`,N=/<(?:(!--|\/[^a-zA-Z])|(\/?[a-zA-Z][^>\s]*)|(\/?$))/g,at=/-->/g,ht=/>/g,b=RegExp(`>|${z}(?:([^\\s"'>=/]+)(${z}*=${z}*(?:[^ 	
-\f\r"'\`<>=]|("|')|))|$)`,"g"),ct=/'/g,lt=/"/g,ft=/^(?:script|style|textarea|title)$/i,Y=i=>(t,...e)=>({_$litType$:i,strings:t,values:e}),H=Y(1),qt=Y(2),jt=Y(3),A=Symbol.for("lit-noChange"),c=Symbol.for("lit-nothing"),dt=new WeakMap,$=_.createTreeWalker(_,129);function mt(i,t){if(!Q(i)||!i.hasOwnProperty("raw"))throw Error("invalid template strings array");return ot!==void 0?ot.createHTML(t):t}var Ot=(i,t)=>{let e=i.length-1,s=[],r,n=t===2?"<svg>":t===3?"<math>":"",o=N;for(let l=0;l<e;l++){let a=i[l],d,u,h=-1,p=0;for(;p<a.length&&(o.lastIndex=p,u=o.exec(a),u!==null);)p=o.lastIndex,o===N?u[1]==="!--"?o=at:u[1]!==void 0?o=ht:u[2]!==void 0?(ft.test(u[2])&&(r=RegExp("</"+u[2],"g")),o=b):u[3]!==void 0&&(o=b):o===b?u[0]===">"?(o=r??N,h=-1):u[1]===void 0?h=-2:(h=o.lastIndex-u[2].length,d=u[1],o=u[3]===void 0?b:u[3]==='"'?lt:ct):o===lt||o===ct?o=b:o===at||o===ht?o=N:(o=b,r=void 0);let m=o===b&&i[l+1].startsWith("/>")?" ":"";n+=o===N?a+Nt:h>=0?(s.push(d),a.slice(0,h)+ut+a.slice(h)+g+m):a+g+(h===-2?l:m)}return[mt(i,n+(i[e]||"<?>")+(t===2?"</svg>":t===3?"</math>":"")),s]},C=class i{constructor({strings:t,_$litType$:e},s){let r;this.parts=[];let n=0,o=0,l=t.length-1,a=this.parts,[d,u]=Ot(t,e);if(this.el=i.createElement(d,s),$.currentNode=this.el.content,e===2||e===3){let h=this.el.content.firstChild;h.replaceWith(...h.childNodes)}for(;(r=$.nextNode())!==null&&a.length<l;){if(r.nodeType===1){if(r.hasAttributes())for(let h of r.getAttributeNames())if(h.endsWith(ut)){let p=u[o++],m=r.getAttribute(h).split(g),U=/([.?@])?(.*)/.exec(p);a.push({type:1,index:n,name:U[2],strings:m,ctor:U[1]==="."?W:U[1]==="?"?K:U[1]==="@"?V:E}),r.removeAttribute(h)}else h.startsWith(g)&&(a.push({type:6,index:n}),r.removeAttribute(h));if(ft.test(r.tagName)){let h=r.textContent.split(g),p=h.length-1;if(p>0){r.textContent=I?I.emptyScript:"";for(let m=0;m<p;m++)r.append(h[m],T()),$.nextNode(),a.push({type:2,index:++n});r.append(h[p],T())}}}else if(r.nodeType===8)if(r.data===pt)a.push({type:2,index:n});else{let h=-1;for(;(h=r.data.indexOf(g,h+1))!==-1;)a.push({type:7,index:n}),h+=g.length-1}n++}}static createElement(t,e){let s=_.createElement("template");return s.innerHTML=t,s}};function v(i,t,e=i,s){if(t===A)return t;let r=s!==void 0?e._$Co?.[s]:e._$Cl,n=O(t)?void 0:t._$litDirective$;return r?.constructor!==n&&(r?._$AO?.(!1),n===void 0?r=void 0:(r=new n(i),r._$AT(i,e,s)),s!==void 0?(e._$Co??=[])[s]=r:e._$Cl=r),r!==void 0&&(t=v(i,r._$AS(i,t.values),r,s)),t}var F=class{constructor(t,e){this._$AV=[],this._$AN=void 0,this._$AD=t,this._$AM=e}get parentNode(){return this._$AM.parentNode}get _$AU(){return this._$AM._$AU}u(t){let{el:{content:e},parts:s}=this._$AD,r=(t?.creationScope??_).importNode(e,!0);$.currentNode=r;let n=$.nextNode(),o=0,l=0,a=s[0];for(;a!==void 0;){if(o===a.index){let d;a.type===2?d=new R(n,n.nextSibling,this,t):a.type===1?d=new a.ctor(n,a.name,a.strings,this,t):a.type===6&&(d=new G(n,this,t)),this._$AV.push(d),a=s[++l]}o!==a?.index&&(n=$.nextNode(),o++)}return $.currentNode=_,r}p(t){let e=0;for(let s of this._$AV)s!==void 0&&(s.strings!==void 0?(s._$AI(t,s,e),e+=s.strings.length-2):s._$AI(t[e])),e++}},R=class i{get _$AU(){return this._$AM?._$AU??this._$Cv}constructor(t,e,s,r){this.type=2,this._$AH=c,this._$AN=void 0,this._$AA=t,this._$AB=e,this._$AM=s,this.options=r,this._$Cv=r?.isConnected??!0}get parentNode(){let t=this._$AA.parentNode,e=this._$AM;return e!==void 0&&t?.nodeType===11&&(t=e.parentNode),t}get startNode(){return this._$AA}get endNode(){return this._$AB}_$AI(t,e=this){t=v(this,t,e),O(t)?t===c||t==null||t===""?(this._$AH!==c&&this._$AR(),this._$AH=c):t!==this._$AH&&t!==A&&this._(t):t._$litType$!==void 0?this.$(t):t.nodeType!==void 0?this.T(t):Tt(t)?this.k(t):this._(t)}O(t){return this._$AA.parentNode.insertBefore(t,this._$AB)}T(t){this._$AH!==t&&(this._$AR(),this._$AH=this.O(t))}_(t){this._$AH!==c&&O(this._$AH)?this._$AA.nextSibling.data=t:this.T(_.createTextNode(t)),this._$AH=t}$(t){let{values:e,_$litType$:s}=t,r=typeof s=="number"?this._$AC(t):(s.el===void 0&&(s.el=C.createElement(mt(s.h,s.h[0]),this.options)),s);if(this._$AH?._$AD===r)this._$AH.p(e);else{let n=new F(r,this),o=n.u(this.options);n.p(e),this.T(o),this._$AH=n}}_$AC(t){let e=dt.get(t.strings);return e===void 0&&dt.set(t.strings,e=new C(t)),e}k(t){Q(this._$AH)||(this._$AH=[],this._$AR());let e=this._$AH,s,r=0;for(let n of t)r===e.length?e.push(s=new i(this.O(T()),this.O(T()),this,this.options)):s=e[r],s._$AI(n),r++;r<e.length&&(this._$AR(s&&s._$AB.nextSibling,r),e.length=r)}_$AR(t=this._$AA.nextSibling,e){for(this._$AP?.(!1,!0,e);t!==this._$AB;){let s=nt(t).nextSibling;nt(t).remove(),t=s}}setConnected(t){this._$AM===void 0&&(this._$Cv=t,this._$AP?.(t))}},E=class{get tagName(){return this.element.tagName}get _$AU(){return this._$AM._$AU}constructor(t,e,s,r,n){this.type=1,this._$AH=c,this._$AN=void 0,this.element=t,this.name=e,this._$AM=r,this.options=n,s.length>2||s[0]!==""||s[1]!==""?(this._$AH=Array(s.length-1).fill(new String),this.strings=s):this._$AH=c}_$AI(t,e=this,s,r){let n=this.strings,o=!1;if(n===void 0)t=v(this,t,e,0),o=!O(t)||t!==this._$AH&&t!==A,o&&(this._$AH=t);else{let l=t,a,d;for(t=n[0],a=0;a<n.length-1;a++)d=v(this,l[s+a],e,a),d===A&&(d=this._$AH[a]),o||=!O(d)||d!==this._$AH[a],d===c?t=c:t!==c&&(t+=(d??"")+n[a+1]),this._$AH[a]=d}o&&!r&&this.j(t)}j(t){t===c?this.element.removeAttribute(this.name):this.element.setAttribute(this.name,t??"")}},W=class extends E{constructor(){super(...arguments),this.type=3}j(t){this.element[this.name]=t===c?void 0:t}},K=class extends E{constructor(){super(...arguments),this.type=4}j(t){this.element.toggleAttribute(this.name,!!t&&t!==c)}},V=class extends E{constructor(t,e,s,r,n){super(t,e,s,r,n),this.type=5}_$AI(t,e=this){if((t=v(this,t,e,0)??c)===A)return;let s=this._$AH,r=t===c&&s!==c||t.capture!==s.capture||t.once!==s.once||t.passive!==s.passive,n=t!==c&&(s===c||r);r&&this.element.removeEventListener(this.name,this,s),n&&this.element.addEventListener(this.name,this,t),this._$AH=t}handleEvent(t){typeof this._$AH=="function"?this._$AH.call(this.options?.host??this.element,t):this._$AH.handleEvent(t)}},G=class{constructor(t,e,s){this.element=t,this.type=6,this._$AN=void 0,this._$AM=e,this.options=s}get _$AU(){return this._$AM._$AU}_$AI(t){v(this,t)}};var Ct=J.litHtmlPolyfillSupport;Ct?.(C,R),(J.litHtmlVersions??=[]).push("3.3.3");var gt=(i,t,e)=>{let s=e?.renderBefore??t,r=s._$litPart$;if(r===void 0){let n=e?.renderBefore??null;s._$litPart$=r=new R(t.insertBefore(T(),n),n,void 0,e??{})}return r._$AI(i),r};var Z=globalThis,w=class extends f{constructor(){super(...arguments),this.renderOptions={host:this},this._$Do=void 0}createRenderRoot(){let t=super.createRenderRoot();return this.renderOptions.renderBefore??=t.firstChild,t}update(t){let e=this.render();this.hasUpdated||(this.renderOptions.isConnected=this.isConnected),super.update(t),this._$Do=gt(e,this.renderRoot,this.renderOptions)}connectedCallback(){super.connectedCallback(),this._$Do?.setConnected(!0)}disconnectedCallback(){super.disconnectedCallback(),this._$Do?.setConnected(!1)}render(){return A}};w._$litElement$=!0,w.finalized=!0,Z.litElementHydrateSupport?.({LitElement:w});var Rt=Z.litElementPolyfillSupport;Rt?.({LitElement:w});(Z.litElementVersions??=[]).push("4.2.2");var y={endpoint:null,getToken:null,lang:null,generation:0},yt=new Promise(i=>setTimeout(i,0)),bt="townhall-configured";function $t(i={}){if(i.endpoint!==void 0&&(y.endpoint=i.endpoint?String(new URL(i.endpoint,document.baseURI)):null),i.getToken!==void 0){if(i.getToken!==null&&typeof i.getToken!="function")throw new TypeError("townhall.configure: getToken must be a function returning a token");y.getToken=i.getToken}return i.lang!==void 0&&(y.lang=i.lang||null),y.generation+=1,window.dispatchEvent(new CustomEvent(bt,{detail:S()})),S()}function S(){return{endpoint:y.endpoint??String(new URL("/graphql",import.meta.url)),getToken:y.getToken,lang:y.lang,generation:y.generation}}var Dt=L`
+var Z=globalThis,X=Z.ShadowRoot&&(Z.ShadyCSS===void 0||Z.ShadyCSS.nativeShadow)&&"adoptedStyleSheets"in Document.prototype&&"replace"in CSSStyleSheet.prototype,we=Symbol(),Ge=new WeakMap,q=class{constructor(e,t,i){if(this._$cssResult$=!0,i!==we)throw Error("CSSResult is not constructable. Use `unsafeCSS` or `css` instead.");this.cssText=e,this.t=t}get styleSheet(){let e=this.o,t=this.t;if(X&&e===void 0){let i=t!==void 0&&t.length===1;i&&(e=Ge.get(t)),e===void 0&&((this.o=e=new CSSStyleSheet).replaceSync(this.cssText),i&&Ge.set(t,e))}return e}toString(){return this.cssText}},Ye=r=>new q(typeof r=="string"?r:r+"",void 0,we),w=(r,...e)=>{let t=r.length===1?r[0]:e.reduce((i,s,o)=>i+(n=>{if(n._$cssResult$===!0)return n.cssText;if(typeof n=="number")return n;throw Error("Value passed to 'css' function must be a 'css' function result: "+n+". Use 'unsafeCSS' to pass non-literal values, but take care to ensure page security.")})(s)+r[o+1],r[0]);return new q(t,r,we)},Je=(r,e)=>{if(X)r.adoptedStyleSheets=e.map(t=>t instanceof CSSStyleSheet?t:t.styleSheet);else for(let t of e){let i=document.createElement("style"),s=Z.litNonce;s!==void 0&&i.setAttribute("nonce",s),i.textContent=t.cssText,r.appendChild(i)}},ve=X?r=>r:r=>r instanceof CSSStyleSheet?(e=>{let t="";for(let i of e.cssRules)t+=i.cssText;return Ye(t)})(r):r;var{is:It,defineProperty:Ut,getOwnPropertyDescriptor:Mt,getOwnPropertyNames:Ht,getOwnPropertySymbols:Ft,getPrototypeOf:Bt}=Object,ee=globalThis,Qe=ee.trustedTypes,qt=Qe?Qe.emptyScript:"",jt=ee.reactiveElementPolyfillSupport,j=(r,e)=>r,$e={toAttribute(r,e){switch(e){case Boolean:r=r?qt:null;break;case Object:case Array:r=r==null?r:JSON.stringify(r)}return r},fromAttribute(r,e){let t=r;switch(e){case Boolean:t=r!==null;break;case Number:t=r===null?null:Number(r);break;case Object:case Array:try{t=JSON.parse(r)}catch{t=null}}return t}},Xe=(r,e)=>!It(r,e),Ze={attribute:!0,type:String,converter:$e,reflect:!1,useDefault:!1,hasChanged:Xe};Symbol.metadata??=Symbol("metadata"),ee.litPropertyMetadata??=new WeakMap;var _=class extends HTMLElement{static addInitializer(e){this._$Ei(),(this.l??=[]).push(e)}static get observedAttributes(){return this.finalize(),this._$Eh&&[...this._$Eh.keys()]}static createProperty(e,t=Ze){if(t.state&&(t.attribute=!1),this._$Ei(),this.prototype.hasOwnProperty(e)&&((t=Object.create(t)).wrapped=!0),this.elementProperties.set(e,t),!t.noAccessor){let i=Symbol(),s=this.getPropertyDescriptor(e,i,t);s!==void 0&&Ut(this.prototype,e,s)}}static getPropertyDescriptor(e,t,i){let{get:s,set:o}=Mt(this.prototype,e)??{get(){return this[t]},set(n){this[t]=n}};return{get:s,set(n){let d=s?.call(this);o?.call(this,n),this.requestUpdate(e,d,i)},configurable:!0,enumerable:!0}}static getPropertyOptions(e){return this.elementProperties.get(e)??Ze}static _$Ei(){if(this.hasOwnProperty(j("elementProperties")))return;let e=Bt(this);e.finalize(),e.l!==void 0&&(this.l=[...e.l]),this.elementProperties=new Map(e.elementProperties)}static finalize(){if(this.hasOwnProperty(j("finalized")))return;if(this.finalized=!0,this._$Ei(),this.hasOwnProperty(j("properties"))){let t=this.properties,i=[...Ht(t),...Ft(t)];for(let s of i)this.createProperty(s,t[s])}let e=this[Symbol.metadata];if(e!==null){let t=litPropertyMetadata.get(e);if(t!==void 0)for(let[i,s]of t)this.elementProperties.set(i,s)}this._$Eh=new Map;for(let[t,i]of this.elementProperties){let s=this._$Eu(t,i);s!==void 0&&this._$Eh.set(s,t)}this.elementStyles=this.finalizeStyles(this.styles)}static finalizeStyles(e){let t=[];if(Array.isArray(e)){let i=new Set(e.flat(1/0).reverse());for(let s of i)t.unshift(ve(s))}else e!==void 0&&t.push(ve(e));return t}static _$Eu(e,t){let i=t.attribute;return i===!1?void 0:typeof i=="string"?i:typeof e=="string"?e.toLowerCase():void 0}constructor(){super(),this._$Ep=void 0,this.isUpdatePending=!1,this.hasUpdated=!1,this._$Em=null,this._$Ev()}_$Ev(){this._$ES=new Promise(e=>this.enableUpdating=e),this._$AL=new Map,this._$E_(),this.requestUpdate(),this.constructor.l?.forEach(e=>e(this))}addController(e){(this._$EO??=new Set).add(e),this.renderRoot!==void 0&&this.isConnected&&e.hostConnected?.()}removeController(e){this._$EO?.delete(e)}_$E_(){let e=new Map,t=this.constructor.elementProperties;for(let i of t.keys())this.hasOwnProperty(i)&&(e.set(i,this[i]),delete this[i]);e.size>0&&(this._$Ep=e)}createRenderRoot(){let e=this.shadowRoot??this.attachShadow(this.constructor.shadowRootOptions);return Je(e,this.constructor.elementStyles),e}connectedCallback(){this.renderRoot??=this.createRenderRoot(),this.enableUpdating(!0),this._$EO?.forEach(e=>e.hostConnected?.())}enableUpdating(e){}disconnectedCallback(){this._$EO?.forEach(e=>e.hostDisconnected?.())}attributeChangedCallback(e,t,i){this._$AK(e,i)}_$ET(e,t){let i=this.constructor.elementProperties.get(e),s=this.constructor._$Eu(e,i);if(s!==void 0&&i.reflect===!0){let o=(i.converter?.toAttribute!==void 0?i.converter:$e).toAttribute(t,i.type);this._$Em=e,o==null?this.removeAttribute(s):this.setAttribute(s,o),this._$Em=null}}_$AK(e,t){let i=this.constructor,s=i._$Eh.get(e);if(s!==void 0&&this._$Em!==s){let o=i.getPropertyOptions(s),n=typeof o.converter=="function"?{fromAttribute:o.converter}:o.converter?.fromAttribute!==void 0?o.converter:$e;this._$Em=s;let d=n.fromAttribute(t,o.type);this[s]=d??this._$Ej?.get(s)??d,this._$Em=null}}requestUpdate(e,t,i,s=!1,o){if(e!==void 0){let n=this.constructor;if(s===!1&&(o=this[e]),i??=n.getPropertyOptions(e),!((i.hasChanged??Xe)(o,t)||i.useDefault&&i.reflect&&o===this._$Ej?.get(e)&&!this.hasAttribute(n._$Eu(e,i))))return;this.C(e,t,i)}this.isUpdatePending===!1&&(this._$ES=this._$EP())}C(e,t,{useDefault:i,reflect:s,wrapped:o},n){i&&!(this._$Ej??=new Map).has(e)&&(this._$Ej.set(e,n??t??this[e]),o!==!0||n!==void 0)||(this._$AL.has(e)||(this.hasUpdated||i||(t=void 0),this._$AL.set(e,t)),s===!0&&this._$Em!==e&&(this._$Eq??=new Set).add(e))}async _$EP(){this.isUpdatePending=!0;try{await this._$ES}catch(t){Promise.reject(t)}let e=this.scheduleUpdate();return e!=null&&await e,!this.isUpdatePending}scheduleUpdate(){return this.performUpdate()}performUpdate(){if(!this.isUpdatePending)return;if(!this.hasUpdated){if(this.renderRoot??=this.createRenderRoot(),this._$Ep){for(let[s,o]of this._$Ep)this[s]=o;this._$Ep=void 0}let i=this.constructor.elementProperties;if(i.size>0)for(let[s,o]of i){let{wrapped:n}=o,d=this[s];n!==!0||this._$AL.has(s)||d===void 0||this.C(s,void 0,o,d)}}let e=!1,t=this._$AL;try{e=this.shouldUpdate(t),e?(this.willUpdate(t),this._$EO?.forEach(i=>i.hostUpdate?.()),this.update(t)):this._$EM()}catch(i){throw e=!1,this._$EM(),i}e&&this._$AE(t)}willUpdate(e){}_$AE(e){this._$EO?.forEach(t=>t.hostUpdated?.()),this.hasUpdated||(this.hasUpdated=!0,this.firstUpdated(e)),this.updated(e)}_$EM(){this._$AL=new Map,this.isUpdatePending=!1}get updateComplete(){return this.getUpdateComplete()}getUpdateComplete(){return this._$ES}shouldUpdate(e){return!0}update(e){this._$Eq&&=this._$Eq.forEach(t=>this._$ET(t,this[t])),this._$EM()}updated(e){}firstUpdated(e){}};_.elementStyles=[],_.shadowRootOptions={mode:"open"},_[j("elementProperties")]=new Map,_[j("finalized")]=new Map,jt?.({ReactiveElement:_}),(ee.reactiveElementVersions??=[]).push("2.1.2");var _e=globalThis,et=r=>r,te=_e.trustedTypes,tt=te?te.createPolicy("lit-html",{createHTML:r=>r}):void 0,Ae="$lit$",A=`lit$${Math.random().toFixed(9).slice(2)}$`,ke="?"+A,zt=`<${ke}>`,O=document,K=()=>O.createComment(""),W=r=>r===null||typeof r!="object"&&typeof r!="function",xe=Array.isArray,at=r=>xe(r)||typeof r?.[Symbol.iterator]=="function",Ee=`[ 	
+\f\r]`,z=/<(?:(!--|\/[^a-zA-Z])|(\/?[a-zA-Z][^>\s]*)|(\/?$))/g,it=/-->/g,rt=/>/g,C=RegExp(`>|${Ee}(?:([^\\s"'>=/]+)(${Ee}*=${Ee}*(?:[^ 	
+\f\r"'\`<>=]|("|')|))|$)`,"g"),st=/'/g,ot=/"/g,ct=/^(?:script|style|textarea|title)$/i,Te=r=>(e,...t)=>({_$litType$:r,strings:e,values:t}),a=Te(1),vi=Te(2),$i=Te(3),v=Symbol.for("lit-noChange"),c=Symbol.for("lit-nothing"),nt=new WeakMap,R=O.createTreeWalker(O,129);function dt(r,e){if(!xe(r)||!r.hasOwnProperty("raw"))throw Error("invalid template strings array");return tt!==void 0?tt.createHTML(e):e}var lt=(r,e)=>{let t=r.length-1,i=[],s,o=e===2?"<svg>":e===3?"<math>":"",n=z;for(let d=0;d<t;d++){let l=r[d],h,p,u=-1,f=0;for(;f<l.length&&(n.lastIndex=f,p=n.exec(l),p!==null);)f=n.lastIndex,n===z?p[1]==="!--"?n=it:p[1]!==void 0?n=rt:p[2]!==void 0?(ct.test(p[2])&&(s=RegExp("</"+p[2],"g")),n=C):p[3]!==void 0&&(n=C):n===C?p[0]===">"?(n=s??z,u=-1):p[1]===void 0?u=-2:(u=n.lastIndex-p[2].length,h=p[1],n=p[3]===void 0?C:p[3]==='"'?ot:st):n===ot||n===st?n=C:n===it||n===rt?n=z:(n=C,s=void 0);let b=n===C&&r[d+1].startsWith("/>")?" ":"";o+=n===z?l+zt:u>=0?(i.push(h),l.slice(0,u)+Ae+l.slice(u)+A+b):l+A+(u===-2?d:b)}return[dt(r,o+(r[t]||"<?>")+(e===2?"</svg>":e===3?"</math>":"")),i]},V=class r{constructor({strings:e,_$litType$:t},i){let s;this.parts=[];let o=0,n=0,d=e.length-1,l=this.parts,[h,p]=lt(e,t);if(this.el=r.createElement(h,i),R.currentNode=this.el.content,t===2||t===3){let u=this.el.content.firstChild;u.replaceWith(...u.childNodes)}for(;(s=R.nextNode())!==null&&l.length<d;){if(s.nodeType===1){if(s.hasAttributes())for(let u of s.getAttributeNames())if(u.endsWith(Ae)){let f=p[n++],b=s.getAttribute(u).split(A),N=/([.?@])?(.*)/.exec(f);l.push({type:1,index:o,name:N[2],strings:b,ctor:N[1]==="."?re:N[1]==="?"?se:N[1]==="@"?oe:L}),s.removeAttribute(u)}else u.startsWith(A)&&(l.push({type:6,index:o}),s.removeAttribute(u));if(ct.test(s.tagName)){let u=s.textContent.split(A),f=u.length-1;if(f>0){s.textContent=te?te.emptyScript:"";for(let b=0;b<f;b++)s.append(u[b],K()),R.nextNode(),l.push({type:2,index:++o});s.append(u[f],K())}}}else if(s.nodeType===8)if(s.data===ke)l.push({type:2,index:o});else{let u=-1;for(;(u=s.data.indexOf(A,u+1))!==-1;)l.push({type:7,index:o}),u+=A.length-1}o++}}static createElement(e,t){let i=O.createElement("template");return i.innerHTML=e,i}};function D(r,e,t=r,i){if(e===v)return e;let s=i!==void 0?t._$Co?.[i]:t._$Cl,o=W(e)?void 0:e._$litDirective$;return s?.constructor!==o&&(s?._$AO?.(!1),o===void 0?s=void 0:(s=new o(r),s._$AT(r,t,i)),i!==void 0?(t._$Co??=[])[i]=s:t._$Cl=s),s!==void 0&&(e=D(r,s._$AS(r,e.values),s,i)),e}var ie=class{constructor(e,t){this._$AV=[],this._$AN=void 0,this._$AD=e,this._$AM=t}get parentNode(){return this._$AM.parentNode}get _$AU(){return this._$AM._$AU}u(e){let{el:{content:t},parts:i}=this._$AD,s=(e?.creationScope??O).importNode(t,!0);R.currentNode=s;let o=R.nextNode(),n=0,d=0,l=i[0];for(;l!==void 0;){if(n===l.index){let h;l.type===2?h=new P(o,o.nextSibling,this,e):l.type===1?h=new l.ctor(o,l.name,l.strings,this,e):l.type===6&&(h=new ne(o,this,e)),this._$AV.push(h),l=i[++d]}n!==l?.index&&(o=R.nextNode(),n++)}return R.currentNode=O,s}p(e){let t=0;for(let i of this._$AV)i!==void 0&&(i.strings!==void 0?(i._$AI(e,i,t),t+=i.strings.length-2):i._$AI(e[t])),t++}},P=class r{get _$AU(){return this._$AM?._$AU??this._$Cv}constructor(e,t,i,s){this.type=2,this._$AH=c,this._$AN=void 0,this._$AA=e,this._$AB=t,this._$AM=i,this.options=s,this._$Cv=s?.isConnected??!0}get parentNode(){let e=this._$AA.parentNode,t=this._$AM;return t!==void 0&&e?.nodeType===11&&(e=t.parentNode),e}get startNode(){return this._$AA}get endNode(){return this._$AB}_$AI(e,t=this){e=D(this,e,t),W(e)?e===c||e==null||e===""?(this._$AH!==c&&this._$AR(),this._$AH=c):e!==this._$AH&&e!==v&&this._(e):e._$litType$!==void 0?this.$(e):e.nodeType!==void 0?this.T(e):at(e)?this.k(e):this._(e)}O(e){return this._$AA.parentNode.insertBefore(e,this._$AB)}T(e){this._$AH!==e&&(this._$AR(),this._$AH=this.O(e))}_(e){this._$AH!==c&&W(this._$AH)?this._$AA.nextSibling.data=e:this.T(O.createTextNode(e)),this._$AH=e}$(e){let{values:t,_$litType$:i}=e,s=typeof i=="number"?this._$AC(e):(i.el===void 0&&(i.el=V.createElement(dt(i.h,i.h[0]),this.options)),i);if(this._$AH?._$AD===s)this._$AH.p(t);else{let o=new ie(s,this),n=o.u(this.options);o.p(t),this.T(n),this._$AH=o}}_$AC(e){let t=nt.get(e.strings);return t===void 0&&nt.set(e.strings,t=new V(e)),t}k(e){xe(this._$AH)||(this._$AH=[],this._$AR());let t=this._$AH,i,s=0;for(let o of e)s===t.length?t.push(i=new r(this.O(K()),this.O(K()),this,this.options)):i=t[s],i._$AI(o),s++;s<t.length&&(this._$AR(i&&i._$AB.nextSibling,s),t.length=s)}_$AR(e=this._$AA.nextSibling,t){for(this._$AP?.(!1,!0,t);e!==this._$AB;){let i=et(e).nextSibling;et(e).remove(),e=i}}setConnected(e){this._$AM===void 0&&(this._$Cv=e,this._$AP?.(e))}},L=class{get tagName(){return this.element.tagName}get _$AU(){return this._$AM._$AU}constructor(e,t,i,s,o){this.type=1,this._$AH=c,this._$AN=void 0,this.element=e,this.name=t,this._$AM=s,this.options=o,i.length>2||i[0]!==""||i[1]!==""?(this._$AH=Array(i.length-1).fill(new String),this.strings=i):this._$AH=c}_$AI(e,t=this,i,s){let o=this.strings,n=!1;if(o===void 0)e=D(this,e,t,0),n=!W(e)||e!==this._$AH&&e!==v,n&&(this._$AH=e);else{let d=e,l,h;for(e=o[0],l=0;l<o.length-1;l++)h=D(this,d[i+l],t,l),h===v&&(h=this._$AH[l]),n||=!W(h)||h!==this._$AH[l],h===c?e=c:e!==c&&(e+=(h??"")+o[l+1]),this._$AH[l]=h}n&&!s&&this.j(e)}j(e){e===c?this.element.removeAttribute(this.name):this.element.setAttribute(this.name,e??"")}},re=class extends L{constructor(){super(...arguments),this.type=3}j(e){this.element[this.name]=e===c?void 0:e}},se=class extends L{constructor(){super(...arguments),this.type=4}j(e){this.element.toggleAttribute(this.name,!!e&&e!==c)}},oe=class extends L{constructor(e,t,i,s,o){super(e,t,i,s,o),this.type=5}_$AI(e,t=this){if((e=D(this,e,t,0)??c)===v)return;let i=this._$AH,s=e===c&&i!==c||e.capture!==i.capture||e.once!==i.once||e.passive!==i.passive,o=e!==c&&(i===c||s);s&&this.element.removeEventListener(this.name,this,i),o&&this.element.addEventListener(this.name,this,e),this._$AH=e}handleEvent(e){typeof this._$AH=="function"?this._$AH.call(this.options?.host??this.element,e):this._$AH.handleEvent(e)}},ne=class{constructor(e,t,i){this.element=e,this.type=6,this._$AN=void 0,this._$AM=t,this.options=i}get _$AU(){return this._$AM._$AU}_$AI(e){D(this,e)}},ht={M:Ae,P:A,A:ke,C:1,L:lt,R:ie,D:at,V:D,I:P,H:L,N:se,U:oe,B:re,F:ne},Kt=_e.litHtmlPolyfillSupport;Kt?.(V,P),(_e.litHtmlVersions??=[]).push("3.3.3");var pt=(r,e,t)=>{let i=t?.renderBefore??e,s=i._$litPart$;if(s===void 0){let o=t?.renderBefore??null;i._$litPart$=s=new P(e.insertBefore(K(),o),o,void 0,t??{})}return s._$AI(r),s};var Se=globalThis,T=class extends _{constructor(){super(...arguments),this.renderOptions={host:this},this._$Do=void 0}createRenderRoot(){let e=super.createRenderRoot();return this.renderOptions.renderBefore??=e.firstChild,e}update(e){let t=this.render();this.hasUpdated||(this.renderOptions.isConnected=this.isConnected),super.update(e),this._$Do=pt(t,this.renderRoot,this.renderOptions)}connectedCallback(){super.connectedCallback(),this._$Do?.setConnected(!0)}disconnectedCallback(){super.disconnectedCallback(),this._$Do?.setConnected(!1)}render(){return v}};T._$litElement$=!0,T.finalized=!0,Se.litElementHydrateSupport?.({LitElement:T});var Wt=Se.litElementPolyfillSupport;Wt?.({LitElement:T});(Se.litElementVersions??=[]).push("4.2.2");var E={endpoint:null,getToken:null,lang:null,generation:0},ae=new Promise(r=>setTimeout(r,0)),ce="townhall-configured";function ut(r={}){if(r.endpoint!==void 0&&(E.endpoint=r.endpoint?String(new URL(r.endpoint,document.baseURI)):null),r.getToken!==void 0){if(r.getToken!==null&&typeof r.getToken!="function")throw new TypeError("townhall.configure: getToken must be a function returning a token");E.getToken=r.getToken}return r.lang!==void 0&&(E.lang=r.lang||null),E.generation+=1,window.dispatchEvent(new CustomEvent(ce,{detail:k()})),k()}function k(){return{endpoint:E.endpoint??String(new URL("/graphql",import.meta.url)),getToken:E.getToken,lang:E.lang,generation:E.generation}}function mt(r){let e=r.getAttribute("lang");if(e)return e;if(E.lang)return E.lang;for(let t=r.parentNode;t;){if(t.nodeType===1&&t.hasAttribute("lang"))return t.getAttribute("lang");t=t.parentNode??t.host}return"en-GB"}var de={ActivityAdded:{hash:"fafb810fdfdf191717d4de71c97b8011531deb92bfefa54aae4134e466d76573",kind:"subscription"},AddComment:{hash:"2fca66a4f38afb11fc13826b011e76d8cc343c485bf4f6a50f79b0d22d2fa813",kind:"mutation"},CommentEvents:{hash:"062d84e71858e1b5b480cfd2a32a698616b68359e1bb8cae839d8e164214bccf",kind:"subscription"},CommentThread:{hash:"8092c58473ef35146360b4210bac20cf92afcd6e7a1e2f1c2d46dd7b2a14fa9f",kind:"query"},DeleteComment:{hash:"847c97ba9f8c0f0352bc4daa29ac90f52ccfc58673839b8eadea3ba2b6418356",kind:"mutation"},DocumentActivityFeed:{hash:"a6f66999d9f582aa64f6a92aac302e44cf0ac7534c0b87fc4ef4c8f498819aea",kind:"query"},EditComment:{hash:"672ad1836911c4330f40fecfd77782a292d0cc78b4e121c94821b5325265bee7",kind:"mutation"},ExpertSearch:{hash:"e28f2e1fe98c5f1e56bd3f8465aba404000c834339216f2c1346dafb6fc99fde",kind:"query"},FollowPerson:{hash:"6dd74ede8c3beac3d345c527fa9e5ecd90caad4133845ada4a03e527da03810b",kind:"mutation"},HomeFeed:{hash:"63d22ea4f4cfa9bfe61618924ead56d4ef12d23c5e602ccf0ef8725cf4de3145",kind:"query"},MarkNotificationsRead:{hash:"f50852e12df7d2e30eb8ab5e82c8e3b442cd33316120b06e26e630a83deb46c1",kind:"mutation"},MentionSuggestions:{hash:"e0058bf234f777d670e041ab61078f06811c49df696fcf2c18641561d13b6e73",kind:"query"},NotificationAdded:{hash:"ad62a56124e36eaba1980e7e156835d293bd9d69b741bceaeac217370c8696a0",kind:"subscription"},Notifications:{hash:"329484dad70fd09f3703750fa4cce2c9bd4926e05e3085135e8814c18a6abbea",kind:"query"},OrgChart:{hash:"f10fb9112abbb826fb12d7095a2cfe7883d698aba4a67dcbf8d31459b04e3c51",kind:"query"},OrgChartReports:{hash:"7da4393fefbb3b8e034e009352941221e55e93a879d28f55d230725e9eb3a463",kind:"query"},PeopleSearch:{hash:"cdd3b5f2a6e03d3d8d350119c0267e11a7f112098cc33704fbad54d3c5d7aab5",kind:"query"},PersonActivityFeed:{hash:"13c01f6f61f057d8c4287dd6a5788ea6a57905f75e9174d64e84865565f530c7",kind:"query"},PersonCard:{hash:"dbf61f15b5dd32926f8d0d7729072d3d042693053df8f5a9c3131f925467a226",kind:"query"},PersonLookup:{hash:"ad7c188328c72c3209d857b0bee6891c86719a40669515c99149d417aa645b58",kind:"query"},React:{hash:"0b4de7a9d910848404141527d3e74dd2a4ea07ae55dd15a39da5f965f7d435c8",kind:"mutation"},TagActivityFeed:{hash:"717b9d01f87a3a2da585c2d946ca6c8a4e39fd20da53460110548991dd208f3c",kind:"query"},UnfollowPerson:{hash:"4d2d04ac0d0f23a2fc82ecf83cece01d3c9bc385d94d95614b56b0e38550e1dc",kind:"mutation"},Unreact:{hash:"f4462d309350b5a1a6b0948511c80ce724379e1b9bb9a9d0c35900028df46b38",kind:"mutation"},UnreadNotificationCount:{hash:"943f1ad8ae477d2a706bc7c3b79e95961d9cf40e093de54b07c63fe3934fbc3e",kind:"query"}};var Vt=3e4,Gt=Symbol("townhall.errors"),G=new Map,m=class extends Error{constructor(e,t="",{status:i=0,retryAfter:s=null,path:o=null}={}){super(t||e),this.name="TownhallError",this.code=e,this.status=i,this.retryAfter=s,this.path=o,this.fromServer=!!t}};async function Ce(r=!1){let{getToken:e}=k();if(!e)return null;try{let t=await e(r?{refresh:!0}:void 0);return t?String(t).replace(/^Bearer\s+/i,""):null}catch{throw new m("TOKEN_UNAVAILABLE")}}function le(r,e={},t={}){let i=de[r];if(!i)return Promise.reject(new m("UNKNOWN_OPERATION"));let s=t.endpoint||k().endpoint;if(i.kind!=="query")return G.clear(),Ne(s,r,i,e,t.signal);let o=`${s}
+${r}
+${JSON.stringify(e)}`,n=G.get(o);if(n&&!t.fresh&&Date.now()-n.at<Vt)return n.promise;let d=Ne(s,r,i,e);return G.set(o,{at:Date.now(),promise:d}),d.catch(()=>G.get(o)?.promise===d&&G.delete(o)),d}async function Ne(r,e,t,i,s,o=!1){await ae;let n=await Ce(o),d={"Content-Type":"application/json",Accept:"application/graphql-response+json, application/json"};n&&(d.Authorization=`Bearer ${n}`);let l=JSON.stringify({operationName:e,variables:i,extensions:{persistedQuery:{version:1,sha256Hash:t.hash}}}),h;try{h=await fetch(r,{method:"POST",mode:"cors",credentials:n?"omit":"include",headers:d,body:l,signal:s})}catch(Ve){throw Ve?.name==="AbortError"?Ve:new m("NETWORK")}if(h.status===401&&n&&!o)return Ne(r,e,t,i,s,!0);let p=null;try{p=await h.json()}catch{p=null}let u=Array.isArray(p?.errors)?p.errors:[],f=p?.data??null;if(f&&typeof f=="object")return u.length&&Object.defineProperty(f,Gt,{value:u}),f;let b=u[0],N=Number(h.headers.get("Retry-After"))||null;throw b?new m(b.extensions?.code||"GRAPHQL_ERROR",b.message||"",{status:h.status,retryAfter:N,path:b.path??null}):new m(`HTTP_${h.status}`,"",{status:h.status,retryAfter:N})}var Yt="graphql-transport-ws",Jt=25e3,Qt=new Set([4400,4403,4404,4406,4409]),he=new Map;function yt(r,e,t,i={}){let s=de[r];if(!s||s.kind!=="subscription")return queueMicrotask(()=>t.error?.(new m("UNKNOWN_OPERATION"))),()=>{};let o=i.endpoint||k().endpoint,n=he.get(o);n||(n=new Re(o),he.set(o,n));let d={operationName:r,variables:e??{},extensions:{persistedQuery:{version:1,sha256Hash:s.hash}}};return n.add(d,t)}function Zt(r){let e=new URL(r,document.baseURI);return e.protocol=e.protocol==="https:"?"wss:":"ws:",e.href}var Re=class{constructor(e){this.endpoint=e,this.subs=new Map,this.nextId=1,this.socket=null,this.acked=!1,this.attempt=0,this.timer=null,this.pinger=null,this.opening=!1,this.onOnline=()=>this.attempt&&this.reconnectNow()}add(e,t){let i=String(this.nextId++);return this.subs.set(i,{payload:e,handlers:t}),this.acked?this.send({id:i,type:"subscribe",payload:e}):!this.socket&&!this.timer&&!this.opening&&this.open(),()=>this.remove(i,!0)}remove(e,t){this.subs.delete(e)&&(t&&this.acked&&this.send({id:e,type:"complete"}),this.subs.size===0&&this.close())}async open(){this.timer=null,this.opening=!0,window.addEventListener("online",this.onOnline);let e=null;try{await ae,e=await Ce(this.attempt>0)}catch(i){return this.opening=!1,this.failAll(i)}if(this.opening=!1,this.subs.size===0)return this.close();let t=new WebSocket(Zt(this.endpoint),Yt);this.socket=t,t.onopen=()=>{this.send({type:"connection_init",payload:e?{authorization:`Bearer ${e}`}:{}})},t.onmessage=i=>t===this.socket&&this.receive(i.data),t.onclose=i=>t===this.socket&&this.closed(i.code)}receive(e){let t;try{t=JSON.parse(e)}catch{return this.socket?.close(4400,"Invalid message")}let i=this.subs.get(t.id);switch(t.type){case"connection_ack":this.acked=!0,this.attempt=0;for(let[s,o]of this.subs)this.send({id:s,type:"subscribe",payload:o.payload});this.pinger=setInterval(()=>this.send({type:"ping"}),Jt);break;case"ping":this.send({type:"pong"});break;case"next":i&&t.payload?.data?i.handlers.next?.(t.payload.data):i&&t.payload?.errors?.length&&i.handlers.error?.(ft(t.payload.errors));break;case"error":i&&(this.remove(t.id,!1),i.handlers.error?.(ft(t.payload)));break;case"complete":i&&(this.remove(t.id,!1),i.handlers.complete?.());break;default:break}}send(e){this.socket?.readyState===WebSocket.OPEN&&this.socket.send(JSON.stringify(e))}closed(e){if(this.reset(),this.subs.size===0)return;if(Qt.has(e)||e===4401&&this.attempt>2)return this.failAll(new m(e===4403||e===4401?"FORBIDDEN":"LIVE_REFUSED"));let t=e===4429?3e4:Math.min(3e4,1e3*2**this.attempt),i=t/2+Math.random()*(t/2);this.attempt+=1,this.timer=setTimeout(()=>this.open(),i)}reconnectNow(){this.timer&&(clearTimeout(this.timer),this.open())}failAll(e){let t=[...this.subs.values()];this.subs.clear(),this.close();for(let i of t)i.handlers.error?.(e)}reset(){clearInterval(this.pinger),this.pinger=null,this.acked=!1,this.socket=null}close(){clearTimeout(this.timer),this.timer=null,window.removeEventListener("online",this.onOnline);let e=this.socket;this.reset(),e?.readyState===WebSocket.CONNECTING?e.onopen=()=>e.close(1e3):e?.readyState===WebSocket.OPEN&&e.close(1e3,"Normal Closure"),he.get(this.endpoint)===this&&he.delete(this.endpoint)}};function ft(r){let e=Array.isArray(r)?r[0]:null;return new m(e?.extensions?.code||"GRAPHQL_ERROR",e?.message||"")}var S=w`
   :host {
     --th-font: var(--townhall-font, inherit);
     --th-text: var(--townhall-text, #0b0c0c);
@@ -122,4 +124,613 @@ var P=globalThis,D=P.ShadowRoot&&(P.ShadyCSS===void 0||P.ShadyCSS.nativeShadow)&
       border: 1px solid ButtonText;
     }
   }
-`;var Lt="1.0.0";"townhall"in window||Object.defineProperty(window,"townhall",{value:Object.freeze({configure:$t,config:S,version:Lt})});export{S as config,$t as configure,Lt as version};
+`;var gt={"core.loading":"Wrthi’n llwytho…","core.retry":"Rhowch gynnig arall arni","core.empty":"Dim byd i’w ddangos.","core.error.NETWORK":"Doedd dim modd cyrraedd Townhall. Gwiriwch eich cysylltiad a rhowch gynnig arall arni.","core.error.UNAUTHENTICATED":"Mewngofnodwch i weld hyn.","core.error.FORBIDDEN":"Does gennych chi ddim mynediad at hyn.","core.error.TOKEN_UNAVAILABLE":"Doedd dim modd gwirio eich mewngofnodi. Ail-lwythwch y dudalen i roi cynnig arall arni.","core.error.NOT_FOUND":"Heb ei ganfod.","core.error.other":"Aeth rhywbeth o’i le. Rhowch gynnig arall arni.","person-card.manager":"Rheolwr","person-card.email":"E-bost","person-card.telephone":"Ffôn","person-card.mobile":"Ffôn symudol","person-card.workingPattern":"Patrwm gweithio","person-card.workStyle":"Yn gweithio","person-card.location":"Lleoliad","person-card.follow":"Dilyn","person-card.unfollow":"Peidio â dilyn","person-card.followers.zero":"{count} dilynwr","person-card.followers.one":"{count} dilynwr","person-card.followers.two":"{count} ddilynwr","person-card.followers.few":"{count} dilynwr","person-card.followers.many":"{count} dilynwr","person-card.followers.other":"{count} dilynwr","person-card.lastActivity":"Diweddaraf:","person-card.noActivity":"Dim gweithgarwch eto.","person-card.leaver":"Ddim yn gweithio yma mwyach","org-chart.label":"Siart sefydliad {name}","org-chart.loadingReports":"Wrthi’n llwytho’r bobl sy’n adrodd i {name}…","org-chart.reports.zero":"{count} adroddiad uniongyrchol","org-chart.reports.one":"{count} adroddiad uniongyrchol","org-chart.reports.two":"{count} adroddiad uniongyrchol","org-chart.reports.few":"{count} adroddiad uniongyrchol","org-chart.reports.many":"{count} adroddiad uniongyrchol","org-chart.reports.other":"{count} adroddiad uniongyrchol","org-chart.you":"(y person hwn)","people-finder.label":"Dod o hyd i bobl","people-finder.mode":"Chwilio am","people-finder.mode.people":"Pobl yn ôl enw, swydd neu dîm","people-finder.mode.experts":"Pwy sy’n gwybod am bwnc","people-finder.input.people":"Enw, teitl swydd neu dîm","people-finder.input.experts":"Pwnc, e.e. apeliadau cynllunio","people-finder.results.people":"Pobl a ganfuwyd","people-finder.results.experts":"Pobl sy’n gwybod am {topic}","people-finder.searching":"Wrthi’n chwilio…","people-finder.found.zero":"Heb ddod o hyd i neb.","people-finder.found.one":"Daethpwyd o hyd i {count} person. Defnyddiwch y saethau i fyny ac i lawr i ddewis.","people-finder.found.two":"Daethpwyd o hyd i {count} berson. Defnyddiwch y saethau i fyny ac i lawr i ddewis.","people-finder.found.few":"Daethpwyd o hyd i {count} pherson. Defnyddiwch y saethau i fyny ac i lawr i ddewis.","people-finder.found.many":"Daethpwyd o hyd i {count} pherson. Defnyddiwch y saethau i fyny ac i lawr i ddewis.","people-finder.found.other":"Daethpwyd o hyd i {count} person. Defnyddiwch y saethau i fyny ac i lawr i ddewis.","people-finder.tooShort":"Teipiwch o leiaf {count} llythyren.","people-finder.reason.DECLARED_SKILL":"Sgil","people-finder.reason.ENDORSED":"Wedi’i gymeradwyo","people-finder.reason.INTEREST":"Diddordeb","people-finder.reason.JOB_TITLE":"Teitl swydd","people-finder.reason.DEPARTMENT":"Tîm","people-finder.reason.WROTE_DOCUMENTS":"Dogfennau","people-finder.reason.other":"Tystiolaeth","comments.label":"Sylwadau","comments.empty":"Does dim sylwadau eto. Byddwch y cyntaf i roi sylw.","comments.more":"Dangos rhagor o sylwadau","comments.new.label":"Ychwanegu sylw","comments.new.submit":"Postio sylw","comments.reply.label":"Ateb {name}","comments.reply.submit":"Postio ateb","comments.edit.label":"Golygu eich sylw","comments.edit.submit":"Cadw’r newidiadau","comments.hint":"Teipiwch @ ac enw i sôn am rywun. Mae Ctrl+Enter yn postio.","comments.sending":"Wrthi’n anfon…","comments.cancel":"Canslo","comments.reply":"Ateb","comments.replyTo":"Ateb {name}","comments.edit":"Golygu","comments.delete":"Dileu","comments.confirmDelete":"Dileu’r sylw hwn?","comments.wasDeleted":"Cafodd y sylw hwn ei ddileu.","comments.wasHidden":"Cafodd y sylw hwn ei guddio gan gymedrolwr.","comments.formerStaff":"Cyn-aelod o staff","comments.editedMark":"wedi’i olygu","comments.replies.zero":"Dim atebion","comments.replies.one":"1 ateb","comments.replies.two":"2 ateb","comments.replies.few":"{count} ateb","comments.replies.many":"{count} ateb","comments.replies.other":"{count} ateb","comments.reactions":"Ymatebion","comments.reaction.LIKE":"Hoffi","comments.reaction.THANKS":"Diolch","comments.reaction.INSIGHTFUL":"Craff","comments.reaction.CELEBRATE":"Dathlu","comments.reaction.SUPPORT":"Cefnogi","comments.posted":"Postiwyd y sylw.","comments.edited":"Cadwyd y sylw.","comments.deleted":"Dilëwyd y sylw.","comments.mentions.label":"Pobl i sôn amdanyn nhw","comments.mentions.none":"Heb ddod o hyd i neb i sôn amdanyn nhw.","comments.mentions.count.one":"1 awgrym: defnyddiwch y saethau i fyny ac i lawr, yna Enter i ddewis.","comments.mentions.count.two":"2 awgrym: defnyddiwch y saethau i fyny ac i lawr, yna Enter i ddewis.","comments.mentions.count.few":"{count} awgrym: defnyddiwch y saethau i fyny ac i lawr, yna Enter i ddewis.","comments.mentions.count.many":"{count} awgrym: defnyddiwch y saethau i fyny ac i lawr, yna Enter i ddewis.","comments.mentions.count.other":"{count} awgrym: defnyddiwch y saethau i fyny ac i lawr, yna Enter i ddewis.","comments.error.empty":"Ysgrifennwch rywbeth cyn postio.","comments.error.tooLong":"Gall sylw fod hyd at {max} nod. Byrhewch ef a rhowch gynnig arall arni.","comments.error.tooManyMentions":"Gall sylw sôn am hyd at {max} o bobl.","comments.error.tooManyTags":"Gall sylw gynnwys hyd at {max} #tag.","comments.error.rateLimited.one":"Rydych chi wedi postio llawer yn ystod y funud ddiwethaf. Rhowch gynnig arall arni ymhen eiliad.","comments.error.rateLimited.other":"Rydych chi wedi postio llawer yn ystod y funud ddiwethaf. Rhowch gynnig arall arni ymhen {count} eiliad.","comments.error.notAllowed":"Allwch chi ddim newid y sylw hwn.","comments.error.notFound":"Dydy’r sylw hwn, neu’r hyn y mae arno, ddim yno bellach.","comments.error.network":"Heb ei anfon: doedd dim modd cyrraedd Townhall. Rhowch gynnig arall arni.","comments.error.failed":"Heb ei anfon. Rhowch gynnig arall arni.","activity-feed.label":"Gweithgarwch","activity-feed.empty":"Does dim byd wedi digwydd yma eto.","activity-feed.more":"Dangos rhagor o weithgarwch","activity-feed.someone":"Rhywun","activity-feed.something":"eitem","activity-feed.newItems.one":"1 eitem newydd ar frig y ffrwd.","activity-feed.newItems.two":"2 eitem newydd ar frig y ffrwd.","activity-feed.newItems.few":"{count} eitem newydd ar frig y ffrwd.","activity-feed.newItems.many":"{count} eitem newydd ar frig y ffrwd.","activity-feed.newItems.other":"{count} eitem newydd ar frig y ffrwd.","activity-feed.actorAndOthers.one":"{actor} ac 1 arall","activity-feed.actorAndOthers.two":"{actor} a 2 arall","activity-feed.actorAndOthers.few":"{actor} a {count} arall","activity-feed.actorAndOthers.many":"{actor} a {count} arall","activity-feed.actorAndOthers.other":"{actor} a {count} arall","activity-feed.verb.commented":"{actor} wedi rhoi sylw ar {object}","activity-feed.verb.replied":"{actor} wedi ateb sylw ar {object}","activity-feed.verb.reacted":"{actor} wedi ymateb i {object}","activity-feed.verb.followed":"{actor} wedi dilyn {object}","activity-feed.verb.updated":"{actor} wedi diweddaru {object}","activity-feed.verb.endorsed":"{actor} wedi cymeradwyo {object}","activity-feed.verb.added_skill":"{actor} wedi ychwanegu’r sgil {object}","activity-feed.verb.updated_profile":"{actor} wedi diweddaru eu proffil","activity-feed.verb.joined":"{actor} wedi ymuno â’r cyngor","activity-feed.verb.moved":"{actor} wedi symud i rôl newydd","activity-feed.verb.left":"{actor} wedi gadael y cyngor","notifications.bell":"Hysbysiadau","notifications.bellUnread.one":"Hysbysiadau, 1 heb ei ddarllen","notifications.bellUnread.two":"Hysbysiadau, 2 heb eu darllen","notifications.bellUnread.few":"Hysbysiadau, {count} heb eu darllen","notifications.bellUnread.many":"Hysbysiadau, {count} heb eu darllen","notifications.bellUnread.other":"Hysbysiadau, {count} heb eu darllen","notifications.bellText":"Hysbysiadau","notifications.title":"Hysbysiadau","notifications.empty":"Does gennych chi ddim hysbysiadau.","notifications.more":"Dangos hysbysiadau hŷn","notifications.markAll":"Marcio’r cyfan wedi’u darllen","notifications.markRead":"Marcio wedi’i ddarllen","notifications.markReadOne":"Marcio wedi’i ddarllen: {text}","notifications.marked.zero":"Doedd dim hysbysiadau i’w marcio.","notifications.marked.one":"Marciwyd 1 hysbysiad wedi’i ddarllen.","notifications.marked.two":"Marciwyd 2 hysbysiad wedi’u darllen.","notifications.marked.few":"Marciwyd {count} hysbysiad wedi’u darllen.","notifications.marked.many":"Marciwyd {count} hysbysiad wedi’u darllen.","notifications.marked.other":"Marciwyd {count} hysbysiad wedi’u darllen.","notifications.unreadMark":"Heb ei ddarllen:","notifications.arrived":"Hysbysiad newydd: {text}","notifications.someone":"Rhywun","notifications.kind.MENTION":"{actor} wedi sôn amdanoch chi","notifications.kind.REPLY":"{actor} wedi ateb eich sylw","notifications.kind.NEW_FOLLOWER":"{actor} wedi dechrau eich dilyn","notifications.kind.REACTION":"{actor} wedi ymateb i’ch neges","notifications.kind.ENDORSEMENT":"{actor} wedi cymeradwyo eich sgil","notifications.kind.FOLLOWED_ACTIVITY":"{actor} wedi postio mewn rhywbeth rydych chi’n ei ddilyn","notifications.kind.DOCUMENT_CHANGED":"Mae dogfen rydych chi’n ei dilyn wedi newid","notifications.kind.REPORT_FILED":"Mae sylw wedi’i adrodd i’w gymedroli","notifications.kind.REPORT_OUTCOME":"Mae cymedrolwr wedi penderfynu ar eich adroddiad","notifications.error.network":"Doedd dim modd cyrraedd Townhall. Rhowch gynnig arall arni.","notifications.error.failed":"Wnaeth hynny ddim gweithio. Rhowch gynnig arall arni."};var Oe={"core.loading":"Loading…","core.retry":"Try again","core.empty":"Nothing to show.","core.error.NETWORK":"Townhall could not be reached. Check your connection and try again.","core.error.UNAUTHENTICATED":"Sign in to see this.","core.error.FORBIDDEN":"You do not have access to this.","core.error.TOKEN_UNAVAILABLE":"Your sign-in could not be checked. Reload the page to try again.","core.error.NOT_FOUND":"Not found.","core.error.other":"Something went wrong. Try again.","person-card.manager":"Manager","person-card.email":"Email","person-card.telephone":"Telephone","person-card.mobile":"Mobile","person-card.workingPattern":"Working pattern","person-card.workStyle":"Works","person-card.location":"Location","person-card.follow":"Follow","person-card.unfollow":"Unfollow","person-card.followers.one":"{count} follower","person-card.followers.other":"{count} followers","person-card.lastActivity":"Latest:","person-card.noActivity":"No activity yet.","person-card.leaver":"No longer works here","org-chart.label":"Organisation chart of {name}","org-chart.loadingReports":"Loading the people who report to {name}…","org-chart.reports.one":"{count} direct report","org-chart.reports.other":"{count} direct reports","org-chart.you":"(this person)","people-finder.label":"Find people","people-finder.mode":"Search for","people-finder.mode.people":"People by name, job or team","people-finder.mode.experts":"Who knows about a topic","people-finder.input.people":"Name, job title or team","people-finder.input.experts":"Topic, e.g. planning appeals","people-finder.results.people":"People found","people-finder.results.experts":"People who know about {topic}","people-finder.searching":"Searching…","people-finder.found.zero":"No one found.","people-finder.found.one":"{count} person found. Use the up and down arrows to choose.","people-finder.found.other":"{count} people found. Use the up and down arrows to choose.","people-finder.tooShort":"Type at least {count} letters.","people-finder.reason.DECLARED_SKILL":"Skill","people-finder.reason.ENDORSED":"Endorsed","people-finder.reason.INTEREST":"Interest","people-finder.reason.JOB_TITLE":"Job title","people-finder.reason.DEPARTMENT":"Team","people-finder.reason.WROTE_DOCUMENTS":"Documents","people-finder.reason.other":"Evidence","comments.label":"Comments","comments.empty":"No comments yet. Be the first to comment.","comments.more":"Show more comments","comments.new.label":"Add a comment","comments.new.submit":"Post comment","comments.reply.label":"Reply to {name}","comments.reply.submit":"Post reply","comments.edit.label":"Edit your comment","comments.edit.submit":"Save changes","comments.hint":"Type @ and a name to mention someone. Ctrl+Enter posts.","comments.sending":"Sending…","comments.cancel":"Cancel","comments.reply":"Reply","comments.replyTo":"Reply to {name}","comments.edit":"Edit","comments.delete":"Delete","comments.confirmDelete":"Delete this comment?","comments.wasDeleted":"This comment was deleted.","comments.wasHidden":"This comment was hidden by a moderator.","comments.formerStaff":"A former member of staff","comments.editedMark":"edited","comments.replies.one":"1 reply","comments.replies.other":"{count} replies","comments.reactions":"Reactions","comments.reaction.LIKE":"Like","comments.reaction.THANKS":"Thanks","comments.reaction.INSIGHTFUL":"Insightful","comments.reaction.CELEBRATE":"Celebrate","comments.reaction.SUPPORT":"Support","comments.posted":"Comment posted.","comments.edited":"Comment saved.","comments.deleted":"Comment deleted.","comments.mentions.label":"People to mention","comments.mentions.none":"No one found to mention.","comments.mentions.count.one":"1 suggestion: use the up and down arrows, then Enter to choose.","comments.mentions.count.other":"{count} suggestions: use the up and down arrows, then Enter to choose.","comments.error.empty":"Write something before posting.","comments.error.tooLong":"A comment can be at most {max} characters. Shorten it and try again.","comments.error.tooManyMentions":"A comment can mention at most {max} people.","comments.error.tooManyTags":"A comment can carry at most {max} #tags.","comments.error.rateLimited.one":"You have posted a lot in the last minute. Try again in 1 second.","comments.error.rateLimited.other":"You have posted a lot in the last minute. Try again in {count} seconds.","comments.error.notAllowed":"You cannot change this comment.","comments.error.notFound":"This comment, or what it is on, is no longer there.","comments.error.network":"Not sent: Townhall could not be reached. Try again.","comments.error.failed":"Not sent. Try again.","activity-feed.label":"Activity","activity-feed.empty":"Nothing has happened here yet.","activity-feed.more":"Show more activity","activity-feed.someone":"Someone","activity-feed.something":"an item","activity-feed.newItems.one":"1 new item at the top of the feed.","activity-feed.newItems.other":"{count} new items at the top of the feed.","activity-feed.actorAndOthers.one":"{actor} and 1 other","activity-feed.actorAndOthers.other":"{actor} and {count} others","activity-feed.verb.commented":"{actor} commented on {object}","activity-feed.verb.replied":"{actor} replied to a comment on {object}","activity-feed.verb.reacted":"{actor} reacted to {object}","activity-feed.verb.followed":"{actor} followed {object}","activity-feed.verb.updated":"{actor} updated {object}","activity-feed.verb.endorsed":"{actor} endorsed {object}","activity-feed.verb.added_skill":"{actor} added the skill {object}","activity-feed.verb.updated_profile":"{actor} updated their profile","activity-feed.verb.joined":"{actor} joined the council","activity-feed.verb.moved":"{actor} moved to a new role","activity-feed.verb.left":"{actor} left the council","notifications.bell":"Notifications","notifications.bellUnread.one":"Notifications, 1 unread","notifications.bellUnread.other":"Notifications, {count} unread","notifications.bellText":"Notifications","notifications.title":"Notifications","notifications.empty":"You have no notifications.","notifications.more":"Show older notifications","notifications.markAll":"Mark all as read","notifications.markRead":"Mark as read","notifications.markReadOne":"Mark as read: {text}","notifications.marked.one":"1 notification marked as read.","notifications.marked.other":"{count} notifications marked as read.","notifications.unreadMark":"Unread:","notifications.arrived":"New notification: {text}","notifications.someone":"Someone","notifications.kind.MENTION":"{actor} mentioned you","notifications.kind.REPLY":"{actor} replied to your comment","notifications.kind.NEW_FOLLOWER":"{actor} started following you","notifications.kind.REACTION":"{actor} reacted to your post","notifications.kind.ENDORSEMENT":"{actor} endorsed your skill","notifications.kind.FOLLOWED_ACTIVITY":"{actor} posted in something you follow","notifications.kind.DOCUMENT_CHANGED":"A document you follow has changed","notifications.kind.REPORT_FILED":"A comment was reported for moderation","notifications.kind.REPORT_OUTCOME":"A moderator has decided on your report","notifications.error.network":"Townhall could not be reached. Try again.","notifications.error.failed":"That did not work. Try again."};var Xt={"en-GB":Oe,cy:gt};function Y(r){return String(r||"").toLowerCase().split(/[-_]/)[0]==="cy"?"cy":"en-GB"}var De=new Map;function ei(r,e){return De.has(r)||De.set(r,new Intl.PluralRules(r)),De.get(r).select(e)}function bt(r,e,t={}){let i=Y(r),s=n=>Xt[i][n]??Oe[n],o;return typeof t.count=="number"&&(o=s(`${e}.${ei(i,t.count)}`)??s(`${e}.other`)),o??=s(e)??e,o.replace(/\{(\w+)\}/g,(n,d)=>t[d]===void 0||t[d]===null?n:String(t[d]))}function wt(r,e,t={dateStyle:"medium"}){let i=e instanceof Date?e:new Date(e);return Number.isNaN(i.getTime())?"":new Intl.DateTimeFormat(Y(r)==="cy"?"cy-GB":"en-GB",t).format(i)}function pe(r,e,t=Date.now()){let i=e instanceof Date?e:new Date(e),s=Math.round((i.getTime()-t)/1e3),o=[["year",31536e3],["month",2592e3],["week",604800],["day",86400],["hour",3600],["minute",60]],n=new Intl.RelativeTimeFormat(Y(r)==="cy"?"cy":"en-GB",{numeric:"auto"});for(let[d,l]of o)if(Math.abs(s)>=l)return n.format(Math.round(s/l),d);return n.format(s,"second")}var g=Symbol("townhall.stale");function $(r,e){customElements.get(r)||customElements.define(r,e)}var y=class extends T{static properties={lang:{type:String,reflect:!0},endpoint:{type:String},status:{state:!0},error:{state:!0}};static styles=[S];constructor(){super(),this.status="idle",this.error=null,this._run=0,this._subscriptions=new Set,this._onConfigured=()=>this.isConnected&&this.reload()}connectedCallback(){super.connectedCallback(),window.addEventListener(ce,this._onConfigured)}disconnectedCallback(){super.disconnectedCallback(),window.removeEventListener(ce,this._onConfigured);for(let e of this._subscriptions)e();this._subscriptions.clear(),this._run+=1,this._loaded=!1}willUpdate(e){!this._loaded&&this.isConnected?(this._loaded=!0,this.reload()):e.has("endpoint")&&e.get("endpoint")!==void 0&&this.reload()}reload(){}get language(){return mt(this)}t(e,t){return bt(this.language,e,t)}emit(e,t={}){return this.dispatchEvent(new CustomEvent(`townhall-${e}`,{detail:t,bubbles:!0,composed:!0,cancelable:!0}))}async query(e,t={},i={}){try{return await le(e,t,{endpoint:this.endpoint,...i})}catch(s){let o=s instanceof m?s:new m("NETWORK");throw this.emit("error",{code:o.code,operation:e}),o}}live(e,t,i){let s=yt(e,t,{...i,error:o=>{this._subscriptions.delete(s),this.emit("error",{code:o.code,operation:e}),i.error?.(o)}},{endpoint:this.endpoint});return this._subscriptions.add(s),()=>{this._subscriptions.delete(s),s()}}async track(e){let t=++this._run;this.status="loading",this.error=null;try{let i=await e;return t!==this._run?g:(this.status="ready",i)}catch(i){return t!==this._run||(this.status="error",this.error=i),g}}errorMessage(e){if(e?.fromServer&&e.message)return e.message;let t=e?.code||"NETWORK",i=["NETWORK","UNAUTHENTICATED","FORBIDDEN","TOKEN_UNAVAILABLE","NOT_FOUND"];return this.t(i.includes(t)?`core.error.${t}`:"core.error.other")}renderStatus(){return this.status==="loading"?a`<p class="status" part="status" role="status">${this.t("core.loading")}</p>`:this.status==="error"?a`<div class="error" part="error" role="alert">
+        <span>${this.errorMessage(this.error)}</span>
+        <button type="button" class="link" part="retry" @click=${()=>this.reload()}>
+          ${this.t("core.retry")}
+        </button>
+      </div>`:c}renderEmpty(e="core.empty",t){return a`<p class="empty" part="empty">${this.t(e,t)}</p>`}};var ti={dateStyle:"long",timeStyle:"short"};function vt(){let r=crypto.getRandomValues(new Uint8Array(16));return`w-${Array.from(r,e=>e.toString(16).padStart(2,"0")).join("")}`}function $t(r){try{let e=String(r).replace(/-/g,"+").replace(/_/g,"/"),t=atob(e+"=".repeat((4-e.length%4)%4)),[i,s]=[t.slice(0,t.indexOf(":")),t.slice(t.indexOf(":")+1)];return i&&s&&/^[A-Za-z]+$/.test(i)?i:null}catch{return null}}function Et(r,e){return r.replace(/\{(\w+)\}/g,(t,i)=>encodeURIComponent(e[i]??""))}function J(r,e){let t=r.getAttribute("person-href");return!t||!e?null:Et(t,{id:e.id,account:e.accountName})}function ue(r,e){if(!e)return null;let t=r.getAttribute("document-href");return t?Et(t,{id:e.id}):e.downloadUrl||null}function I(r,e,t){let i=t?.__typename;if(i==="RateLimitedError")return r.t(`${e}.error.rateLimited`,{count:t.retryAfterSeconds??60});if(i==="InvalidInputError"){let s=/at most (\d+)/.exec(t.message||"");return s&&/characters/.test(t.message)?r.t(`${e}.error.tooLong`,{max:Number(s[1])}):s&&/mention|people/.test(t.message)?r.t(`${e}.error.tooManyMentions`,{max:Number(s[1])}):s&&/tag/.test(t.message)?r.t(`${e}.error.tooManyTags`,{max:Number(s[1])}):/needs some text/.test(t.message||"")?r.t(`${e}.error.empty`):t.message}return i==="NotAllowedError"?r.t(`${e}.error.notAllowed`):i==="NotFoundError"?r.t(`${e}.error.notFound`):t?.fromServer?t.message:t?.code==="NETWORK"?r.t(`${e}.error.network`):r.t(`${e}.error.failed`)}function U(r,e){let t=r.language;return a`<time datetime=${e} title=${wt(t,e,ti)}
+    >${pe(t,e)}</time
+  >`}var M=w`
+  ul.plain {
+    list-style: none;
+    margin: 0;
+    padding: 0;
+  }
+  textarea {
+    display: block;
+    width: 100%;
+    min-height: calc(var(--th-space) * 8);
+    font: inherit;
+    color: inherit;
+    background: var(--th-background);
+    border: 1px solid var(--th-control-border);
+    border-radius: var(--th-radius);
+    padding: var(--th-space);
+    resize: vertical;
+  }
+  textarea[aria-invalid='true'] {
+    border: 2px solid var(--th-danger);
+  }
+  .row {
+    display: flex;
+    flex-wrap: wrap;
+    gap: var(--th-space);
+    align-items: center;
+    margin-top: calc(var(--th-space) / 2);
+  }
+  .more {
+    margin-top: var(--th-space);
+  }
+  .meta {
+    color: var(--th-muted);
+    font-size: 0.875em;
+  }
+  .author {
+    font-weight: 600;
+  }
+  /* The base styles any aria-pressed=false button as a primary one (a follow button):
+     reactions are quiet toggles, filled only when the viewer gave them. */
+  button.reaction,
+  button.reaction[aria-pressed='false'] {
+    background: var(--th-background);
+    border-color: var(--th-control-border);
+    color: var(--th-text);
+    border-radius: 999px;
+    padding: 0 var(--th-space);
+    font-size: 0.875em;
+  }
+  button.reaction[aria-pressed='true'] {
+    background: var(--th-accent);
+    border-color: var(--th-accent);
+    color: var(--th-accent-text);
+  }
+  .form-error {
+    color: var(--th-danger);
+    margin: calc(var(--th-space) / 2) 0 0;
+  }
+`,_t=w`
+  .comment {
+    padding: var(--th-space) 0;
+    border-top: 1px solid var(--th-border);
+  }
+  .replies {
+    margin-left: calc(var(--th-space) * 3);
+  }
+  .replies .comment {
+    border-top: 0;
+    border-left: 3px solid var(--th-border);
+    padding-left: var(--th-space);
+  }
+  .body p {
+    margin: calc(var(--th-space) / 2) 0;
+  }
+  /* Mentions and tags are links without a destination in the sanitised HTML. */
+  .body a.mention,
+  .body a.tag {
+    color: var(--th-accent);
+    font-weight: 600;
+    text-decoration: none;
+  }
+  .gone {
+    font-style: italic;
+    color: var(--th-muted);
+  }
+  form {
+    margin-top: var(--th-space);
+  }
+  label {
+    display: block;
+    font-weight: 600;
+    margin-bottom: calc(var(--th-space) / 2);
+  }
+  .mentions {
+    list-style: none;
+    margin: 2px 0 0;
+    padding: 2px;
+    border: 1px solid var(--th-control-border);
+    border-radius: var(--th-radius);
+    background: var(--th-background);
+    max-width: 28em;
+  }
+  .mentions li {
+    padding: calc(var(--th-space) / 2) var(--th-space);
+    border-radius: var(--th-radius);
+    cursor: pointer;
+    display: flex;
+    flex-direction: column;
+  }
+  .mentions li[aria-selected='true'] {
+    background: var(--th-accent);
+    color: var(--th-accent-text);
+    outline: 2px solid var(--th-focus);
+  }
+  .mentions li[aria-selected='true'] .muted {
+    color: var(--th-accent-text);
+  }
+`,At=w`
+  article {
+    padding: var(--th-space);
+    border-bottom: 1px solid var(--th-border);
+  }
+  article:focus-visible {
+    outline-offset: -3px;
+  }
+  .summary {
+    margin: 0;
+  }
+`,kt=w`
+  :host {
+    display: inline-block;
+    position: relative;
+    background: transparent;
+  }
+  .bell {
+    display: inline-flex;
+    align-items: center;
+    gap: calc(var(--th-space) / 2);
+  }
+  .badge {
+    background: var(--th-danger);
+    color: #ffffff;
+    border-radius: 999px;
+    padding: 0 6px;
+    font-size: 0.8em;
+    font-weight: 700;
+  }
+  .panel {
+    position: absolute;
+    right: 0;
+    z-index: 10;
+    width: min(26em, 90vw);
+    max-height: 70vh;
+    overflow: auto;
+    background: var(--th-background);
+    border: 1px solid var(--th-control-border);
+    border-radius: var(--th-radius);
+    padding: var(--th-space);
+    box-shadow: 0 4px 16px rgb(0 0 0 / 20%);
+  }
+  .panel h2 {
+    font-size: 1em;
+    margin: 0;
+  }
+  .notification {
+    padding: var(--th-space) 0;
+    border-top: 1px solid var(--th-border);
+  }
+  .notification.unread .text {
+    font-weight: 600;
+  }
+  .notification.unread::before {
+    content: '';
+    display: inline-block;
+    width: 8px;
+    height: 8px;
+    border-radius: 50%;
+    background: var(--th-accent);
+    margin-right: calc(var(--th-space) / 2);
+  }
+`;var ii=1e3,ri=6e4;function xt(r){let e=String(r||"home").trim(),t=e.indexOf(":"),[i,s]=t<0?[e,""]:[e.slice(0,t),e.slice(t+1)];switch(i){case"home":return{operation:"HomeFeed",variables:{},page:o=>o?.homeFeed};case"person":return{operation:"PersonActivityFeed",variables:{id:s},page:o=>o?.person?.activity};case"document":return{operation:"DocumentActivityFeed",variables:{id:s},page:o=>o?.document?.activity};case"tag":return{operation:"TagActivityFeed",variables:{tag:s.replace(/^#/,"")},page:o=>o?.tagFeed};default:return null}}function si(r,e){let t=i=>i.document?.id??i.person?.id??i.tag??i.objectKind;return r.id===e.id||r.verb===e.verb&&t(r)===t(e)&&r.createdAt.slice(0,10)===e.createdAt.slice(0,10)}var Le=class extends y{static properties={feed:{type:String},pageSize:{type:Number,attribute:"page-size"},items:{state:!0},hasMore:{state:!0},busy:{state:!0},announcement:{state:!0}};static styles=[S,M,At];constructor(){super(),this.feed="home",this.pageSize=10,this.items=[],this.hasMore=!1,this.busy=!1,this.cursor=null,this.announcement="",this.fresh=0}connectedCallback(){super.connectedCallback(),this.ticker=setInterval(()=>this.requestUpdate(),ri)}disconnectedCallback(){super.disconnectedCallback(),clearInterval(this.ticker),clearTimeout(this.announceTimer)}willUpdate(e){super.willUpdate(e),e.has("feed")&&e.get("feed")!==void 0&&this.isConnected&&this.reload()}reload(){if(this.endLive?.(),this.endLive=null,this.items=[],this.hasMore=!1,this.cursor=null,!xt(this.feed)){this.status="error",this.error=new m("NOT_FOUND");return}this.endLive=this.live("ActivityAdded",{feed:this.feed||"home"},{next:t=>this.prepend(t.activityAdded)}),this.loadPage()}async loadPage(){let e=xt(this.feed);this.busy=!0;let t={...e.variables,first:this.pageSize,after:this.cursor},i=await this.track(this.query(e.operation,t,{fresh:!0}));if(this.busy=!1,i===g)return;let s=e.page(i);if(!s){this.status="error",this.error=new m("NOT_FOUND");return}let o=new Set(this.items.map(n=>n.id));this.items=[...this.items,...s.nodes.filter(n=>!o.has(n.id))],this.hasMore=s.pageInfo.hasNextPage,this.cursor=s.pageInfo.endCursor}prepend(e){e?.id&&(this.busy=!0,this.items=[e,...this.items.filter(t=>!si(t,e))],this.updateComplete.then(()=>this.busy=!1),this.fresh+=1,clearTimeout(this.announceTimer),this.announceTimer=setTimeout(()=>{this.announcement=this.t("activity-feed.newItems",{count:this.fresh}),this.fresh=0},ii))}text(e){if(Y(this.language)==="en-GB")return e.summary;let t=e.actors?.[0]?.displayName??this.t("activity-feed.someone"),i=e.actorCount-1,s=i>0?this.t("activity-feed.actorAndOthers",{actor:t,count:i}):t,o=e.document?.title??e.person?.displayName??(e.tag?`#${e.tag}`:""),n=`activity-feed.verb.${e.verb}`,d=this.t(n,{actor:s,object:o});return d===n?e.summary:d}link(e){return e.document?[ue(this,e.document),e.document.title]:e.person?[J(this,e.person),e.person.displayName]:[null,null]}onKeydown(e){let t=[...this.renderRoot.querySelectorAll("article")],i=t.indexOf(e.target.closest?.("article"));if(i<0)return;let s=null;if(e.key==="PageDown")s=t[i+1];else if(e.key==="PageUp")s=t[i-1];else if(e.key==="End"&&e.ctrlKey)s=this.renderRoot.querySelector(".more");else if(e.key==="Home"&&e.ctrlKey)s=t[0];else return;e.preventDefault(),s?.focus()}renderItem(e,t){let[i,s]=this.link(e);return a`<article
+      part="item"
+      tabindex="0"
+      aria-posinset=${t+1}
+      aria-setsize=${this.hasMore?-1:this.items.length}
+      aria-labelledby=${`item-${t}`}
+    >
+      <p class="summary" part="summary" id=${`item-${t}`}>${this.text(e)}</p>
+      <div class="meta" part="meta">
+        ${U(this,e.createdAt)}
+        ${i?a` · <a part="link" href=${i}>${s}</a>`:c}
+      </div>
+    </article>`}render(){let e=this.status==="ready"&&this.items.length===0;return a`<div
+        role="feed"
+        part="feed"
+        aria-label=${this.t("activity-feed.label")}
+        aria-busy=${this.busy?"true":"false"}
+        @keydown=${this.onKeydown}
+      >
+        ${this.items.map((t,i)=>this.renderItem(t,i))}
+      </div>
+      ${e?this.renderEmpty("activity-feed.empty"):c} ${this.renderStatus()}
+      ${this.hasMore&&this.status!=="loading"?a`<button type="button" class="more" part="more" @click=${()=>this.loadPage()}>
+            ${this.t("activity-feed.more")}
+          </button>`:c}
+      <div class="visually-hidden" role="status" aria-live="polite">${this.announcement}</div>`}};$("townhall-activity-feed",Le);var oi=180,ni=/(?:^|[^\p{L}\p{N}_@.])@([\p{L}\p{N}][\p{L}\p{N}._-]{0,63})$/u,me=class{constructor(e){this.host=e,this.form=null,this.field=null,this.start=0,this.people=[],this.active=-1,this.timer=null,this.run=0,this.onInput=t=>this.typed(t.target),this.onKeydown=t=>this.key(t),this.onBlur=()=>setTimeout(()=>this.host.isConnected&&this.close(),150),e.addController(this)}hostDisconnected(){clearTimeout(this.timer),this.run+=1}isOpen(e){return this.form===e&&this.people.length>0}listId(e){return`mentions-${e}`}optionId(e,t){return`mention-${e}-${t}`}typed(e){let t=e.value.slice(0,e.selectionStart??e.value.length),i=ni.exec(t);if(!i)return this.close();this.field=e,this.form=e.dataset.form,this.start=t.length-i[1].length-1,clearTimeout(this.timer);let s=i[1].replace(/[._-]+/g," ").trim();this.timer=setTimeout(()=>this.search(s),oi)}async search(e){let t=++this.run,i;try{i=await this.host.query("MentionSuggestions",{search:e})}catch{return}if(t!==this.run||!this.field)return;this.people=(i?.people?.nodes??[]).filter(o=>o.accountName),this.active=this.people.length?0:-1;let s=this.people.length;this.host.announce(this.host.t(s?"comments.mentions.count":"comments.mentions.none",{count:s})),this.host.requestUpdate()}key(e){if(e.isComposing||!this.isOpen(e.target.dataset.form))return;let t=this.people.length;if(e.key==="ArrowDown"||e.key==="ArrowUp")this.active=(this.active+(e.key==="ArrowDown"?1:t-1))%t,this.host.requestUpdate();else if((e.key==="Enter"||e.key==="Tab")&&this.active>=0)this.choose(this.people[this.active]);else if(e.key==="Escape")this.close();else return;e.preventDefault(),e.stopPropagation()}choose(e){let t=this.field;if(!t)return;let i=t.selectionStart??t.value.length,s=`@${e.accountName} `;t.value=t.value.slice(0,this.start)+s+t.value.slice(i);let o=this.start+s.length;t.setSelectionRange(o,o),t.focus(),this.close(),t.dispatchEvent(new Event("input",{bubbles:!0}))}close(){clearTimeout(this.timer),this.run+=1,(this.people.length||this.form)&&(this.people=[],this.active=-1,this.form=null,this.host.requestUpdate())}controls(e){return this.isOpen(e)?this.listId(e):c}activeDescendant(e){return this.isOpen(e)&&this.active>=0?this.optionId(e,this.active):c}renderList(e){return this.isOpen(e)?a`<ul
+      class="mentions"
+      part="mentions"
+      role="listbox"
+      id=${this.listId(e)}
+      aria-label=${this.host.t("comments.mentions.label")}
+    >
+      ${this.people.map((t,i)=>a`<li
+          role="option"
+          id=${this.optionId(e,i)}
+          aria-selected=${i===this.active?"true":"false"}
+          @mousedown=${s=>s.preventDefault()}
+          @click=${()=>this.choose(t)}
+        >
+          <span class="name">${t.displayName}</span>
+          <span class="muted">@${t.accountName}${t.title?` · ${t.title}`:""}</span>
+        </li>`)}
+    </ul>`:c}};var x={ATTRIBUTE:1,CHILD:2,PROPERTY:3,BOOLEAN_ATTRIBUTE:4,EVENT:5,ELEMENT:6},fe=r=>(...e)=>({_$litDirective$:r,values:e}),H=class{constructor(e){}get _$AU(){return this._$AM._$AU}_$AT(e,t,i){this._$Ct=e,this._$AM=t,this._$Ci=i}_$AS(e,t){return this.update(e,t)}update(e,t){return this.render(...t)}};var{I:wr}=ht;var Tt=r=>r.strings===void 0;var ai={},St=(r,e=ai)=>r._$AH=e;var Nt=fe(class extends H{constructor(r){if(super(r),r.type!==x.PROPERTY&&r.type!==x.ATTRIBUTE&&r.type!==x.BOOLEAN_ATTRIBUTE)throw Error("The `live` directive is not allowed on child or event bindings");if(!Tt(r))throw Error("`live` bindings can only contain a single expression")}render(r){return r}update(r,[e]){if(e===v||e===c)return e;let t=r.element,i=r.name;if(r.type===x.PROPERTY){if(e===t[i])return v}else if(r.type===x.BOOLEAN_ATTRIBUTE){if(!!e===t.hasAttribute(i))return v}else if(r.type===x.ATTRIBUTE&&t.getAttribute(i)===e+"")return v;return St(r),e}});var Q=class extends H{constructor(e){if(super(e),this.it=c,e.type!==x.CHILD)throw Error(this.constructor.directiveName+"() can only be used in child bindings")}render(e){if(e===c||e==null)return this._t=void 0,this.it=e;if(e===v)return e;if(typeof e!="string")throw Error(this.constructor.directiveName+"() called with a non-string value");if(e===this.it)return this._t;this.it=e;let t=[e];return t.raw=t,this._t={_$litType$:this.constructor.resultType,strings:t,values:[]}}};Q.directiveName="unsafeHTML",Q.resultType=1;var Ct=fe(Q);var ci=[["LIKE","👍"],["THANKS","🙏"],["INSIGHTFUL","💡"],["CELEBRATE","🎉"],["SUPPORT","🤝"]];function di(r,e){return e.state==="DELETED"?a`<p class="gone">${r.t("comments.wasDeleted")}</p>`:e.state==="HIDDEN"&&!e.bodyHtml?a`<p class="gone">${r.t("comments.wasHidden")}</p>`:a`<div class="body" part="body">${Ct(e.bodyHtml??"")}</div>`}function li(r,e){if(e.state!=="PUBLISHED")return c;let t=new Map((e.reactions??[]).map(i=>[i.kind,i]));return a`<div class="row" part="reactions" role="group" aria-label=${r.t("comments.reactions")}>
+    ${ci.map(([i,s])=>{let o=t.get(i)?.viewerReacted??!1,n=t.get(i)?.count??0;return a`<button
+        type="button"
+        class="reaction"
+        part="reaction"
+        aria-pressed=${o?"true":"false"}
+        @click=${()=>r.react(e,i,o)}
+      >
+        <span aria-hidden="true">${s}</span>
+        <span class="visually-hidden">${r.t(`comments.reaction.${i}`)}</span>
+        ${n?a`<span>${n}</span>`:c}
+      </button>`})}
+  </div>`}function hi(r,e,t){if(e.state!=="PUBLISHED")return c;let i=e.author?.displayName??r.t("comments.formerStaff");return r.confirming===e.id?a`<div class="row" part="actions" role="group" aria-label=${r.t("comments.confirmDelete")}>
+      <span>${r.t("comments.confirmDelete")}</span>
+      <button type="button" class="primary" data-confirm=${e.id} @click=${()=>r.remove(e)}>
+        ${r.t("comments.delete")}
+      </button>
+      <button
+        type="button"
+        @click=${()=>{r.confirming=null,r.focusLater(`[data-delete="${e.id}"]`)}}
+      >
+        ${r.t("comments.cancel")}
+      </button>
+    </div>`:a`<div class="row" part="actions">
+    ${t?c:a`<button
+          type="button"
+          class="link"
+          data-reply=${e.id}
+          aria-expanded=${r.replyTo===e.id?"true":"false"}
+          aria-label=${r.t("comments.replyTo",{name:i})}
+          @click=${()=>r.openReply(e)}
+        >
+          ${r.t("comments.reply")}
+        </button>`}
+    ${e.viewerCanEdit?a`<button type="button" class="link" data-edit=${e.id} @click=${()=>r.openEdit(e)}>
+            ${r.t("comments.edit")}
+          </button>
+          <button type="button" class="link" data-delete=${e.id} @click=${()=>r.remove(e)}>
+            ${r.t("comments.delete")}
+          </button>`:c}
+  </div>`}function Pe(r,e,t){let i=e.author?.displayName??r.t("comments.formerStaff"),s=r.editing===e.id,o=e.replies??[];return a`<article class="comment" part="comment" aria-labelledby=${`by-${e.id}`}>
+    <div class="meta">
+      <span class="author" id=${`by-${e.id}`}>${i}</span>
+      · ${U(r,e.createdAt)}
+      ${e.editedAt?a`· <span>${r.t("comments.editedMark")}</span>`:c}
+    </div>
+    ${s?ye(r,`edit:${e.id}`,"comments.edit.label","comments.edit.submit"):a`${di(r,e)} ${li(r,e)}
+        ${hi(r,e,t)}`}
+    ${o.length?a`<ul class="plain replies" aria-label=${r.t("comments.replies",{count:o.length})}>
+          ${o.map(n=>a`<li>${Pe(r,n,!0)}</li>`)}
+        </ul>`:c}
+    ${r.replyTo===e.id?a`<div class="replies">
+          ${ye(r,`reply:${e.id}`,"comments.reply.label","comments.reply.submit",i)}
+        </div>`:c}
+  </article>`}function ye(r,e,t,i,s=""){let o=`field-${e.replace(":","-")}`,n=r.errors.get(e),d=r.busy.has(e),l=r.mentions,h=e!=="new";return a`<form part="form" @submit=${p=>r.submit(e,p)} novalidate>
+    <label for=${o}>${r.t(t,{name:s})}</label>
+    <textarea
+      id=${o}
+      part="field"
+      data-form=${e}
+      rows="3"
+      .value=${Nt(r.drafts.get(e)??"")}
+      aria-invalid=${n?"true":"false"}
+      aria-describedby=${n?`${o}-error`:`${o}-hint`}
+      aria-autocomplete="list"
+      aria-controls=${l.controls(e)}
+      aria-activedescendant=${l.activeDescendant(e)}
+      @input=${p=>{r.draftChanged(e,p),l.onInput(p)}}
+      @keydown=${p=>{l.onKeydown(p),!p.defaultPrevented&&(p.key==="Enter"&&(p.ctrlKey||p.metaKey)?r.submit(e,p):p.key==="Escape"&&h&&r.cancel(e))}}
+      @blur=${l.onBlur}
+    ></textarea>
+    ${l.renderList(e)}
+    ${n?a`<p class="form-error" part="error" id=${`${o}-error`} role="alert">${n}</p>`:a`<p class="meta" id=${`${o}-hint`}>${r.t("comments.hint")}</p>`}
+    <div class="row">
+      <button type="submit" class="primary" part="submit" ?disabled=${d}>
+        ${d?r.t("comments.sending"):r.t(i)}
+      </button>
+      ${h?a`<button type="button" @click=${()=>r.cancel(e)}>${r.t("comments.cancel")}</button>`:c}
+    </div>
+  </form>`}function Me(){return{comments:[],tail:[],complete:!1}}var Rt=r=>new Set(r.map(e=>e.id));function He(r,e,t){let i=Rt(r.comments),s=e.filter(l=>!i.has(l.id)),o=Rt(s),n=[...r.comments,...s],d=r.tail.filter(l=>!o.has(l.id));return t||(n=[...n,...d],d=[]),{comments:n,tail:d,complete:!t}}function Ue(r,e){let t=Array.isArray(e.replies)&&e.replies.every(i=>"state"in i)?e.replies:r?.replies??[];return{...r,...e,replies:t}}function Ie(r,e){let t=r.findIndex(s=>s.id===e.id);if(t<0)return null;let i=r.slice();return i[t]=Ue(r[t],e),i}function F(r,e){if(!e?.id)return r;if(e.replyTo){let o=l=>{let h=l.findIndex(b=>b.id===e.replyTo);if(h<0)return null;let p=l[h],u=Ie(p.replies??[],e)??[...p.replies??[],Ue(null,e)],f=l.slice();return f[h]={...p,replies:u},f},n=o(r.comments);if(n)return{...r,comments:n};let d=o(r.tail);return d?{...r,tail:d}:r}let t=Ie(r.comments,e);if(t)return{...r,comments:t};let i=Ie(r.tail,e);if(i)return{...r,tail:i};let s=Ue(null,e);return r.complete?{...r,comments:[...r.comments,s]}:{...r,tail:[...r.tail,s]}}function Fe(r,e){for(let t of[...r.comments,...r.tail]){if(t.id===e)return t;let i=(t.replies??[]).find(s=>s.id===e);if(i)return i}return null}function Ot(r,e){let t=Fe(r,e);return t?F(r,{...t,state:"DELETED",bodyText:null,bodyHtml:null,viewerCanEdit:!1}):r}var Dt=[500,1500],Be={RateLimitedError:"RATE_LIMITED",InvalidInputError:"INVALID_INPUT",NotAllowedError:"NOT_ALLOWED",NotFoundError:"NOT_FOUND"},qe=class extends y{static properties={target:{type:String},pageSize:{type:Number,attribute:"page-size"},thread:{state:!0},hasMore:{state:!0},replyTo:{state:!0},editing:{state:!0},confirming:{state:!0},announcement:{state:!0}};static styles=[S,M,_t];constructor(){super(),this.target="",this.pageSize=10,this.thread=Me(),this.hasMore=!1,this.cursor=null,this.replyTo=null,this.editing=null,this.confirming=null,this.drafts=new Map,this.errors=new Map,this.keys=new Map,this.busy=new Set,this.announcement="",this.mentions=new me(this)}willUpdate(e){super.willUpdate(e),e.has("target")&&e.get("target")!==void 0&&this.isConnected&&this.reload()}reload(){this.endLive?.(),this.endLive=null,this.thread=Me(),this.hasMore=!1,this.cursor=null,this.target&&(this.endLive=this.live("CommentEvents",{targetId:this.target},{next:e=>this.merge(e.commentEvents)}),this.loadPage())}async loadPage(){if($t(this.target)==="ActivityItem"){this.thread=He(this.thread,[],!1),this.status="ready";return}let e={id:this.target,first:this.pageSize,after:this.cursor},t=await this.track(this.query("CommentThread",e,{fresh:!0}));if(t===g)return;let i=t?.node?.commentThread??t?.node?.profileComments;if(!i){this.status="error",this.error=new m("NOT_FOUND");return}this.thread=He(this.thread,i.nodes,i.pageInfo.hasNextPage),this.hasMore=i.pageInfo.hasNextPage,this.cursor=i.pageInfo.endCursor}merge(e){e&&(e.kind==="DELETED"&&!e.comment?this.thread=Ot(this.thread,e.commentId):e.comment&&(this.thread=F(this.thread,e.comment)))}announce(e){this.announcement="",requestAnimationFrame(()=>this.announcement=e)}focusLater(e){this.updateComplete.then(()=>this.renderRoot.querySelector(e)?.focus())}draftChanged(e,t){this.drafts.set(e,t.target.value),this.errors.delete(e)&&this.requestUpdate()}async write(e,t){for(let i=0;;i+=1)try{let s=await le(e,{input:t},{endpoint:this.endpoint});return Object.values(s)[0]}catch(s){if(s?.code==="NETWORK"&&i<Dt.length){await new Promise(o=>setTimeout(o,Dt[i]));continue}return s}}async submit(e,t){if(t.preventDefault(),this.busy.has(e))return;let i=(this.drafts.get(e)??"").trim();if(!i){this.errors.set(e,this.t("comments.error.empty")),this.requestUpdate(),this.focusLater(`textarea[data-form="${e}"]`);return}let s=this.keys.get(e);(!s||s.text!==i)&&this.keys.set(e,s={key:vt(),text:i});let[o,n]=e.split(":"),[d,l]=o==="edit"?["EditComment",{commentId:n,body:i,clientMutationId:s.key}]:["AddComment",{targetId:this.target,body:i,replyToId:n??null,clientMutationId:s.key}];this.busy.add(e),this.errors.delete(e),this.mentions.close(),this.requestUpdate();let h=await this.write(d,l);if(this.busy.delete(e),h?.__typename!=="CommentSuccess"){this.fail(e,d,h);return}if(this.thread=F(this.thread,h.comment),this.drafts.delete(e),this.keys.delete(e),o==="edit"){this.editing=null,this.announce(this.t("comments.edited")),this.focusLater(`[data-edit="${n}"]`);return}this.announce(this.t("comments.posted")),this.emit("comment-added",{id:h.comment.id,targetId:this.target}),o==="reply"&&(this.replyTo=null,this.focusLater(`[data-reply="${n}"]`))}fail(e,t,i){this.errors.set(e,I(this,"comments",i)),this.emit("error",{code:Be[i?.__typename]??i?.code??"ERROR",operation:t}),this.requestUpdate(),this.focusLater(`textarea[data-form="${e}"]`)}async react(e,t,i){let s=`react:${e.id}:${t}`;if(this.busy.has(s))return;this.busy.add(s);let o=i?"Unreact":"React",n=await this.write(o,{itemId:e.id,reaction:t});this.busy.delete(s),n?.__typename==="ReactionSuccess"?this.thread=F(this.thread,{...Fe(this.thread,e.id),reactions:n.reactions}):(this.emit("error",{code:Be[n?.__typename]??n?.code??"ERROR",operation:o}),this.announce(I(this,"comments",n)))}async remove(e){if(this.confirming!==e.id){this.confirming=e.id,this.focusLater(`[data-confirm="${e.id}"]`);return}this.confirming=null;let t=await this.write("DeleteComment",{commentId:e.id});t?.__typename==="CommentSuccess"?(this.thread=F(this.thread,t.comment),this.announce(this.t("comments.deleted")),this.focusLater('textarea[data-form="new"]')):(this.emit("error",{code:Be[t?.__typename]??t?.code??"ERROR",operation:"DeleteComment"}),this.announce(I(this,"comments",t)))}openReply(e){this.replyTo=e.id,this.editing=null,this.focusLater(`textarea[data-form="reply:${e.id}"]`)}openEdit(e){this.editing=e.id,this.replyTo=null,this.drafts.set(`edit:${e.id}`,e.bodyText??""),this.focusLater(`textarea[data-form="edit:${e.id}"]`)}cancel(e){let[t,i]=e.split(":");this.drafts.delete(e),this.errors.delete(e),this.mentions.close(),t==="edit"?this.editing=null:this.replyTo=null,this.focusLater(t==="edit"?`[data-edit="${i}"]`:`[data-reply="${i}"]`)}render(){let e=[...this.thread.comments,...this.thread.tail],t=this.status==="loading"&&e.length===0;return a`<section aria-label=${this.t("comments.label")}>
+      ${e.length?a`<ul class="plain thread" part="thread">
+            ${e.map(i=>a`<li>${Pe(this,i,!1)}</li>`)}
+          </ul>`:this.status==="ready"?this.renderEmpty("comments.empty"):c}
+      ${this.renderStatus()}
+      ${this.hasMore&&this.status!=="loading"?a`<button type="button" class="more" part="more" @click=${()=>this.loadPage()}>
+            ${this.t("comments.more")}
+          </button>`:c}
+      ${t||this.status==="error"||!this.target?c:ye(this,"new","comments.new.label","comments.new.submit")}
+      <div class="visually-hidden" role="status" aria-live="polite">${this.announcement}</div>
+    </section>`}};$("townhall-comments",qe);var je=class extends y{static properties={pageSize:{type:Number,attribute:"page-size"},unread:{state:!0},open:{state:!0},items:{state:!0},hasMore:{state:!0},listed:{state:!0},announcement:{state:!0},failure:{state:!0}};static styles=[S,M,kt];constructor(){super(),this.pageSize=10,this.unread=0,this.open=!1,this.items=[],this.hasMore=!1,this.listed=!1,this.cursor=null,this.announcement="",this.failure="",this.onOutside=e=>{this.open&&!e.composedPath().includes(this)&&this.close(!1)}}connectedCallback(){super.connectedCallback(),document.addEventListener("click",this.onOutside)}disconnectedCallback(){super.disconnectedCallback(),document.removeEventListener("click",this.onOutside)}reload(){this.endLive?.(),this.items=[],this.listed=!1,this.cursor=null,this.endLive=this.live("NotificationAdded",{},{next:e=>this.added(e.notificationAdded)}),this.track(this.query("UnreadNotificationCount",{},{fresh:!0})).then(e=>{e!==g&&(this.unread=e.unreadNotificationCount)}),this.open&&this.loadPage()}async loadPage(){let e={first:this.pageSize,after:this.cursor},t=await this.track(this.query("Notifications",e,{fresh:!0}));if(t===g)return;let i=new Set(this.items.map(s=>s.id));this.items=[...this.items,...t.notifications.nodes.filter(s=>!i.has(s.id))],this.unread=t.unreadNotificationCount,this.hasMore=t.notifications.pageInfo.hasNextPage,this.cursor=t.notifications.pageInfo.endCursor,this.listed=!0}added(e){!e?.id||this.items.some(t=>t.id===e.id)||(e.read||(this.unread+=1),this.listed&&(this.items=[e,...this.items]),this.announcement="",requestAnimationFrame(()=>{this.announcement=this.t("notifications.arrived",{text:this.text(e)})}))}toggle(){if(this.open)return this.close(!0);this.open=!0,this.listed||this.loadPage()}close(e){this.open=!1,e&&this.updateComplete.then(()=>this.renderRoot.querySelector(".bell")?.focus())}onKeydown(e){e.key==="Escape"&&this.open&&(e.stopPropagation(),this.close(!0))}async markRead(e){let t=e?{ids:e}:{all:!0};this.failure="";let i;try{i=(await this.query("MarkNotificationsRead",{input:t})).markNotificationsRead}catch(o){i=o}if(i?.__typename!=="MarkReadSuccess"){this.failure=I(this,"notifications",i);return}let s=e?new Set(e):null;this.items=this.items.map(o=>!s||s.has(o.id)?{...o,read:!0}:o),this.unread=i.unreadCount,this.emit("notifications-read",{unreadCount:i.unreadCount}),this.announcement=this.t("notifications.marked",{count:i.marked}),e&&this.updateComplete.then(()=>this.renderRoot.querySelector(".mark-all, .bell")?.focus())}text(e){let t=e.actor?.displayName??this.t("notifications.someone"),i=`notifications.kind.${e.kind}`,s=this.t(i,{actor:t});return s===i?e.activity?.summary??"":s}link(e){let t=e.activity;return t?.document?[ue(this,t.document),t.document.title]:t?.person?[J(this,t.person),t.person.displayName]:e.kind==="NEW_FOLLOWER"&&e.actor?[J(this,e.actor),e.actor.displayName]:[null,t?.tag?`#${t.tag}`:null]}renderItem(e){let t=this.text(e),[i,s]=this.link(e);return a`<li class=${e.read?"notification":"notification unread"} part="notification">
+      ${e.read?c:a`<span class="visually-hidden">${this.t("notifications.unreadMark")}</span>`}
+      <span class="text">${t}</span>
+      ${s?i?a`<a part="link" href=${i}>${s}</a>`:a`<span>${s}</span>`:c}
+      <div class="row meta">
+        ${U(this,e.createdAt)}
+        ${e.read?c:a`<button
+              type="button"
+              class="link"
+              part="mark-read"
+              aria-label=${this.t("notifications.markReadOne",{text:t})}
+              @click=${()=>this.markRead([e.id])}
+            >
+              ${this.t("notifications.markRead")}
+            </button>`}
+      </div>
+    </li>`}renderPanel(){return a`<div class="panel" part="panel" id="panel" role="region" aria-labelledby="heading">
+      <div class="row">
+        <h2 id="heading">${this.t("notifications.title")}</h2>
+        ${this.unread>0?a`<button type="button" class="link mark-all" part="mark-all" @click=${()=>this.markRead(null)}>
+              ${this.t("notifications.markAll")}
+            </button>`:c}
+      </div>
+      ${this.failure?a`<p class="form-error" role="alert">${this.failure}</p>`:c}
+      ${this.items.length?a`<ul class="plain" part="list">${this.items.map(e=>this.renderItem(e))}</ul>`:this.status==="ready"&&this.listed?this.renderEmpty("notifications.empty"):c}
+      ${this.renderStatus()}
+      ${this.hasMore&&this.status!=="loading"?a`<button type="button" class="more" part="more" @click=${()=>this.loadPage()}>
+            ${this.t("notifications.more")}
+          </button>`:c}
+    </div>`}render(){let e=this.unread>0?this.t("notifications.bellUnread",{count:this.unread}):this.t("notifications.bell");return a`<div @keydown=${this.onKeydown}>
+      <button
+        type="button"
+        class="bell"
+        part="button"
+        aria-expanded=${this.open?"true":"false"}
+        aria-controls="panel"
+        aria-label=${e}
+        @click=${()=>this.toggle()}
+      >
+        <span aria-hidden="true">🔔</span>
+        <span aria-hidden="true">${this.t("notifications.bellText")}</span>
+        ${this.unread>0?a`<span class="badge" part="badge" aria-hidden="true">${this.unread>99?"99+":this.unread}</span>`:c}
+      </button>
+      ${this.open?this.renderPanel():c}
+      <div class="visually-hidden" role="status" aria-live="polite">${this.announcement}</div>
+    </div>`}};$("townhall-notifications",je);var ge=new Map;function pi(r){try{let e=String(r).replace(/-/g,"+").replace(/_/g,"/");return atob(e+"=".repeat((4-e.length%4)%4)).startsWith("Person:")}catch{return!1}}function be(r,e){let t=String(e||"").trim();if(!t)return Promise.reject(new m("NOT_FOUND"));if(pi(t))return Promise.resolve(t);let i=`${r.endpoint||""}
+${t.toLowerCase()}`;if(!ge.has(i)){let s=ui(r,t.toLowerCase());s.catch(()=>ge.delete(i)),ge.set(i,s)}return ge.get(i)}async function ui(r,e){let t=e.includes("@")?e.split("@")[0]:e,s=((await r.query("PersonLookup",{search:t})).people?.nodes??[]).find(o=>o.accountName?.toLowerCase()===e||o.userPrincipalName?.toLowerCase()===e);if(!s)throw new m("NOT_FOUND");return s.id}function B(r,e){let t=r.getAttribute("person-href");if(!t||!e)return null;let i=t.replace(/\{id\}/g,encodeURIComponent(e.id??"")).replace(/\{account\}/g,encodeURIComponent(e.accountName??""));try{let s=new URL(i,document.baseURI);return s.protocol==="http:"||s.protocol==="https:"?s.href:null}catch{return null}}function Lt(r){let e=String(r||"").trim().split(/\s+/).filter(Boolean);return(e.length>1?[e[0],e[e.length-1]]:e).map(i=>i[0].toUpperCase()).join("")}var ze=class extends y{static properties={person:{type:String},roots:{state:!0},focusId:{state:!0},announcement:{state:!0}};static styles=[y.styles,w`
+      ul {
+        list-style: none;
+        margin: 0;
+        padding: 0;
+      }
+      [role='group'] {
+        padding-left: calc(var(--th-space) * 3);
+        border-left: 1px solid var(--th-border);
+        margin-left: calc(var(--th-space) * 1.25);
+      }
+      [role='treeitem'] {
+        outline: none;
+      }
+      .node {
+        display: flex;
+        gap: var(--th-space);
+        align-items: baseline;
+        padding: calc(var(--th-space) / 2) var(--th-space);
+        border-radius: var(--th-radius);
+        cursor: pointer;
+      }
+      .node:hover {
+        background: var(--th-surface);
+      }
+      [role='treeitem']:focus-visible > .node {
+        outline: 3px solid var(--th-focus);
+        outline-offset: -3px;
+      }
+      [aria-current='true'] > .node .name {
+        font-weight: 700;
+      }
+      .twisty {
+        width: 1em;
+        flex: none;
+        color: var(--th-muted);
+      }
+      .title {
+        color: var(--th-muted);
+      }
+    `];constructor(){super(),this.person="",this.nodes=new Map,this.roots=[],this.focusId=null,this.subjectId=null,this.announcement=""}willUpdate(e){super.willUpdate(e),e.has("person")&&e.get("person")!==void 0&&this.reload()}async reload(){let e=await this.track(be(this,this.person).then(o=>this.query("OrgChart",{id:o})));if(e===g)return;let t=e.person;if(!t){this.status="error",this.error={code:"NOT_FOUND"};return}this.nodes=new Map;let i=[...t.managementChain??[]].reverse(),s=null;for(let o of i)this.add(o,s,!0),s=o.id;this.add(t,s,(t.directReports??[]).length>0),this.setChildren(t.id,t.directReports??[]),this.subjectId=t.id,this.roots=[i[0]?.id??t.id],this.focusId=t.id}add(e,t,i){let s={person:e,children:null,hasChildren:i,expanded:!1,parent:t};if(this.nodes.set(e.id,s),t){let o=this.nodes.get(t);o.children=[...o.children??[],e.id],o.expanded=!0}return s}setChildren(e,t){let i=this.nodes.get(e);i.children=[];for(let s of t)this.add(s,e,(s.directReports??[]).length>0);i.hasChildren=t.length>0,i.expanded=i.hasChildren}async expand(e){let t=this.nodes.get(e);if(!(!t?.hasChildren||t.expanded)){if(t.children)return t.expanded=!0,this.requestUpdate();this.announcement=this.t("org-chart.loadingReports",{name:t.person.displayName});try{let i=await this.query("OrgChartReports",{id:e});this.setChildren(e,i.person?.directReports??[]),this.announcement=this.t("org-chart.reports",{count:t.children.length})}catch(i){this.announcement=this.errorMessage(i)}this.requestUpdate()}}collapse(e){let t=this.nodes.get(e);t?.expanded&&(t.expanded=!1,this.requestUpdate())}visible(){let e=[],t=i=>{for(let s of i){e.push(s);let o=this.nodes.get(s);o.expanded&&o.children&&t(o.children)}};return t(this.roots),e}async moveTo(e){e&&(this.focusId=e,await this.updateComplete,this.renderRoot.querySelector(`[data-id="${CSS.escape(e)}"]`)?.focus())}choose(e,t){let i=this.nodes.get(t)?.person;if(!i)return;this.focusId=t;let s=this.emit("person-selected",{id:t}),o=B(this,i);s&&o&&window.location.assign(o),e.stopPropagation()}onKeydown(e){let t=e.target.closest?.('[role="treeitem"]')?.dataset.id,i=this.nodes.get(t);if(!i)return;let s=this.visible(),o=s.indexOf(t),n=e.key;if(n==="ArrowDown")this.moveTo(s[o+1]);else if(n==="ArrowUp")this.moveTo(s[o-1]);else if(n==="Home")this.moveTo(s[0]);else if(n==="End")this.moveTo(s[s.length-1]);else if(n==="ArrowRight")i.hasChildren&&!i.expanded?this.expand(t):i.expanded&&i.children?.length&&this.moveTo(i.children[0]);else if(n==="ArrowLeft")i.expanded?this.collapse(t):this.moveTo(i.parent);else if(n==="Enter")this.choose(e,t);else if(n.length===1&&/\S/.test(n)&&!e.ctrlKey&&!e.metaKey&&!e.altKey){let d=[...s.slice(o+1),...s.slice(0,o)],l=n.toLocaleLowerCase();this.moveTo(d.find(h=>this.nodes.get(h).person.displayName.toLocaleLowerCase().startsWith(l)))}else return;e.preventDefault()}toggle(e,t){e.stopPropagation();let i=this.nodes.get(t);this.focusId=t,i.expanded?this.collapse(t):this.expand(t)}renderNode(e,t){let i=this.nodes.get(e),{person:s}=i,o=`n${t.next++}`,n=e===this.subjectId;return a`<li role="treeitem" data-id=${e} tabindex=${e===this.focusId?0:-1}
+      aria-labelledby=${o} aria-expanded=${i.hasChildren?String(i.expanded):c}
+      aria-current=${n?"true":c} @focus=${d=>d.target===d.currentTarget&&(this.focusId=e)}>
+      <span class="node" part=${n?"node node-current":"node"} @click=${d=>this.choose(d,e)}>
+        <span class="twisty" aria-hidden="true" @click=${d=>i.hasChildren&&this.toggle(d,e)}
+          >${i.hasChildren?i.expanded?"▾":"▸":""}</span>
+        <span id=${o}><span class="name" part="node-name">${s.displayName}</span>${s.title?a`<span class="title" part="node-title">, ${s.title}</span>`:c}</span>
+      </span>
+      ${i.expanded&&i.children?.length?a`<ul role="group">${i.children.map(d=>this.renderNode(d,t))}</ul>`:c}
+    </li>`}render(){if(!this.roots.length||this.status==="error")return this.renderStatus();let e=this.nodes.get(this.subjectId)?.person;return a`<ul role="tree" part="tree" aria-label=${this.t("org-chart.label",{name:e?.displayName??""})}
+        @keydown=${this.onKeydown}>
+        ${this.roots.map(t=>this.renderNode(t,{next:0}))}
+      </ul>
+      <p class="visually-hidden" role="status">${this.announcement}</p>`}};$("townhall-org-chart",ze);var Pt=2,mi=250,Ke=class extends y{static properties={mode:{type:String,reflect:!0},first:{type:Number},text:{state:!0},results:{state:!0},active:{state:!0},open:{state:!0},announcement:{state:!0}};static styles=[y.styles,w`
+      fieldset {
+        border: 0;
+        margin: 0 0 var(--th-space);
+        padding: 0;
+        display: flex;
+        flex-wrap: wrap;
+        gap: var(--th-space) calc(var(--th-space) * 2);
+      }
+      legend {
+        padding: 0;
+        margin-bottom: calc(var(--th-space) / 2);
+        font-weight: 700;
+      }
+      label {
+        display: block;
+      }
+      fieldset label {
+        display: inline-flex;
+        gap: calc(var(--th-space) / 2);
+        align-items: center;
+      }
+      input[type='radio'] {
+        width: 20px;
+        height: 20px;
+        margin: 0;
+        accent-color: var(--th-accent);
+      }
+      input[role='combobox'] {
+        width: 100%;
+        margin-top: calc(var(--th-space) / 2);
+      }
+      [role='listbox'] {
+        list-style: none;
+        margin: var(--th-space) 0 0;
+        padding: 0;
+        border: 1px solid var(--th-border);
+        border-radius: var(--th-radius);
+      }
+      [role='option'] {
+        padding: var(--th-space);
+        cursor: pointer;
+        border-bottom: 1px solid var(--th-border);
+      }
+      [role='option']:last-child {
+        border-bottom: 0;
+      }
+      [role='option']:hover {
+        background: var(--th-surface);
+      }
+      [role='option'][aria-selected='true'] {
+        outline: 3px solid var(--th-focus);
+        outline-offset: -3px;
+        background: var(--th-surface);
+      }
+      .name {
+        font-weight: 700;
+      }
+      .title,
+      .reasons {
+        display: block;
+        color: var(--th-muted);
+      }
+      .announcement {
+        margin: var(--th-space) 0 0;
+        color: var(--th-muted);
+      }
+    `];constructor(){super(),this.mode="people",this.first=10,this.text="",this.results=[],this.active=-1,this.open=!1,this.announcement="",this.timer=null}get experts(){return this.mode==="experts"}willUpdate(e){super.willUpdate(e),e.has("mode")&&e.get("mode")!==void 0&&this.reload()}disconnectedCallback(){super.disconnectedCallback(),clearTimeout(this.timer)}onInput(e){this.text=e.target.value,clearTimeout(this.timer),this.timer=setTimeout(()=>this.reload(),mi)}async reload(){let e=this.text.trim();if(e.length<Pt){this._run+=1,this.status="idle",this.results=[],this.open=!1,this.announcement=e?this.t("people-finder.tooShort",{count:Pt}):"";return}this.announcement=this.t("people-finder.searching");let t=Math.min(50,Math.max(1,Number(this.first)||10)),i=await this.track(this.experts?this.query("ExpertSearch",{topic:e,first:t}):this.query("PeopleSearch",{search:e,first:t}));if(i===g){this.status==="error"&&(this.announcement="");return}this.results=this.experts?(i.experts??[]).map(o=>({...o.person,reasons:o.reasons})):i.people?.nodes??[];let s=this.experts?this.results.length:i.people?.totalCount??this.results.length;this.active=-1,this.open=this.results.length>0,this.announcement=this.t("people-finder.found",{count:s})}choose(e){let t=this.results[e];if(!t)return;this.active=e;let i=this.emit("person-selected",{id:t.id}),s=B(this,t);i&&s&&window.location.assign(s)}onKeydown(e){let t=this.results.length;if(e.key==="ArrowDown"&&t)this.open=!0,this.active=(this.active+1)%t;else if(e.key==="ArrowUp"&&t)this.open=!0,this.active=this.active<=0?t-1:this.active-1;else if(e.key==="Enter"&&this.open&&this.active>=0)this.choose(this.active);else if(e.key==="Escape")this.open?(this.open=!1,this.active=-1):(this.text="",e.target.value="",this.reload());else return;e.preventDefault()}updated(e){e.has("active")&&this.active>=0&&this.renderRoot.getElementById(`option-${this.active}`)?.scrollIntoView({block:"nearest"})}setMode(e){this.mode=e.target.value}renderReasons(e){if(!e?.length)return c;let t=["DECLARED_SKILL","ENDORSED","INTEREST","JOB_TITLE","DEPARTMENT","WROTE_DOCUMENTS"],i=e.slice(0,3).map(s=>`${this.t(`people-finder.reason.${t.includes(s.kind)?s.kind:"other"}`)}: ${s.detail}`).join("; ");return a`<span class="reasons" part="reasons">${i}</span>`}render(){let e=this.open&&this.results.length>0,t=this.experts?"experts":"people";return a`<div part="finder" role="search" aria-label=${this.t("people-finder.label")}>
+      <fieldset part="modes">
+        <legend>${this.t("people-finder.mode")}</legend>
+        ${["people","experts"].map(i=>a`<label><input type="radio" name="mode" value=${i} .checked=${t===i}
+            @change=${this.setMode} />${this.t(`people-finder.mode.${i}`)}</label>`)}
+      </fieldset>
+      <label for="input" part="label">${this.t(`people-finder.input.${t}`)}</label>
+      <input id="input" part="input" type="text" role="combobox" autocomplete="off" spellcheck="false"
+        aria-autocomplete="list" aria-controls="listbox" aria-expanded=${String(e)}
+        aria-activedescendant=${e&&this.active>=0?`option-${this.active}`:c}
+        .value=${this.text} @input=${this.onInput} @keydown=${this.onKeydown} />
+      <ul id="listbox" role="listbox" part="listbox" ?hidden=${!e}
+        aria-label=${this.t(`people-finder.results.${t}`,{topic:this.text.trim()})}>
+        ${this.results.map((i,s)=>a`<li role="option" id="option-${s}" part="option" aria-selected=${String(s===this.active)}
+            @mousedown=${o=>o.preventDefault()} @click=${()=>this.choose(s)}>
+            <span class="name" part="option-name">${i.displayName}</span>
+            <span class="title" part="option-title">${[i.title,i.department].filter(Boolean).join(" · ")}</span>
+            ${this.renderReasons(i.reasons)}
+          </li>`)}
+      </ul>
+      <p class="announcement" part="announcement" role="status">${this.status==="error"?"":this.announcement}</p>
+      ${this.status==="error"?this.renderStatus():c}
+    </div>`}};$("townhall-people-finder",Ke);var We=class extends y{static properties={person:{type:String},headingLevel:{type:Number,attribute:"heading-level"},data:{state:!0},busy:{state:!0},actionError:{state:!0},photoFailed:{state:!0}};static styles=[y.styles,w`
+      .card {
+        border: 1px solid var(--th-border);
+        border-radius: var(--th-radius);
+        padding: calc(var(--th-space) * 2);
+        background: var(--th-background);
+      }
+      .header {
+        display: flex;
+        gap: calc(var(--th-space) * 2);
+        align-items: center;
+      }
+      .photo,
+      .initials {
+        width: 64px;
+        height: 64px;
+        border-radius: 50%;
+        flex: none;
+        object-fit: cover;
+      }
+      .initials {
+        display: grid;
+        place-items: center;
+        background: var(--th-surface);
+        color: var(--th-text);
+        font-weight: 700;
+        font-size: 1.25rem;
+      }
+      .name {
+        margin: 0;
+        font-size: 1.25rem;
+        font-weight: 700;
+      }
+      .header p {
+        margin: 0;
+      }
+      .title {
+        color: var(--th-text);
+      }
+      .team {
+        color: var(--th-muted);
+      }
+      dl {
+        display: grid;
+        grid-template-columns: max-content 1fr;
+        gap: calc(var(--th-space) / 2) calc(var(--th-space) * 2);
+        margin: calc(var(--th-space) * 2) 0;
+      }
+      dt {
+        color: var(--th-muted);
+      }
+      dd {
+        margin: 0;
+        overflow-wrap: anywhere;
+      }
+      .actions {
+        display: flex;
+        align-items: center;
+        gap: var(--th-space);
+        flex-wrap: wrap;
+      }
+      .activity {
+        margin: calc(var(--th-space) * 2) 0 0;
+        padding-top: var(--th-space);
+        border-top: 1px solid var(--th-border);
+      }
+    `];constructor(){super(),this.person="",this.headingLevel=2,this.data=null,this.busy=!1,this.actionError=null,this.photoFailed=!1}willUpdate(e){super.willUpdate(e),e.has("person")&&e.get("person")!==void 0&&this.reload()}async reload(){this.actionError=null;let e=await this.track(be(this,this.person).then(t=>this.query("PersonCard",{id:t})));if(e!==g){if(!e.person){this.status="error",this.error={code:"NOT_FOUND"},this.emit("error",{code:"NOT_FOUND",operation:"PersonCard"});return}this.photoFailed=!1,this.data=e}}select(e,t){this.emit("person-selected",{id:t.id})||e.preventDefault()}async toggleFollow(){let e=this.data.person,t=!e.viewerIsFollowing;this.busy=!0,this.actionError=null;try{let i=t?"FollowPerson":"UnfollowPerson",s=await this.query(i,{id:e.id}),o=s.followPerson??s.unfollowPerson;if(o?.__typename!=="FollowSuccess"){this.actionError=o?.message||this.t("core.error.other");return}this.data={...this.data,person:{...e,...o.person}},this.emit("follow-changed",{id:e.id,following:o.person.viewerIsFollowing})}catch(i){this.actionError=this.errorMessage(i)}finally{this.busy=!1}}renderPersonLink(e,t){let i=B(this,e);return i?a`<a part=${t} href=${i} @click=${s=>this.select(s,e)}>${e.displayName}</a>`:a`<button type="button" class="link" part=${t} @click=${s=>this.select(s,e)}>
+          ${e.displayName}
+        </button>`}renderDetail(e,t,i=c){return t==null||t===""?c:a`<dt>${this.t(`person-card.${e}`)}</dt>
+      <dd part=${i}>${t}</dd>`}render(){let e=this.data?.person;if(!e||this.status==="error")return this.renderStatus();let t=e.employment??{},i=t.jobTitle||e.title,s=t.department||e.department,o=t.workLocation||[e.office,e.locality].filter(Boolean).join(", "),n=this.data.me?.id===e.id,d=e.activity?.nodes?.[0],l=Math.min(6,Math.max(1,Number(this.headingLevel)||2));return a`<article class="card" part="card" aria-labelledby="name">
+      <div class="header" part="header">
+        ${this.photoFailed?a`<span class="initials" part="initials" aria-hidden="true">${Lt(e.displayName)}</span>`:a`<img class="photo" part="photo" src=${e.photoUrl} alt="" width="64" height="64"
+              @error=${()=>this.photoFailed=!0} />`}
+        <div>
+          <p class="name" part="name" id="name" role="heading" aria-level=${l}>${e.displayName}</p>
+          ${i?a`<p class="title" part="title">${i}</p>`:c}
+          ${s?a`<p class="team" part="team">${s}</p>`:c}
+          ${e.isActive===!1?a`<p class="muted">${this.t("person-card.leaver")}</p>`:c}
+        </div>
+      </div>
+      <dl part="details">
+        ${e.manager?a`<dt>${this.t("person-card.manager")}</dt>
+              <dd>${this.renderPersonLink(e.manager,"manager")}</dd>`:c}
+        ${this.renderDetail("email",e.mail&&a`<a part="contact" href="mailto:${e.mail}">${e.mail}</a>`)}
+        ${this.renderDetail("telephone",e.telephone&&a`<a part="contact" href="tel:${e.telephone.replace(/\s+/g,"")}">${e.telephone}</a>`)}
+        ${this.renderDetail("mobile",e.mobile&&a`<a part="contact" href="tel:${e.mobile.replace(/\s+/g,"")}">${e.mobile}</a>`)}
+        ${this.renderDetail("workingPattern",t.workingPattern,"employment")}
+        ${this.renderDetail("workStyle",t.workStyle,"employment")}
+        ${this.renderDetail("location",o,"employment")}
+      </dl>
+      <div class="actions">
+        ${n?c:a`<button type="button" part="follow" class=${e.viewerIsFollowing?"":"primary"}
+              ?disabled=${this.busy} @click=${this.toggleFollow}>
+              ${this.t(e.viewerIsFollowing?"person-card.unfollow":"person-card.follow")}<span
+                class="visually-hidden"> ${e.displayName}</span>
+            </button>`}
+        <span class="muted" part="followers">${this.t("person-card.followers",{count:e.followerCount})}</span>
+      </div>
+      ${this.actionError?a`<p class="error" part="error" role="alert">${this.actionError}</p>`:c}
+      <p class="activity" part="activity">
+        ${d?a`<span class="muted">${this.t("person-card.lastActivity")}</span> ${d.summary}
+              <time datetime=${d.createdAt}>(${pe(this.language,d.createdAt)})</time>`:a`<span class="muted">${this.t("person-card.noActivity")}</span>`}
+      </p>
+    </article>`}};$("townhall-person-card",We);var fi="1.0.0";"townhall"in window||Object.defineProperty(window,"townhall",{value:Object.freeze({configure:ut,config:k,version:fi})});export{k as config,ut as configure,fi as version};
