@@ -16,15 +16,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from connectors.social import ActivityEvent, normalise_tag
+from connectors.social import ActivityEvent
 
 from .comments import Comment, ReactionCount, reaction_counts
 from .context import Info
 from .errors import BadInput, upstream
 from .ids import cursor, global_id, parse_cursor
-from .pagination import Connection, Edge, check_first, keyset_page
+from .pagination import Connection, Counter, Edge, check_first, keyset_page
 from .people import Person
 from .scope import Scanned
+from .social import InvalidInputError, tag_or_error
 
 if TYPE_CHECKING:
     from .documents import Document
@@ -202,10 +203,11 @@ class ActivityItem:
 
 
 async def feed_page(
-    info: Info, fetch: Fetch, first: int, after: str | None
+    info: Info, fetch: Fetch, first: int, after: str | None, count: Counter
 ) -> Connection[ActivityItem]:
     """A page of aggregated items, keyset-paged by event id; ``fetch`` reads through the
-    gate, which leaves out what the viewer may not see (the page goes on past it)."""
+    gate, which leaves out what the viewer may not see (the page goes on past it), and
+    ``count`` counts the feed's items through it."""
     check_first(first)
     position = parse_cursor(after)
     groups: dict[tuple[str, ...], list[ActivityEvent]] = {}
@@ -235,7 +237,7 @@ async def feed_page(
     if edges and position is not None:
         edges[-1] = Edge(cursor=cursor(position), node=edges[-1].node)
     end = cursor(position) if position is not None and (edges or more) else None
-    return keyset_page(edges, more=more, after=after, end_cursor=end)
+    return keyset_page(edges, more=more, after=after, end_cursor=end, count=count)
 
 
 async def _team(info: Info) -> list[str]:
@@ -273,7 +275,10 @@ async def person_activity(
     async def fetch(before: int | None, limit: int) -> Scanned[ActivityEvent]:
         return await activity.person_feed(guid, before=before, limit=limit)
 
-    return await feed_page(info, fetch, first, after)
+    async def count() -> int:
+        return await activity.person_feed_count(guid)
+
+    return await feed_page(info, fetch, first, after, count)
 
 
 async def document_activity(
@@ -284,7 +289,10 @@ async def document_activity(
     async def fetch(before: int | None, limit: int) -> Scanned[ActivityEvent]:
         return await activity.document_feed(path, before=before, limit=limit)
 
-    return await feed_page(info, fetch, first, after)
+    async def count() -> int:
+        return await activity.document_feed_count(path)
+
+    return await feed_page(info, fetch, first, after, count)
 
 
 async def tag_activity(
@@ -295,7 +303,10 @@ async def tag_activity(
     async def fetch(before: int | None, limit: int) -> Scanned[ActivityEvent]:
         return await activity.tag_feed(tag, before=before, limit=limit)
 
-    return await feed_page(info, fetch, first, after)
+    async def count() -> int:
+        return await activity.tag_feed_count(tag)
+
+    return await feed_page(info, fetch, first, after, count)
 
 
 @strawberry.type
@@ -315,13 +326,16 @@ class ActivityQueries:
         async def fetch(before: int | None, limit: int) -> Scanned[ActivityEvent]:
             return await activity.home_feed(team, before=before, limit=limit)
 
-        return await feed_page(info, fetch, first, after)
+        async def count() -> int:
+            return await activity.home_feed_count(team)
+
+        return await feed_page(info, fetch, first, after, count)
 
     @strawberry.field(description="Activity carrying a #tag, newest first, aggregated.")
     async def tag_feed(
         self, info: Info, tag: str, first: int = 20, after: str | None = None
     ) -> Connection[ActivityItem]:
-        name = normalise_tag(tag)
-        if not name:
-            raise BadInput("That is not a usable tag.", field="tag")
+        name = tag_or_error(tag, "tag")
+        if isinstance(name, InvalidInputError):
+            raise BadInput(name.message, field=name.field)
         return await tag_activity(info, name, first, after)

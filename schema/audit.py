@@ -152,8 +152,12 @@ class AuditQueries:
         viewer_key = _person_key(viewer, "viewer")
         start = parse_cursor(after)
         audit_access(info, subject_key or viewer_key or ANYONE, "auditLog", DATA_PROTECTION)
+
+        async def count() -> int:
+            return await info.context.audit_log.count(subject=subject_key, viewer=viewer_key)
+
         if first == 0:
-            return keyset_page([], more=False, after=after)
+            return keyset_page([], more=False, after=after, count=count)
         rows = await upstream(
             info.context.audit_log.rows(
                 subject=subject_key, viewer=viewer_key, after=start, limit=first + 1,
@@ -161,7 +165,7 @@ class AuditQueries:
             )
         )  # fmt: skip
         edges = [Edge(cursor=cursor(r.id), node=AuditLogEntry(row=r)) for r in rows[:first]]
-        return keyset_page(edges, more=len(rows) > first, after=after)
+        return keyset_page(edges, more=len(rows) > first, after=after, count=count)
 
 
 def _person_key(value: str | None, field: str) -> str | None:

@@ -411,7 +411,11 @@ async def comment_thread(
     )
     nodes = [Comment.of(r) for r in rows[:first]]
     edges = [Edge(cursor=_thread_cursor(c), node=c) for c in nodes]
-    return keyset_page(edges, more=len(rows) > first, after=after)
+
+    async def count() -> int:
+        return await info.context.scope.comments.thread_count(kind, target)
+
+    return keyset_page(edges, more=len(rows) > first, after=after, count=count)
 
 
 @strawberry.type

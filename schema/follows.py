@@ -85,10 +85,9 @@ class FollowQueries:
         self, info: Info, kind: FollowKind, first: int = 20, after: str | None = None
     ) -> Connection[FollowedItem]:
         check_first(first)
+        follows, viewer = info.context.scope.follows, info.context.viewer.guid
         page = await upstream(
-            info.context.scope.follows.following(
-                info.context.viewer.guid, kind.value, first=first, after=parse_cursor(after)
-            )
+            follows.following(viewer, kind.value, first=first, after=parse_cursor(after))
         )
         items = await _items(info, kind.value, page.items)
         edges = [
@@ -96,4 +95,8 @@ class FollowQueries:
             for row, item in zip(page.items, items, strict=True)
         ]
         end = cursor(page.end) if page.end is not None else None  # past trimmed documents too
-        return keyset_page(edges, more=page.more, after=after, end_cursor=end)
+
+        async def count() -> int:
+            return await follows.following_count(viewer, kind.value)
+
+        return keyset_page(edges, more=page.more, after=after, end_cursor=end, count=count)

@@ -157,7 +157,11 @@ class NotificationQueries:
             if more or not read.more:
                 break
         edges = [Edge(cursor=cursor(r.id), node=Notification(record=r)) for r in found]
-        return keyset_page(edges, more=more, after=after)
+
+        async def count() -> int:
+            return await notifications.count(unread_only=unread_only)
+
+        return keyset_page(edges, more=more, after=after, count=count)
 
     @strawberry.field(description="How many of my notifications are unread.")
     async def unread_notification_count(self, info: Info) -> int:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
 import strawberry
 
-from .errors import BadInput
+from .errors import BadInput, upstream
 from .ids import cursor, parse_cursor
 
 T = TypeVar("T")
 R = TypeVar("R")
+Counter = Callable[[], Awaitable[int]]
 
 MAX_PAGE = 100
 
@@ -36,9 +37,19 @@ class Edge(Generic[T]):
 class Connection(Generic[T]):
     edges: list[Edge[T]] = strawberry.field(description="The items of this page.")
     page_info: PageInfo = strawberry.field(description="Paging information.")
-    total_count: int | None = strawberry.field(
-        description="How many items the whole list holds, where that is cheap to know."
+    total: strawberry.Private[int | None] = None  # known already (an in-memory list)
+    counter: strawberry.Private[Counter | None] = None  # counts the list, when asked
+
+    @strawberry.field(
+        description="How many items the whole list holds, as the viewer may see it (what "
+        "they may not read is not counted; an aggregated feed counts its items, not its "
+        "events). Counted only when asked for, in one count per list, batched across the "
+        "items of a page. Null only when the source that holds the list cannot answer."
     )
+    async def total_count(self) -> int | None:
+        if self.total is not None:
+            return self.total
+        return await upstream(self.counter()) if self.counter is not None else None
 
     @strawberry.field(description="The items of this page, without cursors.")
     def nodes(self) -> list[T]:
@@ -55,10 +66,16 @@ _UNSET = object()
 
 
 def keyset_page(
-    edges: list[Edge[T]], *, more: bool, after: str | None, end_cursor: object = _UNSET
+    edges: list[Edge[T]],
+    *,
+    more: bool,
+    after: str | None,
+    end_cursor: object = _UNSET,
+    count: Counter | None = None,
 ) -> Connection[T]:
     """A keyset page: ``edges`` as found, ``more`` when items follow. ``end_cursor`` is
-    where the next page starts when that is not the last edge (items were trimmed)."""
+    where the next page starts when that is not the last edge (items were trimmed);
+    ``count`` counts the whole list (through the gate), awaited only for ``totalCount``."""
     end = (edges[-1].cursor if edges else None) if end_cursor is _UNSET else end_cursor
     return Connection(
         edges=edges,
@@ -68,7 +85,7 @@ def keyset_page(
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=end,  # type: ignore[arg-type]
         ),
-        total_count=None,
+        counter=count,
     )
 
 
@@ -91,5 +108,5 @@ def offset_page(
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         ),
-        total_count=len(items),
+        total=len(items),
     )

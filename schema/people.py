@@ -23,7 +23,7 @@ from .access import (
 from .context import Info
 from .errors import upstream
 from .ids import cursor, global_id, parse_cursor
-from .pagination import Connection, Edge, check_first, keyset_page, offset_page
+from .pagination import Connection, Counter, Edge, check_first, keyset_page, offset_page
 
 if TYPE_CHECKING:
     from .activity import ActivityItem
@@ -245,24 +245,32 @@ class Person(Node):
     async def followers(
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[Person]:
+        follows, guid = info.context.scope.follows, self.record.guid
         rows = await upstream(
-            info.context.scope.follows.followers(
-                "person", self.record.guid, first=check_first(first) + 1, after=parse_cursor(after)
+            follows.followers(
+                "person", guid, first=check_first(first) + 1, after=parse_cursor(after)
             )
         )
-        return await _follow_page(info, [(r.id, r.follower) for r in rows], first, after)
+
+        async def count() -> int:
+            return await follows.count("person", guid)
+
+        return await _follow_page(info, [(r.id, r.follower) for r in rows], first, after, count)
 
     @strawberry.field(description="People this person follows, most recent first.")
     async def following(
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[Person]:
+        follows, guid = info.context.scope.follows, self.record.guid
         page = await upstream(
-            info.context.scope.follows.following(
-                self.record.guid, "person", first=check_first(first), after=parse_cursor(after)
-            )
+            follows.following(guid, "person", first=check_first(first), after=parse_cursor(after))
         )
         rows = [(r.id, r.target) for r in page.items]
-        return await _follow_page(info, rows, first, after, more=page.more)
+
+        async def count() -> int:
+            return await follows.following_count(guid, "person")
+
+        return await _follow_page(info, rows, first, after, count, more=page.more)
 
     @strawberry.field(
         description="The person's profile: what they say about themselves (skills, interests, "
@@ -301,11 +309,17 @@ async def people_page(
         for edge, record in zip(page.edges, records, strict=True)
         if record is not None
     ]
-    return Connection(edges=edges, page_info=page.page_info, total_count=page.total_count)
+    return Connection(edges=edges, page_info=page.page_info, total=page.total)
 
 
 async def _follow_page(
-    info: Info, rows: list[tuple[int, str]], first: int, after: str | None, *, more: bool = False
+    info: Info,
+    rows: list[tuple[int, str]],
+    first: int,
+    after: str | None,
+    count: Counter,
+    *,
+    more: bool = False,
 ) -> Connection[Person]:
     """A keyset page of people from (follow id, person guid) rows (one extra row = more)."""
     more = more or len(rows) > first
@@ -316,7 +330,7 @@ async def _follow_page(
         for (fid, _), p in zip(page, people, strict=True)
         if p is not None
     ]
-    return keyset_page(edges, more=more, after=after)
+    return keyset_page(edges, more=more, after=after, count=count)
 
 
 @strawberry.type(

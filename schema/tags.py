@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import strawberry
 
-from connectors.social import normalise_tag
-
 from .activity import ActivityItem, tag_activity
 from .context import Info
 from .errors import BadInput, upstream
 from .pagination import Connection
+from .social import InvalidInputError, tag_or_error
 
 
 @strawberry.type(description="A tag (normalised: lower case, words joined by '-').")
@@ -40,7 +39,7 @@ class Tag:
 class TagQueries:
     @strawberry.field(description="A tag by name ('#' and case do not matter).")
     def tag(self, name: str) -> Tag:
-        tag = normalise_tag(name)
-        if not tag:
-            raise BadInput("That is not a usable tag.", field="name")
+        tag = tag_or_error(name, "name")
+        if isinstance(tag, InvalidInputError):
+            raise BadInput(tag.message, field=tag.field)
         return Tag(name=tag)

@@ -216,6 +216,16 @@ class AuditLog:
         order = audit_log.c.id.desc() if newest_first else audit_log.c.id
         return [_audit_row(r) for r in await self._store._rows(query.order_by(order).limit(limit))]
 
+    async def count(self, *, subject: str | None = None, viewer: str | None = None) -> int:
+        """How many rows there are, filtered by subject and viewer as ``rows`` is."""
+        query = select(func.count()).select_from(audit_log)
+        if subject is not None:
+            query = query.where(audit_log.c.subject == subject)
+        if viewer is not None:
+            query = query.where(audit_log.c.viewer == viewer)
+        [row] = await self._store._rows(query)
+        return int(row[0])
+
     async def verify(self, *, anchor: tuple[int, str] | None = None) -> AuditVerification:
         """Walk the chain as it stands now: every row's hash, its link to the one before,
         ids without gaps, and the chain head's count and last hash; with ``anchor``

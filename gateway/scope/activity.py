@@ -50,6 +50,23 @@ class ActivityGate:
             await self._gate.store.home_feed(viewer, team, before=before, limit=limit), limit
         )
 
+    async def person_feed_count(self, person: str) -> int:
+        return await self._gate.readable_total(
+            await self._gate.social.person_feed_count.load(person)
+        )
+
+    async def document_feed_count(self, path: str) -> int:
+        if not await self._gate.may_read(path):
+            return 0
+        return await self._gate.social.document_feed_count.load(path)
+
+    async def tag_feed_count(self, tag: str) -> int:
+        return await self._gate.readable_total(await self._gate.totals.tag_feed(tag))
+
+    async def home_feed_count(self, team: Sequence[str]) -> int:
+        viewer = self._gate.viewer.guid
+        return await self._gate.readable_total(await self._gate.totals.home_feed(viewer, team))
+
     async def _shown(self, events: list[ActivityEvent], limit: int) -> Scanned[ActivityEvent]:
         return Scanned(
             items=await self._gate.events(events),
@@ -86,6 +103,11 @@ class NotificationGate:
         by_document = await self._gate.store.unread_by_document(self._gate.viewer.guid)
         readable = await self._gate.readable(by_document)
         return sum(n for doc, n in by_document.items() if doc is None or doc in readable)
+
+    async def count(self, *, unread_only: bool) -> int:
+        viewer = self._gate.viewer.guid
+        by_document = await self._gate.totals.notifications(viewer, unread_only=unread_only)
+        return await self._gate.readable_total(by_document)
 
     async def mark_read(self, ids: Sequence[int] | None) -> int:
         # Only notifications the viewer is shown are marked (and counted): the rest stay

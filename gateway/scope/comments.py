@@ -50,6 +50,12 @@ class CommentGate:
             return 0
         return await self._gate.counts.comment_count.load((kind, target))
 
+    async def thread_count(self, kind: str, target: str) -> int:
+        # Every comment of a thread is about the item's one document: judged once.
+        if not (await self._gate.visible(kind, target))[0]:
+            return 0
+        return await self._gate.social.thread_count.load((kind, target))
+
     async def replies(self, comment_id: str) -> list[Comment]:
         if await self._gate.comment(comment_id) is None:
             return []

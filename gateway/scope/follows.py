@@ -54,6 +54,14 @@ class FollowGate:
             shown = [r for r in page if r.target in readable]
         return Scanned(items=shown, end=page[-1].id if page else None, more=len(rows) > first)
 
+    async def following_count(self, person: str, kind: str) -> int:
+        if kind == "document":
+            return len(await self._gate.readable(await self._gate.totals.followed(person, kind)))
+        if kind == "person":
+            return await self._gate.directory.following_count.load(person)
+        [count] = await self._gate.store.following_counts(kind, [person])
+        return count
+
     async def follow(self, kind: str, key: str, *, notify: bool | None) -> bool:
         document = await self._document(kind, key)
         return await self._gate.store.follow(

@@ -15,7 +15,7 @@ which are per request (DataLoaders), so each judgement costs one batch per sourc
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -25,6 +25,7 @@ from strawberry.dataloader import DataLoader
 from connectors.directory import DirectoryPerson
 from connectors.documents import DocumentRecord, FolderAccess
 from connectors.social import ActivityEvent, Comment, ItemNotFound, SocialStore
+from connectors.social.counts import StoreCounts
 from schema.context import Loaders, Policy
 
 from ..loaders import CountLoaders, DocumentLoaders, RequestLoaders
@@ -95,6 +96,7 @@ class Gate:
         # every field (counts, reactions, comments), and a verdict is a dict lookup.
         self._verdicts: dict[str, bool] = {}
         self._names: list[str] | None = None  # the viewer's groups, once read
+        self.totals = StoreCounts(store)
 
     @property
     def social(self) -> StoreLoaders:
@@ -140,6 +142,12 @@ class Gate:
             for path, record in zip(unknown, records, strict=True):
                 self._verdicts[path] = record is not None and record.path == path
         return {p for p in wanted if self._verdicts[p]}
+
+    async def readable_total(self, by_document: Mapping[str | None, int]) -> int:
+        """The sum of counts kept per document (None: about none) over the documents the
+        viewer may read: what they may not read is not counted."""
+        readable = await self.readable(by_document)
+        return sum(n for d, n in by_document.items() if d is None or d in readable)
 
     async def may_read(self, document: str | None) -> bool:
         """Whether the viewer may see an item about ``document`` (None: about none)."""

@@ -21,6 +21,7 @@ from connectors.social import (
     Report,
     SocialStore,
 )
+from connectors.social.counts import ByDocument, StoreCounts
 from schema.context import SharedLoader
 
 V = TypeVar("V")
@@ -37,6 +38,10 @@ class StoreLoaders:
     my_reactions: DataLoader[tuple[str, str], set[str]]  # what the viewer gave
     profile_fields: DataLoader[str, dict[str, ProfileField]]
     profile_tags: DataLoader[tuple[str, str], list[ProfileTag]]  # (kind, person)
+    # totalCount of lists, one COUNT per batch of parents (a page of people or documents)
+    thread_count: DataLoader[tuple[str, str], int]  # top-level comments on (kind, target)
+    person_feed_count: DataLoader[str, ByDocument]  # a person's feed items, per document
+    document_feed_count: DataLoader[str, int]  # a document's feed items
 
     @classmethod
     def over(cls, store: SocialStore, viewer: str) -> StoreLoaders:
@@ -74,6 +79,14 @@ class StoreLoaders:
         async def fields(people: list[str]) -> list[dict[str, ProfileField]]:
             return await store.profile_fields_of(people)
 
+        counts = StoreCounts(store)
+
+        async def person_feeds(people: list[str]) -> list[ByDocument]:
+            return await counts.person_feeds(people)
+
+        async def document_feeds(paths: list[str]) -> list[int]:
+            return await counts.document_feeds(paths)
+
         return cls(
             comment=SharedLoader(load_fn=comments),
             comment_links=SharedLoader(load_fn=links),
@@ -84,4 +97,7 @@ class StoreLoaders:
             my_reactions=by_kind(my_reactions),
             profile_fields=SharedLoader(load_fn=fields),
             profile_tags=by_kind(store.profile_tags_of),
+            thread_count=by_kind(counts.thread_counts),
+            person_feed_count=SharedLoader(load_fn=person_feeds),
+            document_feed_count=SharedLoader(load_fn=document_feeds),
         )
