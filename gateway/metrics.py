@@ -105,6 +105,26 @@ FEED_SUCCESS = Gauge(
     multiprocess_mode="max",
 )
 _CIRCUIT_VALUES = {"closed": 0.0, "half-open": 1.0, "open": 2.0}
+LIVE_CONNECTIONS = Gauge(
+    "townhall_live_connections",
+    "Open WebSocket connections on /graphql (graphql-transport-ws).",
+    multiprocess_mode="livesum",
+)
+LIVE_SUBSCRIPTIONS = Gauge(
+    "townhall_live_subscriptions",
+    "Running GraphQL subscriptions over WebSocket.",
+    multiprocess_mode="livesum",
+)
+LIVE_CLOSED = Counter(
+    "townhall_live_closed",
+    "WebSocket connections ended, by close code (the gateway's codes; 'other' for the "
+    "rest a client may send).",
+    ["code"],
+)
+# The close codes worth a series of their own: the gateway's, and the clients' usual ones.
+_LIVE_CODES = frozenset(
+    {1000, 1001, 1005, 1006, 1009, 1011, 1013, 4029, 4400, 4401, 4403, 4406, 4408, 4409, 4429}
+)
 
 # Outcomes that are the gateway failing, not a request refused.
 _NOT_REFUSALS = frozenset({"ok", "partial", "page", "INTERNAL_ERROR", "AUDIT_UNAVAILABLE"})
@@ -194,6 +214,21 @@ def observe_circuit(source: str, state: str) -> None:
 def observe_feed_round(feed: str) -> None:
     """A change feed (``directory-sync``, ``document-sync``, ...) completed a round now."""
     FEED_SUCCESS.labels(feed).set_to_current_time()
+
+
+def observe_live_connection(delta: int) -> None:
+    """A WebSocket connection opened (1) or ended (-1)."""
+    LIVE_CONNECTIONS.inc(delta)
+
+
+def observe_live_subscription(delta: int) -> None:
+    """A subscription started (1) or ended (-1)."""
+    LIVE_SUBSCRIPTIONS.inc(delta)
+
+
+def observe_live_closed(code: int) -> None:
+    """A WebSocket connection ended with ``code``."""
+    LIVE_CLOSED.labels(str(code) if code in _LIVE_CODES else "other").inc()
 
 
 def registry() -> CollectorRegistry:

@@ -1,9 +1,19 @@
-"""How Townhall is served over HTTP: uvicorn's configuration, and its HTTP protocol with a
-header read timeout.
+"""How Townhall is served over HTTP: uvicorn's configuration, its HTTP protocol with a
+header read timeout, and its WebSocket protocol.
 
 ``uvicorn_config`` is the one place the CLI, the demo and the tests build uvicorn's
 ``Config``: uvloop and httptools, short keep-alive, a bound on request header size, no
-``Server: uvicorn`` banner, and ``http=`` one of the protocols below.
+``Server: uvicorn`` banner, ``http=`` one of the protocols below, and ``ws=``
+``GoingAwayWebSockets``.
+
+WebSockets (GraphQL subscriptions on ``/graphql``, ``gateway.live``) are served by
+uvicorn's sans-I/O ``websockets`` protocol: client messages of at most
+``live.ws_max_message_bytes`` (a larger one closes the socket with 1009), a ping frame
+every ``WS_PING_INTERVAL`` seconds (no pong within ``WS_PING_TIMEOUT``: the connection is
+dropped), no per-message compression (it costs memory on every connection, and mixing
+a client's text with other data in one compressed stream is what compression
+side-channel attacks feed on). When the server stops, each socket is closed with 1001
+(Going Away), which clients take as "reconnect", instead of uvicorn's 1012.
 
 uvicorn has no header read timeout: a client that sends its request line and headers a
 byte at a time (or connects and sends nothing) holds a connection for as long as it likes.
@@ -34,6 +44,7 @@ import h11
 import uvicorn
 from uvicorn.config import Config
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from .settings import ServerSettings, Settings
 
@@ -56,6 +67,10 @@ KEEP_ALIVE_SECONDS = 5
 # a body is drained so that the client gets to read the answer (see GuardedConnection).
 LINGER_SECONDS = 2.0
 LINGER_BYTES = 8 * 1024 * 1024
+# WebSocket ping frames: how often, and how long a pong may take before the connection is
+# dropped (a client gone without closing holds nothing longer than this).
+WS_PING_INTERVAL = 20.0
+WS_PING_TIMEOUT = 20.0
 
 
 class ServingConfig(Config):
@@ -231,6 +246,12 @@ class GuardedConnection(asyncio.Protocol):
         real.resume_reading()
         self._linger_timer = self.loop.call_later(LINGER_SECONDS, real.close)
 
+    def before_upgrade(self) -> None:
+        """The connection becomes a WebSocket: no header clock runs on it any more, and the
+        WebSocket protocol gets the real transport (lingering is for HTTP bodies)."""
+        self.header_clock.disarm()
+        self.transport = self.real_transport
+
     def _late(self) -> None:
         """The header timeout: never while a request is being answered."""
         real = self.real_transport
@@ -251,6 +272,10 @@ class HeaderTimeoutH11(GuardedConnection, H11Protocol):
 
     def _body_incoming(self) -> bool:
         return self.conn.their_state is h11.SEND_BODY
+
+    def handle_websocket_upgrade(self, event: h11.Request) -> None:
+        self.before_upgrade()
+        super().handle_websocket_upgrade(event)
 
     def on_response_complete(self) -> None:
         super().on_response_complete()  # h11 starts a pipelined request from here
@@ -274,6 +299,10 @@ class HeaderTimeoutHttpTools(GuardedConnection, HttpToolsProtocol):
 
     def _body_incoming(self) -> bool:
         return self.in_message
+
+    def handle_websocket_upgrade(self) -> None:
+        self.before_upgrade()
+        super().handle_websocket_upgrade()
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
@@ -323,6 +352,22 @@ class HeaderTimeoutHttpTools(GuardedConnection, HttpToolsProtocol):
             super().on_message_complete()
 
 
+class GoingAwayWebSockets(WebSocketsSansIOProtocol):
+    """uvicorn's sans-I/O WebSocket protocol, closing with 1001 (Going Away) when the server
+    stops: the app hears the same code, so its connections log how they ended."""
+
+    def shutdown(self) -> None:
+        if self.close_sent or not self.handshake_complete or self.initial_response is not None:
+            super().shutdown()
+            return
+        self.stop_keepalive()
+        self.queue.put_nowait({"type": "websocket.disconnect", "code": 1001})
+        self.conn.send_close(1001, "The server is going away.")
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        self.close_sent = True
+        self.transport.close()
+
+
 def protocol_class() -> type[asyncio.Protocol]:
     """The HTTP protocol Townhall is served with: httptools where installed, else h11."""
     return HeaderTimeoutHttpTools if HTTPTOOLS else HeaderTimeoutH11
@@ -340,7 +385,11 @@ def uvicorn_config(app_or_factory: Any, settings: Settings, **overrides: Any) ->
         "timeout_keep_alive": KEEP_ALIVE_SECONDS,
         "h11_max_incomplete_event_size": MAX_HEADER_BYTES,
         "server_header": False,  # no need to tell the world which server to attack
-        "ws": "none",  # Townhall serves no WebSocket: upgrades are not offered
+        "ws": GoingAwayWebSockets,
+        "ws_max_size": settings.live.ws_max_message_bytes,
+        "ws_ping_interval": WS_PING_INTERVAL,
+        "ws_ping_timeout": WS_PING_TIMEOUT,
+        "ws_per_message_deflate": False,
         "log_level": "info",
         # Townhall's own request log (townhall.requests) is the one line per request.
         "access_log": False,
