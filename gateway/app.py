@@ -60,6 +60,7 @@ from .graphql_http import GraphQLEndpoint
 from .guard import RequestGuard
 from .health import ReadinessCheck
 from .hr_activity import following_hr_activity
+from .live.events import open_live
 from .loaders import Upstreams, forget_counts
 from .metrics import metrics_routes, observe_feed_round
 from .photos import PhotoSigner, photo_endpoint
@@ -311,6 +312,18 @@ def create_app(settings: Settings) -> Starlette:
             await upstreams.social.migrate()
             if settings.social.seed_file is not None:
                 await upstreams.social.seed(settings.social.seed_file)
+            # Live updates: committed writes -> the bus (Redis with the Redis cache) ->
+            # this instance's subscriptions; stopped before the store closes.
+            live = await open_live(
+                settings.live,
+                upstreams.social,
+                stack,
+                redis_url=settings.cache.redis_url if settings.cache.backend == "redis" else None,
+                namespace=settings.cache.namespace,
+            )
+            app.state.live = live
+            app.state.sign_in = sign_in  # subscriptions' contexts: SignIn.context_for
+            sign_in.live = live.hub
             if upstreams.documents is not None:
                 s = settings.documents
                 sync = DocumentSync(

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .live.settings import LiveSettings
 from .logs import LogSettings
 from .oidc import public_key_jwk
 from .tracing import TracingSettings
@@ -540,6 +541,7 @@ class Settings(BaseSettings):
     retention: RetentionSettings = RetentionSettings()
     server: ServerSettings = ServerSettings()
     limits: LimitsSettings = LimitsSettings()
+    live: LiveSettings = LiveSettings()
     log: LogSettings = LogSettings()  # read before the rest by gateway.logs
     tracing: TracingSettings = TracingSettings()
 

@@ -16,12 +16,14 @@ from typing import Any
 
 from starlette.requests import Request
 
-from schema.context import Context, Policy, StaleSources, Viewer
+from connectors.directory import DirectoryPerson
+from schema.audit import write_audit
+from schema.context import Context, LiveEvents, Policy, StaleSources, Viewer
 
 from .auth import Authenticator, AuthError
 from .budgets import viewer_digest
 from .graphql_http import Refusal, RequestLog
-from .loaders import Upstreams, build_loaders
+from .loaders import RequestLoaders, Upstreams, build_loaders
 from .scope import GatePolicy, build_scope
 from .settings import Settings
 
@@ -38,6 +40,7 @@ class SignIn:
         self._gate_policy = GatePolicy.of(policy, settings.social.fallback_moderator_groups)
         self._analysts = frozenset(g.casefold() for g in settings.limits.analyst_groups)
         self.upstreams: Upstreams | None = None
+        self.live: LiveEvents | None = None  # subscriptions' events, once the lifespan started
 
     async def __call__(self, request: Request, entry: RequestLog) -> Context:
         upstreams = self.upstreams
@@ -72,6 +75,46 @@ class SignIn:
             stale=stale,
             request=request,
         )
+
+    def context_for(self, person: DirectoryPerson, request_id: str) -> Context:
+        """The context of a subscription's operation for ``person``, signed in by the
+        transport (as ``__call__`` does from a request): ``live`` set, and ``renew``
+        giving it fresh loaders and a fresh access gate before each event is read."""
+        upstreams = self.upstreams
+        if upstreams is None:
+            raise Refusal(503, "STARTING", "Townhall is starting; try again in a moment.")
+
+        def fresh() -> tuple[StaleSources, RequestLoaders]:
+            stale = StaleSources()
+            return stale, build_loaders(upstreams, self._settings, lambda: person.guid, stale)
+
+        stale, loaders = fresh()
+        context = Context(
+            viewer=Viewer(person=person),
+            loaders=loaders.directory,
+            scope=build_scope(person, loaders, upstreams.social, self._gate_policy),
+            audit_log=upstreams.social.audit,
+            directory=upstreams.directory,
+            policy=self._policy,
+            request_id=request_id,
+            stale=stale,
+            live=self.live,
+        )
+
+        async def renew() -> None:
+            try:  # what the last event read and the transport did not record yet
+                await write_audit(context)
+            except Exception as exc:
+                log.error("subscription %s: the audit trail failed (%s)", request_id, exc)
+            context.stale, loaders = fresh()
+            context.loaders = loaders.directory
+            context.scope = build_scope(person, loaders, upstreams.social, self._gate_policy)
+            if context.guard is not None:  # each event's answer has the operation's limits
+                context.guard.objects = 0
+                context.guard.tripped = False
+
+        context.renew = renew
+        return context
 
     def viewer_key(self, context: Context) -> str:
         """The viewer's budget key and log name: a digest, never the GUID itself."""

@@ -28,6 +28,7 @@ from .follows import FollowQueries
 from .groups import Group, GroupQueries, group_by_key
 from .hr_admin import HRAdminQueries
 from .ids import parse_global_id
+from .live import Subscription
 from .moderation import ModerationMutations, ModerationQueries
 from .notifications import NotificationMutations, NotificationQueries
 from .pagination import Connection, check_first
@@ -131,6 +132,7 @@ def build_schema(*, extra_extensions: Sequence[object] = ()) -> strawberry.Schem
     return TownhallSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[Person, Group, Document, Employment, Comment],
         config=StrawberryConfig(auto_camel_case=True),
         extensions=extensions,

@@ -10,9 +10,9 @@ connection themselves.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Collection
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
@@ -116,6 +116,37 @@ class StaleSources:
             self.failing.add(source)
 
 
+LiveKind = Literal["comment", "notification", "activity", "document"]
+
+
+@dataclass(frozen=True, slots=True)
+class LiveEvent:
+    """A pointer to something that just changed in the social store (never its content):
+    subscriptions read the item itself through the viewer's gate before sending anything.
+
+    ``key``: the comment id, notification id, activity event id or document path.
+    ``change`` (comments): added, edited or deleted; ``target`` (comments): the item it is
+    on, as (kind, key); ``recipient`` (notifications): whose it is (a person GUID)."""
+
+    kind: LiveKind
+    key: str
+    change: str = ""
+    target: tuple[str, str] | None = None
+    recipient: str | None = None
+
+
+class LiveEvents(Protocol):
+    """Where subscriptions hear of changes (the gateway's ``gateway.live.LiveHub``)."""
+
+    def listen(
+        self, kinds: Collection[LiveKind], accept: Callable[[LiveEvent], bool]
+    ) -> AsyncGenerator[LiveEvent, None]:
+        """Events of ``kinds`` that ``accept`` (cheap, called for every event) lets
+        through, as they happen, until the iterator is closed. Raises the gateway's
+        ``SlowConsumer`` when they came faster than the reader took them."""
+        ...
+
+
 @dataclass(slots=True)
 class Context:
     """What a resolver can use."""
@@ -134,6 +165,10 @@ class Context:
     # Restricted reads of this request by (subject, record, operation), each once; the
     # gateway writes them in one append after the operation runs (``schema.audit``).
     audit: dict[tuple[str, str, str], AuditEntry] = field(default_factory=dict)
+    live: LiveEvents | None = None  # subscriptions' events; None: no subscriptions here
+    # Subscriptions, before reading each event: fresh loaders and a fresh gate for the
+    # viewer (``loaders``, ``scope``), so nothing read for an earlier event is served.
+    renew: Callable[[], Awaitable[None]] | None = None
 
     def release(self) -> None:
         """Drop what the request held once its answer is built: the Request and the

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Integer, and_, cast, func, or_, select, true, union, update
 
 from .base import Event, StoreBase, utc
+from .changes import changes_of
 from .records import ActivityEvent, Notification
 from .tables import activity, activity_tag_id, follows, item_tags, notifications
 
@@ -57,6 +58,7 @@ class ActivityMixin(StoreBase):
                     event_id=event_id, actor=editor, document=path,
                 )  # fmt: skip
                 ids.append(event_id)
+                changes_of(connection).documents.append(path)
         return ids
 
     async def events_by_id(self, ids: Sequence[int]) -> list[ActivityEvent | None]:

@@ -14,6 +14,7 @@ feature shares (activity events, notifications, retry keys).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import functools
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -28,6 +29,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from .changes import ChangeListeners, StoreChanges, begin_changes, changes_of, end_changes
 from .tables import (
     activity,
     activity_tag_id,
@@ -149,6 +151,9 @@ class StoreBase:
         # Told (follower, kind, target) after a follow or unfollow commits: caches of
         # follower and following counts drop what the change made wrong.
         self.follow_listeners: list[Callable[[str, str, str], Awaitable[None]]] = []
+        # Told what each committed write changed (comments, notifications, events,
+        # documents): the gateway publishes it to live subscribers (``changes``).
+        self.change_listeners = ChangeListeners()
 
     @property
     def dialect(self) -> str:
@@ -156,7 +161,7 @@ class StoreBase:
 
     def _begin(self) -> Any:
         self.calls += 1
-        return _Guard(self._writer)
+        return _Guard(self._writer, self.change_listeners)
 
     async def _rows(self, query: Any) -> list[Any]:
         self.calls += 1
@@ -259,6 +264,7 @@ class StoreBase:
             .returning(activity.c.id)
         )
         event_id = int(result.scalar_one())
+        changes_of(connection).events.append(event_id)
         if event.tags:
             await connection.execute(
                 insert(item_tags),
@@ -284,8 +290,8 @@ class StoreBase:
         chosen = {r for r in recipients if r and r != actor}
         if chosen:
             at = now()
-            await connection.execute(
-                insert(notifications),
+            written = await connection.execute(
+                insert(notifications).returning(notifications.c.id, notifications.c.recipient),
                 [
                     {
                         "recipient": r,
@@ -299,6 +305,7 @@ class StoreBase:
                     for r in sorted(chosen)
                 ],
             )
+            changes_of(connection).notifications.extend((int(i), r) for i, r in written)
         return chosen
 
     async def _notify_each(
@@ -318,14 +325,15 @@ class StoreBase:
                     chosen.setdefault(recipient, kind)
         if chosen:
             at = now()
-            await connection.execute(
-                insert(notifications),
+            written = await connection.execute(
+                insert(notifications).returning(notifications.c.id, notifications.c.recipient),
                 [
                     {"recipient": r, "kind": k, "activity_id": event_id, "report_id": None,
                      "actor": actor, "document": document, "created_at": at}
                     for r, k in sorted(chosen.items())
                 ],
             )  # fmt: skip
+            changes_of(connection).notifications.extend((int(i), r) for i, r in written)
 
     async def _followers_to_notify(
         self, connection: AsyncConnection, targets: Iterable[tuple[str, str]]
@@ -366,23 +374,33 @@ async def event_document(
 
 
 class _Guard:
-    """``engine.begin()`` mapping driver failures to ``SocialUnavailable``.
+    """``engine.begin()`` mapping driver failures to ``SocialUnavailable``, and telling
+    ``listeners`` what the transaction changed once it has committed.
 
     Integrity errors pass through for the caller to settle (a lost race on a
     unique key is an answer, not an outage); refusals pass through untouched.
     """
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, listeners: ChangeListeners | None = None) -> None:
         self._context = engine.begin()
+        self._listeners = listeners
+        self._connection: AsyncConnection | None = None
+        self._changes = StoreChanges()
 
     async def __aenter__(self) -> AsyncConnection:
         try:
-            return await self._context.__aenter__()
+            connection: AsyncConnection = await self._context.__aenter__()
         except SQLAlchemyError as exc:
             raise unavailable(exc) from exc
+        self._connection = connection
+        self._changes = begin_changes(connection)
+        return connection
 
     async def __aexit__(self, *exc_info: Any) -> bool:
         error = exc_info[1]
+        if self._connection is not None:
+            with contextlib.suppress(Exception):  # a broken connection: nothing to tell
+                end_changes(self._connection)
         try:
             await self._context.__aexit__(*exc_info)
         except IntegrityError:
@@ -391,4 +409,6 @@ class _Guard:
             raise unavailable(exc) from exc
         if isinstance(error, SQLAlchemyError) and not isinstance(error, IntegrityError):
             raise unavailable(error) from error
+        if error is None and self._listeners and self._changes:
+            await self._listeners.tell(self._changes)  # committed: a failure never undoes it
         return False

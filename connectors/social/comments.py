@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .base import Event, ItemNotFound, NotAuthor, StoreBase, now, utc
+from .changes import changes_of
 from .quotas import NO_LIMITS, CommentLimits, first_mentions, hold_author, spend_comment
 from .records import Comment, Revision, Written
 from .tables import (
@@ -156,6 +157,7 @@ class CommentsMixin(StoreBase):
                 event_id=event_id, actor=author, document=document,
             )  # fmt: skip
             await self._remember(connection, author, key, "comment", comment_id)
+            changes_of(connection).comment("added", comment_id, kind, target)
         return Written(comment_id, replayed=False)
 
     async def edit_comment(
@@ -219,6 +221,9 @@ class CommentsMixin(StoreBase):
                     event_id=event_id, actor=current.author, document=current.document,
                 )  # fmt: skip
                 await self._remember(connection, editor, key, "edit", comment_id)
+                changes_of(connection).comment(
+                    "edited", comment_id, current.target_kind, current.target
+                )
         except IntegrityError:
             if key and await self._retry_ref(editor, key, "edit"):
                 return Written(comment_id, replayed=True)
@@ -230,9 +235,12 @@ class CommentsMixin(StoreBase):
         async with self._begin() as connection:
             row = (
                 await connection.execute(
-                    select(comments.c.author, comments.c.deleted_at).where(
-                        comments.c.id == comment_id
-                    )
+                    select(
+                        comments.c.author,
+                        comments.c.deleted_at,
+                        comments.c.target_kind,
+                        comments.c.target,
+                    ).where(comments.c.id == comment_id)
                 )
             ).first()
             if row is None:
@@ -249,6 +257,7 @@ class CommentsMixin(StoreBase):
             )
             await _hide_events_about(connection, "comment", comment_id, at)
             await self._record(connection, Event(actor, "deleted", "comment", comment_id), at)
+            changes_of(connection).comment("deleted", comment_id, row.target_kind, row.target)
         return True
 
     async def comments_by_id(self, ids: Sequence[str]) -> list[Comment | None]:

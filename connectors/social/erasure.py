@@ -33,6 +33,7 @@ from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .base import in_chunks
+from .changes import changes_of
 from .tables import (
     activity,
     activity_tag_id,
@@ -235,6 +236,14 @@ async def _delete_items(
         )
     await _drop_comment_links(connection, threads, done)
     for chunk in in_chunks(threads):
+        changes_of(connection).comments_deleted(
+            await connection.execute(
+                select(comments.c.id, comments.c.target_kind, comments.c.target).where(
+                    comments.c.id.in_(chunk)
+                )
+            )
+        )
+    for chunk in in_chunks(threads):
         # A reply and the comment it answers go together: unlink them first, so that the
         # order rows are deleted in never matters to the parent's foreign key.
         await connection.execute(
@@ -303,17 +312,17 @@ async def _anonymise(
         - threads
     )
     await _drop_comment_links(connection, own, done)
-    done.add(
-        "comments anonymised",
-        (
-            await connection.execute(
-                update(comments)
-                .where(comments.c.author == guid)
-                .values(author=ERASED, body=ERASED_BODY)
-            )
-        ).rowcount
-        or 0,
-    )
+    anonymised = (
+        await connection.execute(
+            update(comments)
+            .where(comments.c.author == guid)
+            .values(author=ERASED, body=ERASED_BODY)
+            .returning(comments.c.id, comments.c.target_kind, comments.c.target)
+        )
+    ).all()
+    done.add("comments anonymised", len(anonymised))
+    for row in anonymised:  # live threads show the text gone
+        changes_of(connection).comment("edited", row.id, row.target_kind, row.target)
     for table, column in (
         (comments, comments.c.deleted_by),
         (comment_revisions, comment_revisions.c.replaced_by),

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .base import Event, ItemNotFound, SocialUnavailable, StoreBase, now, utc
+from .changes import changes_of
 from .comments import _hide_events_about, _live_activity, _live_comment
 from .records import Report, Written
 from .tables import REPORT_TARGETS, comments, reports
@@ -148,11 +149,14 @@ class ModerationMixin(StoreBase):
             at = now()
             if outcome == "hidden":
                 if row.item_kind == "comment":
-                    await connection.execute(
+                    hidden = await connection.execute(
                         update(comments)
                         .where(comments.c.id == row.item_id, comments.c.hidden_at.is_(None))
                         .values(hidden_at=at)
+                        .returning(comments.c.id, comments.c.target_kind, comments.c.target)
                     )
+                    # Hidden reads as deleted to everyone following the thread live.
+                    changes_of(connection).comments_deleted(hidden.all())
                 await _hide_events_about(connection, row.item_kind, row.item_id, at)
             same_item = and_(
                 reports.c.item_kind == row.item_kind,
