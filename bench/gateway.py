@@ -297,6 +297,64 @@ async def safety_overhead(
     }
 
 
+TRACE_EVERY_REQUEST = {
+    "enabled": True,
+    "exporter": "none",
+    "sample_ratio": 1.0,
+    "resolver_sample_ratio": 0.0,
+}
+
+
+async def observability_overhead(
+    args: argparse.Namespace, up: dict[str, Any], workdir: Path, rounds: int = 3
+) -> dict[str, Any]:
+    """The warm card with logs as text and tracing off (as shipped), against JSON logs, and
+    against every request traced (spans made for the request, its SQL and upstream calls,
+    resolver spans off, not exported): req/s interleaved over ``rounds``, one run."""
+    variants: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
+        "shipped": ({}, {}),
+        "json_logs": ({}, {"TOWNHALL_LOG__FORMAT": "json"}),
+        "traced": ({"tracing": TRACE_EVERY_REQUEST}, {}),
+    }
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    ports = {label: free_port() for label in variants}
+    try:
+        for label, (extra, env) in variants.items():
+            port = ports[label]
+            settings = settings_for(up["scim"], up["dav"], workdir, port, up["directory"])
+            settings["cache"]["warm_directory"] = "startup"
+            settings["social"]["database_url"] = f"sqlite+aiosqlite:///{workdir / label}.db"
+            settings.update(extra)
+            file = workdir / f"settings-{label}.json"
+            file.write_text(json.dumps(settings))
+            processes[label] = uvicorn_process("gateway.asgi:build", port,
+                                               {"TOWNHALL_SETTINGS_FILE": str(file), **env},
+                                               factory=True)  # fmt: skip
+        body = shapes()["card"]
+        async with httpx.AsyncClient(timeout=60, headers={"X-Townhall-User": VIEWER}) as client:
+            for port in ports.values():
+                await wait_http(f"http://127.0.0.1:{port}/healthz")
+                answer = (await client.post(f"http://127.0.0.1:{port}/graphql", json=body)).json()
+                if answer.get("errors"):
+                    raise RuntimeError(f"card on port {port}: {str(answer)[:500]}")
+        rps: dict[str, list[float]] = {label: [] for label in variants}
+        for _ in range(rounds):
+            for label, port in ports.items():
+                url = f"http://127.0.0.1:{port}/graphql"
+                rps[label].append(wrk(url, body, args.duration, args.connections, workdir)["rps"])
+    finally:
+        for process in processes.values():
+            process.terminate()
+            process.wait(10)
+    shipped = sum(rps["shipped"])
+    return {
+        "rps": rps,
+        "rounds": rounds,
+        "json_logs_over_shipped": round(sum(rps["json_logs"]) / shipped, 3),
+        "traced_over_shipped": round(sum(rps["traced"]) / shipped, 3),
+    }
+
+
 # -- 2-4. upstream calls, cold latency, single flight (in process) ----------------------
 
 
@@ -497,6 +555,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             if args.only == "safety":
                 results["safety"] = await safety_overhead(args, up, workdir)
                 return results
+            if args.only == "observability":
+                results["observability"] = await observability_overhead(args, up, workdir)
+                return results
             results["in_process"] = await in_process(args, up, workdir)
             results["throughput"] = await ceiling_vs_warm(args, up, workdir)
             results["safety"] = await safety_overhead(args, up, workdir)
@@ -521,7 +582,18 @@ def report_safety(safety: dict[str, Any]) -> None:
           f"{safety['steps_share_of_card'] * 100:.1f}% of it")  # fmt: skip
 
 
+def report_observability(o: dict[str, Any]) -> None:
+    print("\n7. logs and traces: warm card req/s, interleaved rounds")
+    for label, values in o["rps"].items():
+        print(f"   {label:10} {' '.join(f'{r:.0f}' for r in values)}")
+    print(f"   JSON logs / text logs = {o['json_logs_over_shipped']:.3f}; "
+          f"every request traced / tracing off = {o['traced_over_shipped']:.3f}")  # fmt: skip
+
+
 def report(results: dict[str, Any]) -> None:
+    if "observability" in results:
+        report_observability(results["observability"])
+        return
     if "throughput" not in results:
         report_safety(results["safety"])
         return
@@ -576,9 +648,10 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=["all", "safety"],
+        choices=["all", "safety", "observability"],
         default="all",
-        help="safety: only the cost of the limits, budgets and trusted documents",
+        help="safety: only the cost of the limits, budgets and trusted documents; "
+        "observability: only the cost of JSON logs and of tracing every request",
     )
     args = parser.parse_args(argv)
     results = asyncio.run(run(args))
