@@ -613,8 +613,10 @@ def report(results: dict[str, Any]) -> None:
         )
     print("\n3. cold latency with a fixed delay per upstream call (and with none)")
     for name, r in results["in_process"]["cold_latency"].items():
+        # No delayed level (list100 on the embedded directory): no ratio to the floor.
+        ratio = f"{r['ratio']:.2f} x" if r["ratio"] is not None else "n/a"
         print(
-            f"{name:10} {r['seconds'] * 1000:8.1f} ms = {r['ratio']:.2f} x ({r['delayed_levels']} level x {r['delay'] * 1000:.0f} ms); "
+            f"{name:10} {r['seconds'] * 1000:8.1f} ms = {ratio} ({r['delayed_levels']} level x {r['delay'] * 1000:.0f} ms); "
             f"{r['seconds_undelayed'] * 1000:.1f} ms undelayed: {r['delayed_round_trips']:.1f} delayed round trips on the critical path"
         )
     sf = results["in_process"]["single_flight"]
