@@ -1,7 +1,8 @@
 """Command line: ``townhall demo`` (the sample council), ``townhall serve``, ``townhall schema``,
 ``townhall operations`` (the registered operations and their hashes), ``townhall audit``
 (check the audit trail's hash chain, list its rows), ``townhall sar export``, ``townhall
-erase`` and ``townhall retention run`` (subject access, erasure, retention)."""
+erase`` and ``townhall retention run`` (subject access, erasure, retention), ``townhall
+digests send`` (email digests)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import sys
 from pathlib import Path
 
 from . import privacy_cli, serving
+from .digests import cli as digests_cli
 from .logs import configure_logging
 from .settings import load_settings
 
@@ -32,6 +34,12 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--fixtures", type=Path, default=None, help="sample council folder")
     demo.add_argument("--workdir", type=Path, default=Path("var/demo"))
+    demo.add_argument(
+        "--portal-port",
+        type=int,
+        default=None,
+        help="serve the demo portal on this port (default: --port + 1; 0: no portal)",
+    )
 
     schema = commands.add_parser("schema", help="print the GraphQL schema (SDL)")
     schema.add_argument("--output", type=Path, default=None)
@@ -77,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     listing.add_argument("--json", action="store_true", help="print JSON lines")
 
     privacy_cli.add_commands(commands)
+    digests_cli.add_commands(commands)
 
     args = parser.parse_args(argv)
     configure_logging()
@@ -102,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in privacy_cli.COMMANDS:
         return privacy_cli.run(args)
 
+    if args.command == digests_cli.COMMAND:
+        return digests_cli.run(args)
+
     if args.command == "serve":
         settings = load_settings()
         config = serving.uvicorn_config(
@@ -114,7 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     workdir = args.workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     fixtures = (args.fixtures or default_fixtures()).resolve()
-    asyncio.run(run_demo(port=args.port, fixtures=fixtures, workdir=workdir))
+    asyncio.run(
+        run_demo(port=args.port, fixtures=fixtures, workdir=workdir, portal_port=args.portal_port)
+    )
     return 0
 
 

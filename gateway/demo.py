@@ -4,14 +4,22 @@ Starts a real scim2-server (HR) and a real wsgidav (documents) on loopback,
 seeded from the sample council's files; the directory is ldap3's in-memory
 directory loaded from the council's LDIF; the social store is a SQLite file;
 the cache is in memory. Development sign-in is on (only the demo allows it).
+
+Beside the gateway, on a second origin (by default the next port), the demo portal
+(``portal/``, demo code beside the source tree, imported only here): Northshire Council's
+mock intranet home page embedding every widget under a strict Content-Security-Policy. It
+is the demo's identity provider too: a key pair made at start-up, whose public key the
+gateway is configured with, and ten-minute ES256 tokens for the visitor it signs.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
 import secrets
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +33,8 @@ log = logging.getLogger("townhall.demo")
 
 DEMO_PERSONA = "alex.morgan"
 DAV_USER = "townhall"
+#: The ``aud`` of the portal's tokens, as an Entra app registration's API would be named.
+PORTAL_AUDIENCE = "api://townhall-demo"
 
 
 def default_fixtures() -> Path:
@@ -41,8 +51,11 @@ def demo_settings(
     dav_url: str,
     dav_password: str,
     port: int,
+    portal_origin: str = "",
+    portal_auth: dict[str, Any] | None = None,
 ) -> Settings:
-    """Settings that point Townhall at the embedded upstreams."""
+    """Settings that point Townhall at the embedded upstreams; with the portal, its tokens
+    are accepted (``portal_auth``) and its origin is allowed to call (CORS)."""
     return Settings(
         environment="demo",
         directory={
@@ -64,13 +77,18 @@ def demo_settings(
             # No moderator may open HR's confidential folder: its readers moderate it.
             "fallback_moderator_groups": ["HR Confidential"],
         },
-        auth={"dev_sign_in": True, "dev_default_user": DEMO_PERSONA},
+        # Development sign-in stays on for GraphiQL; the portal's widgets send its tokens.
+        auth={"dev_sign_in": True, "dev_default_user": DEMO_PERSONA, **(portal_auth or {})},
         # The sample council's nearest thing to a data-protection team reads the audit trail.
         access={"data_protection_groups": ["Data Protection Champions"]},
         retention={"export_dir": workdir / "exports"},
         # The embedded directory never changes while the demo runs: cache it whole, for long.
         cache={"warm_directory": "startup", "directory_ttl": 86400, "search_ttl": 86400},
-        server={"port": port, "public_url": f"http://127.0.0.1:{port}"},
+        server={
+            "port": port,
+            "public_url": f"http://127.0.0.1:{port}",
+            "cors_origins": [portal_origin] if portal_origin else [],
+        },
     )
 
 
@@ -109,12 +127,56 @@ async def embedded_upstreams(fixtures: Path, workdir: Path) -> Any:
         scim.stop()
 
 
-async def run_demo(*, port: int, fixtures: Path, workdir: Path) -> None:
-    """Serve the demo until interrupted; ``workdir`` must exist."""
+def load_portal() -> Any:
+    """The demo portal's module (``portal.app``): demo code kept beside the source tree, as
+    the sample council is (never installed with the gateway), found there."""
+    root = str(Path(__file__).resolve().parent.parent)
+    if root not in sys.path:
+        sys.path.append(root)
+    import portal.app
+
+    return portal.app
+
+
+async def run_demo(
+    *, port: int, fixtures: Path, workdir: Path, portal_port: int | None = None
+) -> None:
+    """Serve the demo until interrupted; ``workdir`` must exist. The portal is served on
+    ``portal_port`` (default: ``port + 1``; 0: no portal)."""
+    portal_port = port + 1 if portal_port is None else portal_port
+    portal = load_portal() if portal_port else None
+    origin = f"http://127.0.0.1:{portal_port}"
+    issuer = portal.TokenIssuer(issuer=origin, audience=PORTAL_AUDIENCE) if portal else None
     async with embedded_upstreams(fixtures, workdir) as up:
-        settings = demo_settings(fixtures, workdir, port=port, **up)
+        settings = demo_settings(
+            fixtures,
+            workdir,
+            port=port,
+            portal_origin=origin if portal else "",
+            portal_auth=issuer.auth_settings() if issuer else None,
+            **up,
+        )
         config = uvicorn_config(create_app(settings), settings, host="127.0.0.1", loop="none")
+        servers = [uvicorn.Server(config)]
         log.info(
             "Townhall demo: open http://127.0.0.1:%d/graphql (signed in as %s)", port, DEMO_PERSONA
         )
-        await uvicorn.Server(config).serve()
+        if portal and issuer:
+            app = portal.create_portal(settings.server.public_url, issuer)
+            servers.append(
+                uvicorn.Server(
+                    uvicorn.Config(
+                        app,
+                        host="127.0.0.1",
+                        port=portal_port,
+                        loop="none",
+                        lifespan="off",
+                        access_log=False,
+                        server_header=False,
+                        log_level="warning",
+                    )
+                )
+            )
+            log.info("Townhall demo portal (every widget on an intranet page): open %s/", origin)
+        # Each server stops on Ctrl-C: uvicorn hands the signal on to the one started before.
+        await asyncio.gather(*(server.serve() for server in servers))

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import uvicorn
 
 from portal.app import PERSONA_COOKIE, Portal
+from portal.screenshot import WIDGETS_RENDERED
 from portal.tokens import TokenIssuer
 
 try:
@@ -95,10 +96,14 @@ class PageLog:
         self.page_errors: list[str] = []
         self.csp_violations: list[dict[str, Any]] = []
         self.failed_requests: list[str] = []
+        #: Text frames the page sent on its WebSockets: (url, payload).
+        self.frames_sent: list[tuple[str, str]] = []
+        #: POSTs the page sent: (url, headers, body).
+        self.posts: list[tuple[str, dict[str, str], str | None]] = []
         #: Console errors a test expects (substrings), e.g. a refused token's 401.
         self.expected_errors: list[str] = []
-        page.on("request", lambda request: self.requests.append(request.url))
-        page.on("websocket", lambda ws: self.websockets.append(ws.url))
+        page.on("request", self._request)
+        page.on("websocket", self._websocket)
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.page_errors.append(str(error)))
         page.on("requestfailed", self._failed)
@@ -109,6 +114,22 @@ class PageLog:
         await page.expose_function("__townhallCspViolation", log._csp_violation)
         await page.add_init_script(_CSP_LISTENER)
         return log
+
+    def _request(self, request: Any) -> None:
+        self.requests.append(request.url)
+        if request.method == "POST":
+            self.posts.append((request.url, dict(request.headers), request.post_data))
+
+    def _websocket(self, ws: Any) -> None:
+        self.websockets.append(ws.url)
+        ws.on("framesent", lambda payload: self.frames_sent.append((ws.url, str(payload))))
+
+    def subscribed(self, operation: str) -> bool:
+        """Whether a graphql-transport-ws ``subscribe`` for ``operation`` was sent."""
+        return any(
+            '"subscribe"' in payload and f'"{operation}"' in payload
+            for _, payload in self.frames_sent
+        )
 
     def _csp_violation(self, violation: dict[str, Any]) -> None:
         self.csp_violations.append(violation)
@@ -150,6 +171,11 @@ class PageLog:
         assert not problems, "the page had problems:\n  " + "\n  ".join(problems)
 
 
+async def wait_for_widgets(page: Page, within_ms: float = 30_000) -> None:
+    """Wait until every Townhall element on ``page`` shows its content (none loading)."""
+    await page.wait_for_function(WIDGETS_RENDERED, timeout=within_ms)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -178,19 +204,33 @@ class PageServer:
         self.portal.files[path] = body.encode() if isinstance(body, str) else body
         return f"{self.url}{path}"
 
-    def add_page(self, path: str, body: str, *, head: str = "", lang: str = "en-GB") -> str:
-        """Serve a page whose ``<body>`` is ``body``, loading the widget bundle in its
-        head (and ``head``, e.g. ``<script type="module" src="/test.js"></script>``)."""
-        return self.add(path, page_html(body, head=head, lang=lang))
+    def add_page(
+        self, path: str, body: str, *, head: str = "", lang: str = "en-GB", sign_in: bool = True
+    ) -> str:
+        """Serve a page whose ``<main>`` holds ``body`` (see ``page_html``); its URL."""
+        return self.add(path, page_html(body, head=head, lang=lang, sign_in=sign_in))
 
 
-def page_html(body: str, *, head: str = "", lang: str = "en-GB", title: str = "Widget test") -> str:
-    """A whole page around ``body`` that loads the widget bundle with the one tag."""
+def page_html(
+    body: str,
+    *,
+    head: str = "",
+    lang: str = "en-GB",
+    title: str = "Widget test",
+    sign_in: bool = True,
+) -> str:
+    """A whole page around ``body`` that loads the widget bundle with the one tag.
+
+    With ``sign_in`` the portal's ``/portal.js`` comes first: it calls
+    ``townhall.configure({ endpoint, getToken })`` with the page server's ``/token`` (the
+    persona in the cookie), as the demo portal does. ``head`` goes before both tags.
+    """
+    portal = '<script type="module" src="/portal.js"></script>\n' if sign_in else ""
     return (
         f'<!doctype html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{title}</title>\n"
         '<link rel="icon" href="data:,">\n'
-        f"{head}\n"
+        f"{head}\n{portal}"
         '<script type="module" src="{{gateway}}/widgets/v1/townhall.js"></script>\n'
         f"</head>\n<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
     )

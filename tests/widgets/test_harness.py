@@ -99,3 +99,19 @@ async def test_the_token_endpoint_signs_the_persona_in_the_cookie(
         # No development sign-in on the widget gateway: no token, no answer.
         anonymous = await client.post("/graphql", json={"query": "{ me { displayName } }"})
         assert anonymous.status_code == 401
+
+
+async def test_axe_runs_under_the_strict_csp_and_reports_violations(
+    browser: Browser, page_server: PageServer
+) -> None:
+    from axe_playwright_python.async_playwright import Axe
+
+    url = page_server.add(
+        "/inaccessible.html",
+        '<!doctype html><html><head><title>Bad</title><link rel="icon" href="data:,"></head>'
+        '<body><button type="button"></button><img src="data:,"></body></html>',
+    )
+    async with open_page(browser, url) as (page, _log):
+        results = await Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a"]}})
+    found = {v["id"] for v in results.response["violations"]}
+    assert {"button-name", "image-alt", "html-has-lang"} <= found, found
