@@ -9,12 +9,13 @@ the social store are read only through the access gate (``Context.scope``,
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
 from .activity import ActivityQueries
+from .arguments import After, First, IncludeLeavers
 from .audit import AuditQueries
 from .comments import Comment
 from .context import Info
@@ -48,7 +49,13 @@ class PeopleQueries:
         return Person.of(info.context.viewer.person)
 
     @strawberry.field(description="A person by global id; null if there is no such person.")
-    async def person(self, info: Info, id: strawberry.ID) -> Person | None:
+    async def person(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description="The person's global id (`Person.id`).")
+        ],
+    ) -> Person | None:
         _, guid = parse_global_id(id, "Person")
         found = await upstream(info.context.loaders.person.load(guid))
         return Person.of(found) if found else None
@@ -61,10 +68,16 @@ class PeopleQueries:
     async def people(
         self,
         info: Info,
-        search: str | None = None,
-        first: int = 20,
-        after: str | None = None,
-        include_leavers: bool = False,
+        search: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Words to look for, at most 200 characters; each must appear "
+                "in the name, job title, department or office. Null or empty: everyone."
+            ),
+        ] = None,
+        first: First = 20,
+        after: After = None,
+        include_leavers: IncludeLeavers = False,
     ) -> Connection[Person]:
         check_first(first)
         text = " ".join((search or "").split())
@@ -75,7 +88,14 @@ class PeopleQueries:
         return await people_page(info, guids, first, after)
 
     @strawberry.field(description="Any object by its global id.")
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="A global id of a Person, Document or Group."),
+        ],
+    ) -> Node | None:
         type_name, key = parse_global_id(id, "Person", "Document", "Group")
         if type_name == "Person":
             found = await upstream(info.context.loaders.person.load(key))

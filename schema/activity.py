@@ -18,6 +18,7 @@ import strawberry
 
 from connectors.social import ActivityEvent
 
+from .arguments import After, First
 from .comments import Comment, ReactionCount, reaction_counts
 from .context import Info
 from .errors import BadInput, upstream
@@ -89,7 +90,17 @@ class ActivityItem:
         return len({e.actor for e in self.events})
 
     @strawberry.field(description="The people who acted, most recent first.")
-    async def actors(self, info: Info, first: int = 3) -> list[Person]:
+    async def actors(
+        self,
+        info: Info,
+        first: Annotated[
+            int,
+            strawberry.argument(
+                description="How many people to list: at most 20 (`actorCount` says how many "
+                "acted)."
+            ),
+        ] = 3,
+    ) -> list[Person]:
         guids = list(dict.fromkeys(e.actor for e in self.events))[: max(0, min(first, 20))]
         found = await upstream(info.context.loaders.person.load_many(guids))
         return [Person.of(p) for p in found if p is not None]
@@ -195,7 +206,7 @@ class ActivityItem:
 
     @strawberry.field(description="Comments on this item, oldest first.")
     async def comments(
-        self, info: Info, first: int = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Connection[Comment]:
         from .discussion import comment_thread
 
@@ -317,7 +328,7 @@ class ActivityQueries:
         "mine), newest first, aggregated."
     )
     async def home_feed(
-        self, info: Info, first: int = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Connection[ActivityItem]:
         activity = info.context.scope.activity
         team, members = await asyncio.gather(_team(info), _followed_group_members(info))
@@ -333,7 +344,17 @@ class ActivityQueries:
 
     @strawberry.field(description="Activity carrying a #tag, newest first, aggregated.")
     async def tag_feed(
-        self, info: Info, tag: str, first: int = 20, after: str | None = None
+        self,
+        info: Info,
+        tag: Annotated[
+            str,
+            strawberry.argument(
+                description="The tag, with or without '#' (case and spaces do not matter; at most "
+                "64 characters)."
+            ),
+        ],
+        first: First = 20,
+        after: After = None,
     ) -> Connection[ActivityItem]:
         name = tag_or_error(tag, "tag")
         if isinstance(name, InvalidInputError):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -20,6 +21,7 @@ from connectors.hr import HRRecord
 from connectors.social.audit import WIDTHS, AuditRow
 
 from .access import audit_access
+from .arguments import After, First
 from .context import Context, Info
 from .errors import BadInput, Forbidden, upstream
 from .ids import cursor, parse_cursor, parse_global_id
@@ -139,11 +141,28 @@ class AuditQueries:
     async def audit_log(
         self,
         info: Info,
-        first: int = 20,
-        after: str | None = None,
-        subject: str | None = None,
-        viewer: str | None = None,
-        newest_first: bool = True,
+        first: First = 20,
+        after: After = None,
+        subject: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only rows about this person: a Person id, or the raw id recorded (an "
+                "HR join key, or `*`)."
+            ),
+        ] = None,
+        viewer: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only rows of reads by this person: a Person id, or the raw id "
+                "recorded."
+            ),
+        ] = None,
+        newest_first: Annotated[
+            bool,
+            strawberry.argument(
+                description="Newest rows first (default); false: in chain order, oldest first."
+            ),
+        ] = True,
     ) -> Connection[AuditLogEntry]:
         check_first(first)
         if not await is_data_protection(info):

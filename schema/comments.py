@@ -54,18 +54,27 @@ def render_html(text: str) -> str:
 
 @strawberry.enum(description="A comment's state; a deleted or hidden one keeps its place.")
 class CommentState(enum.Enum):
-    PUBLISHED = "published"
-    DELETED = "deleted"
-    HIDDEN = "hidden"
+    PUBLISHED = strawberry.enum_value(
+        "published", description="Shown to everyone who may see its item."
+    )
+    DELETED = strawberry.enum_value(
+        "deleted",
+        description="Deleted by its author or a moderator: its text is gone, it keeps its "
+        "place so replies stay.",
+    )
+    HIDDEN = strawberry.enum_value(
+        "hidden",
+        description="Hidden by a moderator after a report: its text shows to moderators only.",
+    )
 
 
 @strawberry.enum(description="The fixed set of reactions; one of each per person per item.")
 class ReactionKind(enum.Enum):
-    LIKE = "like"
-    THANKS = "thanks"
-    INSIGHTFUL = "insightful"
-    CELEBRATE = "celebrate"
-    SUPPORT = "support"
+    LIKE = strawberry.enum_value("like", description="Like.")
+    THANKS = strawberry.enum_value("thanks", description="Thanks.")
+    INSIGHTFUL = strawberry.enum_value("insightful", description="Insightful.")
+    CELEBRATE = strawberry.enum_value("celebrate", description="Celebrate.")
+    SUPPORT = strawberry.enum_value("support", description="Support.")
 
 
 @strawberry.type(description="How many gave one reaction, and whether the viewer did.")

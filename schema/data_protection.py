@@ -100,7 +100,12 @@ class DataProtectionMutations:
         "groups only; each export is recorded in the audit trail."
     )
     async def export_person_data(
-        self, info: Info, input: ExportPersonDataInput
+        self,
+        info: Info,
+        input: Annotated[
+            ExportPersonDataInput,
+            strawberry.argument(description="Whose data: a Person id, or an account name."),
+        ],
     ) -> ExportPersonDataResult:
         ctx = info.context
         if not await is_data_protection(info):

@@ -257,7 +257,13 @@ class DiscussionMutations:
         "post a set number of comments and replies a minute (10 unless the council changed "
         "it); past that the answer is `RateLimitedError` and nothing is written."
     )
-    async def add_comment(self, info: Info, input: AddCommentInput) -> CommentResult:
+    async def add_comment(
+        self,
+        info: Info,
+        input: Annotated[
+            AddCommentInput, strawberry.argument(description="What to comment on, and the text.")
+        ],
+    ) -> CommentResult:
         key = retry_key(input.client_mutation_id)
         if isinstance(key, InvalidInputError):
             return key
@@ -300,7 +306,13 @@ class DiscussionMutations:
         description="Change a comment's text (author or moderator); the old text is kept. "
         "Only people the comment never told of a mention are notified."
     )
-    async def edit_comment(self, info: Info, input: EditCommentInput) -> CommentResult:
+    async def edit_comment(
+        self,
+        info: Info,
+        input: Annotated[
+            EditCommentInput, strawberry.argument(description="The comment, and its new text.")
+        ],
+    ) -> CommentResult:
         key = retry_key(input.client_mutation_id)
         if isinstance(key, InvalidInputError):
             return key
@@ -335,7 +347,13 @@ class DiscussionMutations:
         description="Delete a comment (author or moderator). Replies keep their place; a "
         "retry is harmless."
     )
-    async def delete_comment(self, info: Info, input: DeleteCommentInput) -> CommentResult:
+    async def delete_comment(
+        self,
+        info: Info,
+        input: Annotated[
+            DeleteCommentInput, strawberry.argument(description="The comment to delete.")
+        ],
+    ) -> CommentResult:
         comments = info.context.scope.comments
         comment_id = _comment_key(input.comment_id, "commentId")
         if isinstance(comment_id, InvalidInputError):
@@ -352,11 +370,23 @@ class DiscussionMutations:
         return await _comment(info, found.id, replayed=not changed)
 
     @strawberry.mutation(description="React to a comment, activity item or document.")
-    async def react(self, info: Info, input: ReactInput) -> ReactionResult:
+    async def react(
+        self,
+        info: Info,
+        input: Annotated[
+            ReactInput, strawberry.argument(description="The item, and the reaction to give.")
+        ],
+    ) -> ReactionResult:
         return await _react(info, input, add=True)
 
     @strawberry.mutation(description="Take a reaction back.")
-    async def unreact(self, info: Info, input: ReactInput) -> ReactionResult:
+    async def unreact(
+        self,
+        info: Info,
+        input: Annotated[
+            ReactInput, strawberry.argument(description="The item, and the reaction to take back.")
+        ],
+    ) -> ReactionResult:
         return await _react(info, input, add=False)
 
 
@@ -421,7 +451,14 @@ async def comment_thread(
 @strawberry.type
 class DiscussionQueries:
     @strawberry.field(description="A comment by global id; null if missing or not visible.")
-    async def comment(self, info: Info, id: strawberry.ID) -> Comment | None:
+    async def comment(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The comment's global id (`Comment.id`)."),
+        ],
+    ) -> Comment | None:
         _, key = parse_global_id(id, "Comment")  # a malformed id is bad input, not a miss
         found = await upstream(info.context.scope.comments.comment(key))
         return Comment.of(found) if found else None

@@ -13,6 +13,7 @@ import strawberry
 
 from connectors.documents import DocumentRecord
 
+from .arguments import After, First
 from .comments import Comment, ReactionCount, reaction_counts
 from .context import Info
 from .errors import BadInput, upstream
@@ -106,7 +107,13 @@ class Document(Node):
         return await upstream(info.context.scope.comments.count("document", self.record.path))
 
     @strawberry.field(description="Comments on the document, oldest first. Source: Townhall.")
-    async def comments(self, info: Info, first: int = 50) -> list[Comment]:
+    async def comments(
+        self,
+        info: Info,
+        first: Annotated[
+            int, strawberry.argument(description="How many comments, oldest first: 0 to 200.")
+        ] = 50,
+    ) -> list[Comment]:
         if first < 0 or first > MAX_COMMENTS:
             raise BadInput(f"`first` must be between 0 and {MAX_COMMENTS}.", field="first")
         rows = await upstream(
@@ -119,7 +126,7 @@ class Document(Node):
         "(deleted and hidden ones keep their place). Source: Townhall."
     )
     async def comment_thread(
-        self, info: Info, first: int = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Connection[Comment]:
         from .discussion import comment_thread
 
@@ -131,7 +138,7 @@ class Document(Node):
 
     @strawberry.field(description="What happened around the document, newest first, aggregated.")
     async def activity(
-        self, info: Info, first: int = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Connection[ActivityItemType]:
         from .activity import document_activity
 
@@ -153,7 +160,14 @@ async def readable_document(info: Info, path: str) -> Document | None:
 @strawberry.type
 class DocumentQueries:
     @strawberry.field(description="A document by its global id; null if missing or not readable.")
-    async def document(self, info: Info, id: strawberry.ID) -> Document | None:
+    async def document(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The document's global id (`Document.id`)."),
+        ],
+    ) -> Document | None:
         _, path = parse_global_id(id, "Document")
         return await readable_document(info, path)
 
@@ -162,7 +176,17 @@ class DocumentQueries:
         "one folder and everything below it."
     )
     async def documents(
-        self, info: Info, first: int = 20, after: str | None = None, folder: str | None = None
+        self,
+        info: Info,
+        first: First = 20,
+        after: After = None,
+        folder: Annotated[
+            str | None,
+            strawberry.argument(
+                description="A folder's path from the store's root, e.g. `Planning/Plans` (at "
+                "most 1,024 characters); null: the whole store."
+            ),
+        ] = None,
     ) -> Connection[Document] | None:
         check_first(first)
         prefix = (folder or "").strip("/")
@@ -178,7 +202,17 @@ class DocumentQueries:
         "best match first. Source: Townhall's index of the document store."
     )
     async def search_documents(
-        self, info: Info, query: str, first: int = 20, after: str | None = None
+        self,
+        info: Info,
+        query: Annotated[
+            str,
+            strawberry.argument(
+                description="Words to find, at most 200 characters; each matches as the start of "
+                "a word."
+            ),
+        ],
+        first: First = 20,
+        after: After = None,
     ) -> Connection[Document] | None:
         check_first(first)
         text = " ".join(query.split())

@@ -14,6 +14,7 @@ from __future__ import annotations
 import enum
 import re
 from datetime import UTC, datetime
+from typing import Annotated
 
 import strawberry
 
@@ -29,14 +30,31 @@ MAX_EXPERTS = 50
 
 @strawberry.enum(description="Why someone ranked as an expert.")
 class ExpertReasonKind(enum.Enum):
-    DECLARED_SKILL = "declared_skill"
-    ENDORSED = "endorsed"
-    INTEREST = "interest"
-    JOB_TITLE = "job_title"
-    DEPARTMENT = "department"
-    WROTE_DOCUMENTS = "wrote_documents"
-    CHANGED_DOCUMENTS = "changed_documents"
-    COMMENTED = "commented"
+    DECLARED_SKILL = strawberry.enum_value(
+        "declared_skill", description="They list the topic among the skills in their profile."
+    )
+    ENDORSED = strawberry.enum_value(
+        "endorsed", description="Colleagues endorse that skill of theirs (each endorsement adds)."
+    )
+    INTEREST = strawberry.enum_value(
+        "interest", description="They list the topic among their interests or ask-me-about tags."
+    )
+    JOB_TITLE = strawberry.enum_value("job_title", description="Their job title names the topic.")
+    DEPARTMENT = strawberry.enum_value(
+        "department", description="Their department or team names the topic."
+    )
+    WROTE_DOCUMENTS = strawberry.enum_value(
+        "wrote_documents",
+        description="They wrote documents about the topic that the viewer may read.",
+    )
+    CHANGED_DOCUMENTS = strawberry.enum_value(
+        "changed_documents",
+        description="They last changed documents about the topic that the viewer may read.",
+    )
+    COMMENTED = strawberry.enum_value(
+        "commented",
+        description="They commented on such documents, or wrote comments tagged with the topic.",
+    )
 
 
 @strawberry.type(description="One reason, and how much it added to the score.")
@@ -82,7 +100,20 @@ class ExpertQueries:
         description="Who knows about `topic`: people ranked by declared and endorsed skills, "
         "job title and team, documents they wrote or changed, and what they commented on."
     )
-    async def experts(self, info: Info, topic: str, first: int = 10) -> list[Expert]:
+    async def experts(
+        self,
+        info: Info,
+        topic: Annotated[
+            str,
+            strawberry.argument(
+                description="What to find people for: a word or phrase, e.g. 'planning' or 'data "
+                "protection'."
+            ),
+        ],
+        first: Annotated[
+            int, strawberry.argument(description="How many people, best first: 1 to 50.")
+        ] = 10,
+    ) -> list[Expert]:
         tag = normalise_tag(topic)
         if not tag:
             raise BadInput("Give a topic with letters or digits.", field="topic")

@@ -9,11 +9,13 @@ shows with only its key, so the follow can still be ended.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
 from connectors.social import Follow
 
+from .arguments import After, First
 from .context import Info
 from .documents import Document
 from .errors import upstream
@@ -82,7 +84,13 @@ class FollowQueries:
         "follow's notify choice (keyset-paged: stable while I follow more)."
     )
     async def my_follows(
-        self, info: Info, kind: FollowKind, first: int = 20, after: str | None = None
+        self,
+        info: Info,
+        kind: Annotated[
+            FollowKind, strawberry.argument(description="Which kind of follows to list.")
+        ],
+        first: First = 20,
+        after: After = None,
     ) -> Connection[FollowedItem]:
         check_first(first)
         follows, viewer = info.context.scope.follows, info.context.viewer.guid

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Annotated
 
 import strawberry
 
 from connectors.directory import DirectoryGroup
 
+from .arguments import After, First, IncludeLeavers
 from .context import Info
 from .errors import BadInput, upstream
 from .ids import global_id, parse_global_id
@@ -52,9 +54,9 @@ class Group(Node):
     async def members(
         self,
         info: Info,
-        first: int = 20,
-        after: str | None = None,
-        include_leavers: bool = False,
+        first: First = 20,
+        after: After = None,
+        include_leavers: IncludeLeavers = False,
     ) -> Connection[Person] | None:
         loaders = info.context.loaders
         guids = await upstream(loaders.group_members.load(self.record.dn))
@@ -95,7 +97,19 @@ class GroupQueries:
         "when there is no such group."
     )
     async def group(
-        self, info: Info, id: strawberry.ID | None = None, name: str | None = None
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="The group's global id (`Group.id`)."),
+        ] = None,
+        name: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The group's name as the directory holds it, e.g. 'Staff - Planning' "
+                "(case and repeated spaces do not matter; at most 256 characters)."
+            ),
+        ] = None,
     ) -> Group | None:
         if (id is None) == (name is None):
             raise BadInput("Give exactly one of `id` or `name`.", field="id")

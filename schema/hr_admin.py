@@ -13,6 +13,7 @@ import strawberry
 from connectors.hr import HRRecord
 
 from .access import audit_access, is_hr
+from .arguments import After, First
 from .audit import hr_subject
 from .context import Info
 from .errors import Forbidden, upstream
@@ -55,7 +56,7 @@ class HRAdminQueries:
         "key), in employee-number order. For members of the HR role groups only."
     )
     async def hr_records_without_account(
-        self, info: Info, first: int = 50, after: str | None = None
+        self, info: Info, first: First = 50, after: After = None
     ) -> Connection[UnjoinedHRRecord]:
         if not await is_hr(info):
             raise Forbidden("Only the HR role may list HR records.")

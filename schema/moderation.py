@@ -44,15 +44,22 @@ class Forbidden(ClientError):
 
 @strawberry.enum(description="Where a report stands.")
 class ReportStatus(enum.Enum):
-    OPEN = "open"
-    HIDDEN = "hidden"
-    DISMISSED = "dismissed"
+    OPEN = strawberry.enum_value("open", description="Waiting for a moderator.")
+    HIDDEN = strawberry.enum_value("hidden", description="A moderator hid the item.")
+    DISMISSED = strawberry.enum_value(
+        "dismissed", description="A moderator dismissed the report: the item stays."
+    )
 
 
 @strawberry.enum(description="A moderator's decision.")
 class ReportOutcome(enum.Enum):
-    HIDE = "hidden"
-    DISMISS = "dismissed"
+    HIDE = strawberry.enum_value(
+        "hidden",
+        description="Hide the item (its text shows to moderators only; replies keep their place).",
+    )
+    DISMISS = strawberry.enum_value(
+        "dismissed", description="Dismiss the report: the item stays as it is."
+    )
 
 
 @strawberry.type(description="A report of a comment or activity item to the moderators.")
@@ -166,7 +173,13 @@ def _key(value: str, field: str, *kinds: str) -> tuple[str, str] | InvalidInputE
 @strawberry.type
 class ModerationQueries:
     @strawberry.field(description="Open reports, oldest first. Moderators only.")
-    async def moderation_queue(self, info: Info, first: int = 50) -> list[Report]:
+    async def moderation_queue(
+        self,
+        info: Info,
+        first: Annotated[
+            int, strawberry.argument(description="How many reports, oldest first: 0 to 100.")
+        ] = 50,
+    ) -> list[Report]:
         check_first(first)
         moderation = info.context.scope.moderation
         if not await upstream(moderation.is_moderator()):
@@ -178,7 +191,13 @@ class ModerationQueries:
         return [Report(record=r) for r in found]
 
     @strawberry.field(description="Reports I filed, newest first, with their outcomes.")
-    async def my_reports(self, info: Info, first: int = 20) -> list[Report]:
+    async def my_reports(
+        self,
+        info: Info,
+        first: Annotated[
+            int, strawberry.argument(description="How many reports, newest first: 0 to 100.")
+        ] = 20,
+    ) -> list[Report]:
         check_first(first)
         found = await upstream(info.context.scope.moderation.mine(first))
         return [Report(record=r) for r in found]
@@ -191,7 +210,14 @@ class ModerationMutations:
         "per person per item: reporting it again answers that report (`replayed: true`); "
         "once a moderator decides it, the item may be reported anew."
     )
-    async def report_item(self, info: Info, input: ReportInput) -> ReportResult:
+    async def report_item(
+        self,
+        info: Info,
+        input: Annotated[
+            ReportInput,
+            strawberry.argument(description="The item, and why it should be looked at."),
+        ],
+    ) -> ReportResult:
         key = retry_key(input.client_mutation_id)
         if isinstance(key, InvalidInputError):
             return key
@@ -222,7 +248,13 @@ class ModerationMutations:
     @strawberry.mutation(
         description="Hide the reported item, or dismiss the report. Moderators only."
     )
-    async def decide_report(self, info: Info, input: DecideReportInput) -> DecideResult:
+    async def decide_report(
+        self,
+        info: Info,
+        input: Annotated[
+            DecideReportInput, strawberry.argument(description="The report, and the decision.")
+        ],
+    ) -> DecideResult:
         moderation = info.context.scope.moderation
         if not await upstream(moderation.is_moderator()):
             return NotAllowedError(message="Only moderators decide reports.")

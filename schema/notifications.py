@@ -18,6 +18,7 @@ import strawberry
 from connectors.social import Notification as NotificationRecord
 
 from .activity import ActivityItem
+from .arguments import After, First
 from .context import Info
 from .errors import BadInput, upstream
 from .ids import cursor, global_id, parse_cursor, parse_global_id
@@ -34,15 +35,32 @@ DIGEST_SIZE = 50
 
 @strawberry.enum(description="Why a notification was sent.")
 class NotificationKind(enum.Enum):
-    MENTION = "mention"
-    REPLY = "reply"
-    NEW_FOLLOWER = "new_follower"
-    REACTION = "reaction"
-    ENDORSEMENT = "endorsement"
-    FOLLOWED_ACTIVITY = "followed_activity"
-    DOCUMENT_CHANGED = "document_changed"
-    REPORT_FILED = "report_filed"  # to moderators
-    REPORT_OUTCOME = "report_outcome"
+    MENTION = strawberry.enum_value("mention", description="Someone @mentioned me in a comment.")
+    REPLY = strawberry.enum_value(
+        "reply", description="Someone replied to my comment, or commented on my profile."
+    )
+    NEW_FOLLOWER = strawberry.enum_value(
+        "new_follower", description="Someone started following me."
+    )
+    REACTION = strawberry.enum_value(
+        "reaction", description="Someone reacted to my comment or activity."
+    )
+    ENDORSEMENT = strawberry.enum_value(
+        "endorsement", description="Someone endorsed one of my skills."
+    )
+    FOLLOWED_ACTIVITY = strawberry.enum_value(
+        "followed_activity",
+        description="Something happened on an item, tag or person I follow with notify on.",
+    )
+    DOCUMENT_CHANGED = strawberry.enum_value(
+        "document_changed", description="A document I follow with notify on changed."
+    )
+    REPORT_FILED = strawberry.enum_value(
+        "report_filed", description="A new report for me to moderate (moderators only)."
+    )
+    REPORT_OUTCOME = strawberry.enum_value(
+        "report_outcome", description="A moderator decided a report I filed."
+    )
 
 
 @strawberry.type(description="Something the viewer should know about.")
@@ -136,7 +154,13 @@ async def unread_count(info: Info) -> int:
 class NotificationQueries:
     @strawberry.field(description="My notifications, newest first.")
     async def notifications(
-        self, info: Info, first: int = 20, after: str | None = None, unread_only: bool = False
+        self,
+        info: Info,
+        first: First = 20,
+        after: After = None,
+        unread_only: Annotated[
+            bool, strawberry.argument(description="Only notifications not yet marked read.")
+        ] = False,
     ) -> Connection[Notification]:
         check_first(first)
         notifications = info.context.scope.notifications
@@ -168,7 +192,14 @@ class NotificationQueries:
         return await unread_count(info)
 
     @strawberry.field(description="A day's notifications as digest data (default: today, UTC).")
-    async def notification_digest(self, info: Info, day: date | None = None) -> NotificationDigest:
+    async def notification_digest(
+        self,
+        info: Info,
+        day: Annotated[
+            date | None,
+            strawberry.argument(description="The day (UTC), as YYYY-MM-DD; null: today."),
+        ] = None,
+    ) -> NotificationDigest:
         day = day or datetime.now(UTC).date()
         since = datetime.combine(day, time.min, tzinfo=UTC)
         rows = await upstream(
@@ -192,7 +223,14 @@ class NotificationQueries:
 @strawberry.type
 class NotificationMutations:
     @strawberry.mutation(description="Mark notifications read (repeating it is harmless).")
-    async def mark_notifications_read(self, info: Info, input: MarkReadInput) -> MarkReadResult:
+    async def mark_notifications_read(
+        self,
+        info: Info,
+        input: Annotated[
+            MarkReadInput,
+            strawberry.argument(description="Which notifications: some by id, or all."),
+        ],
+    ) -> MarkReadResult:
         if input.all == (input.ids is not None):
             return InvalidInputError(message="Give either `ids` or `all: true`.", field="ids")
         ids: list[int] | None = None

@@ -20,6 +20,7 @@ from .access import (
     may_see,
     relationship,
 )
+from .arguments import After, First, IncludeLeavers
 from .context import Info
 from .errors import upstream
 from .ids import cursor, global_id, parse_cursor
@@ -151,7 +152,9 @@ class Person(Node):
         description="People with the same line manager, this person left out; leavers only "
         "when asked. Source: directory."
     )
-    async def colleagues(self, info: Info, include_leavers: bool = False) -> list[Person] | None:
+    async def colleagues(
+        self, info: Info, include_leavers: IncludeLeavers = False
+    ) -> list[Person] | None:
         if not self.record.manager_dn:
             return []
         team = await upstream(info.context.loaders.reports.load(self.record.manager_dn))
@@ -164,7 +167,7 @@ class Person(Node):
 
     @strawberry.field(description="People who report to this person. Source: directory.")
     async def direct_reports(
-        self, info: Info, include_leavers: bool = False
+        self, info: Info, include_leavers: IncludeLeavers = False
     ) -> list[Person] | None:
         people = await upstream(info.context.loaders.reports.load(self.record.dn))
         now = datetime.now(UTC)
@@ -208,7 +211,7 @@ class Person(Node):
 
     @strawberry.field(description="Documents this person wrote that the viewer may read.")
     async def documents(
-        self, info: Info, first: int = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Connection[DocumentType] | None:
         from .documents import Document
 
@@ -243,7 +246,7 @@ class Person(Node):
 
     @strawberry.field(description="People who follow this person, most recent first.")
     async def followers(
-        self, info: Info, first: int = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Connection[Person]:
         follows, guid = info.context.scope.follows, self.record.guid
         rows = await upstream(
@@ -259,7 +262,7 @@ class Person(Node):
 
     @strawberry.field(description="People this person follows, most recent first.")
     async def following(
-        self, info: Info, first: int = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Connection[Person]:
         follows, guid = info.context.scope.follows, self.record.guid
         page = await upstream(
@@ -283,7 +286,7 @@ class Person(Node):
 
     @strawberry.field(description="What this person did, newest first, aggregated.")
     async def activity(
-        self, info: Info, first: int = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Connection[ActivityItemType]:
         from .activity import person_activity
 
@@ -291,7 +294,7 @@ class Person(Node):
 
     @strawberry.field(description="Comments on this person's profile, oldest first.")
     async def profile_comments(
-        self, info: Info, first: int = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Connection[CommentType]:
         from .discussion import comment_thread
 

@@ -28,9 +28,9 @@ from .social import (
 
 @strawberry.enum(description="Where a profile field's value came from.")
 class FieldSource(enum.Enum):
-    DIRECTORY = "directory"
-    HR = "hr"
-    PERSON = "person"
+    DIRECTORY = strawberry.enum_value("directory", description="The directory (Active Directory).")
+    HR = strawberry.enum_value("hr", description="The HR system.")
+    PERSON = strawberry.enum_value("person", description="The person themselves, in Townhall.")
 
 
 @strawberry.type(description="A profile value with its source and when it last changed.")
@@ -58,7 +58,13 @@ class Skill:
         return info.context.viewer.guid in self.endorser_guids
 
     @strawberry.field(description="Who endorses it, earliest first.")
-    async def endorsers(self, info: Info, first: int = 10) -> list[Person]:
+    async def endorsers(
+        self,
+        info: Info,
+        first: Annotated[
+            int, strawberry.argument(description="How many endorsers, earliest first: at most 100.")
+        ] = 10,
+    ) -> list[Person]:
         guids = self.endorser_guids[: max(0, min(first, 100))]
         found = await upstream(info.context.loaders.person.load_many(guids))
         return [Person.of(p) for p in found if p is not None]
@@ -205,7 +211,16 @@ def _tags(values: list[str], field: str, limit: int) -> list[str] | InvalidInput
 @strawberry.type
 class ProfileMutations:
     @strawberry.mutation(description="Change my own profile (repeating it is harmless).")
-    async def update_profile(self, info: Info, input: UpdateProfileInput) -> ProfileResult:
+    async def update_profile(
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateProfileInput,
+            strawberry.argument(
+                description="The fields to change; fields left out stay as they are."
+            ),
+        ],
+    ) -> ProfileResult:
         limits = info.context.policy.social_limits
         texts = {
             "about": input.about, "pronouns": input.pronouns,
@@ -237,11 +252,25 @@ class ProfileMutations:
         return ProfileSuccess(person=Person.of(viewer.person))
 
     @strawberry.mutation(description="Endorse a colleague's declared skill.")
-    async def endorse_skill(self, info: Info, input: EndorseInput) -> EndorseResult:
+    async def endorse_skill(
+        self,
+        info: Info,
+        input: Annotated[
+            EndorseInput,
+            strawberry.argument(description="The colleague, and the skill to endorse."),
+        ],
+    ) -> EndorseResult:
         return await _endorse(info, input, add=True)
 
     @strawberry.mutation(description="Withdraw an endorsement.")
-    async def unendorse_skill(self, info: Info, input: EndorseInput) -> EndorseResult:
+    async def unendorse_skill(
+        self,
+        info: Info,
+        input: Annotated[
+            EndorseInput,
+            strawberry.argument(description="The colleague, and the skill to stop endorsing."),
+        ],
+    ) -> EndorseResult:
         return await _endorse(info, input, add=False)
 
 

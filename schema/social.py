@@ -82,10 +82,12 @@ FollowResult = Annotated[
 
 @strawberry.enum(description="What kind of thing a follow is of.")
 class FollowKind(enum.Enum):
-    PERSON = "person"
-    DOCUMENT = "document"
-    GROUP = "group"
-    TAG = "tag"
+    PERSON = strawberry.enum_value("person", description="A person (their activity).")
+    DOCUMENT = strawberry.enum_value(
+        "document", description="A document (its changes, comments and reactions)."
+    )
+    GROUP = strawberry.enum_value("group", description="A directory group (its members' activity).")
+    TAG = strawberry.enum_value("tag", description="A #tag (activity carrying it).")
 
 
 @strawberry.input(description="Follow (or stop following) a person, document, group or tag.")
@@ -225,7 +227,13 @@ async def _follow_target(
 @strawberry.type
 class SocialMutations:
     @strawberry.mutation(description="Follow a person: their activity reaches your home feed.")
-    async def follow_person(self, info: Info, person_id: strawberry.ID) -> FollowResult:
+    async def follow_person(
+        self,
+        info: Info,
+        person_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The person's global id (`Person.id`).")
+        ],
+    ) -> FollowResult:
         record = await person_by_id(info, person_id, "personId")
         if not isinstance(record, DirectoryPerson):
             return record
@@ -236,7 +244,13 @@ class SocialMutations:
         return FollowSuccess(person=Person.of(record), changed=changed)
 
     @strawberry.mutation(description="Stop following a person.")
-    async def unfollow_person(self, info: Info, person_id: strawberry.ID) -> FollowResult:
+    async def unfollow_person(
+        self,
+        info: Info,
+        person_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The person's global id (`Person.id`).")
+        ],
+    ) -> FollowResult:
         record = await person_by_id(info, person_id, "personId")
         if not isinstance(record, DirectoryPerson):
             return record
@@ -248,7 +262,17 @@ class SocialMutations:
         "Whether it also notifies you is a separate choice (`notify`). Following is "
         "naturally idempotent: a retry changes nothing."
     )
-    async def follow(self, info: Info, input: FollowInput) -> FollowTargetResult:
+    async def follow(
+        self,
+        info: Info,
+        input: Annotated[
+            FollowInput,
+            strawberry.argument(
+                description="What to follow (exactly one of `targetId`, `groupId`, `tag`), and "
+                "whether it notifies."
+            ),
+        ],
+    ) -> FollowTargetResult:
         target = await _follow_target(info, input)
         if not isinstance(target, tuple):
             return target
@@ -267,7 +291,16 @@ class SocialMutations:
         )  # fmt: skip
 
     @strawberry.mutation(description="Stop following a person, document, group or tag.")
-    async def unfollow(self, info: Info, input: FollowInput) -> FollowTargetResult:
+    async def unfollow(
+        self,
+        info: Info,
+        input: Annotated[
+            FollowInput,
+            strawberry.argument(
+                description="What to stop following (exactly one of `targetId`, `groupId`, `tag`)."
+            ),
+        ],
+    ) -> FollowTargetResult:
         target = await _follow_target(info, input, existing=False)
         if not isinstance(target, tuple):
             return target

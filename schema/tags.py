@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from .activity import ActivityItem, tag_activity
+from .arguments import After, First
 from .context import Info
 from .errors import BadInput, upstream
 from .pagination import Connection
@@ -30,7 +33,7 @@ class Tag:
 
     @strawberry.field(description="Activity carrying the tag, newest first, aggregated.")
     async def activity(
-        self, info: Info, first: int = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Connection[ActivityItem]:
         return await tag_activity(info, self.name, first, after)
 
@@ -38,7 +41,16 @@ class Tag:
 @strawberry.type
 class TagQueries:
     @strawberry.field(description="A tag by name ('#' and case do not matter).")
-    def tag(self, name: str) -> Tag:
+    def tag(
+        self,
+        name: Annotated[
+            str,
+            strawberry.argument(
+                description="The tag, with or without '#' (case and spaces do not matter; at most "
+                "64 characters)."
+            ),
+        ],
+    ) -> Tag:
         tag = tag_or_error(name, "name")
         if isinstance(tag, InvalidInputError):
             raise BadInput(tag.message, field=tag.field)
