@@ -53,6 +53,9 @@ from .auth import Authenticator
 from .budgets import Budgets
 from .cache import RecordCache
 from .data_protection import export_endpoint
+from .digests.scheduler import digest_rounds
+from .digests.unsubscribe import PATH as UNSUBSCRIBE_PATH
+from .digests.unsubscribe import UnsubscribeSigner, unsubscribe_endpoint
 from .directory_sync import DirectorySync
 from .documents import DocumentSync, open_documents
 from .downloads import DownloadSigner, download_endpoint
@@ -281,6 +284,7 @@ def create_app(settings: Settings) -> Starlette:
     access_file = settings.documents.access_file
     readers_from = settings.documents.readers_from
     downloads = DownloadSigner.from_settings(settings)
+    unsubscribe = UnsubscribeSigner.from_settings(settings)
     state["policy"] = Policy(
         hr_join=settings.hr.join,
         hr_groups=frozenset(g.casefold() for g in settings.access.hr_groups),
@@ -293,6 +297,7 @@ def create_app(settings: Settings) -> Starlette:
         data_protection_groups=frozenset(
             g.casefold() for g in settings.access.data_protection_groups
         ),
+        digest_default=settings.digests.default_frequency,
         social_limits=SocialLimits(
             comment_length=settings.social.max_comment_length,
             tags_per_item=settings.social.max_tags_per_item,
@@ -357,6 +362,7 @@ def create_app(settings: Settings) -> Starlette:
             sign_in.upstreams = upstreams
             app.state.upstreams = upstreams
             await stack.enter_async_context(data_protection(app.state, settings, upstreams))
+            await stack.enter_async_context(digest_rounds(settings, upstreams, unsubscribe))
             if settings.cache.warm_directory == "startup":
                 await warm_directory(upstreams, settings.cache)
             elif settings.cache.warm_directory == "background":
@@ -441,6 +447,9 @@ def create_app(settings: Settings) -> Starlette:
             Route("/photos/{guid}", photo_endpoint(state, signer)),
             Route("/documents/content/{path:path}", download_endpoint(state, downloads)),
             Route("/exports/{export_id}", export_endpoint()),
+            Route(
+                UNSUBSCRIBE_PATH, unsubscribe_endpoint(state, unsubscribe), methods=["GET", "POST"]
+            ),
             Route("/graphql", graphql, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
             *metrics_routes(settings, documents),
             *WidgetFiles(settings.server.cors_origins).routes(),

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .live.settings import LiveSettings
+from .digests.settings import DigestSettings
 from .logs import LogSettings
 from .oidc import public_key_jwk
 from .tracing import TracingSettings
@@ -541,6 +542,7 @@ class Settings(BaseSettings):
     retention: RetentionSettings = RetentionSettings()
     server: ServerSettings = ServerSettings()
     limits: LimitsSettings = LimitsSettings()
+    digests: DigestSettings = DigestSettings()
     live: LiveSettings = LiveSettings()
     log: LogSettings = LogSettings()  # read before the rest by gateway.logs
     tracing: TracingSettings = TracingSettings()
@@ -569,6 +571,9 @@ class Settings(BaseSettings):
             ):
                 raise ValueError("plain ldap:// needs directory.start_tls (or allow_plain)")
             self.auth.refuse_unsafe_production()
+            self.digests.refuse_unsafe_production(
+                signing_key=bool(self.server.url_signing_key.get_secret_value())
+            )
         return self
 
 

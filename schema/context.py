@@ -101,6 +101,7 @@ class Policy:
     moderator_groups: frozenset[str] = frozenset({"townhall moderators"})  # casefolded
     data_protection_groups: frozenset[str] = frozenset({"data protection"})  # casefolded
     social_limits: SocialLimits = SocialLimits()
+    digest_default: str = "never"  # email digest of who never chose: never|daily|weekly
 
 
 @dataclass(slots=True)

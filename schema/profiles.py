@@ -33,6 +33,13 @@ class FieldSource(enum.Enum):
     PERSON = strawberry.enum_value("person", description="The person themselves, in Townhall.")
 
 
+@strawberry.enum(description="How often a person is emailed a digest of unread notifications.")
+class DigestFrequency(enum.Enum):
+    NEVER = "never"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
 @strawberry.type(description="A profile value with its source and when it last changed.")
 class ProfileText:
     value: str = strawberry.field(description="The value.")
@@ -153,6 +160,16 @@ class Profile:
         profiles = info.context.scope.profiles
         return [t.tag for t in await upstream(profiles.tags("ask", self.person.guid))]
 
+    @strawberry.field(
+        description="How often they are emailed a digest of their unread notifications: "
+        "on one's own profile only (null on anyone else's)."
+    )
+    async def digest_frequency(self, info: Info) -> DigestFrequency | None:
+        if self.person.guid != info.context.viewer.guid:
+            return None
+        chosen = await upstream(info.context.scope.profiles.digest_frequency())
+        return DigestFrequency(chosen or info.context.policy.digest_default)
+
 
 @strawberry.input(description="Profile changes; a field left out stays as it is, '' clears it.")
 class UpdateProfileInput:
@@ -165,6 +182,9 @@ class UpdateProfileInput:
     skills: list[str] | None = strawberry.field(default=None, description="All my skills.")
     interests: list[str] | None = strawberry.field(default=None, description="All my interests.")
     ask_me_about: list[str] | None = strawberry.field(default=None, description="Ask me about.")
+    digest_frequency: DigestFrequency | None = strawberry.field(
+        default=None, description="How often to email me a digest of my unread notifications."
+    )
 
 
 @strawberry.type(description="The profile after the change.")
@@ -249,6 +269,8 @@ class ProfileMutations:
                 await upstream(profiles.set_field(name, value.strip() or None))
         for kind, tags in lists.items():
             await upstream(profiles.set_tags(kind, tags))
+        if input.digest_frequency is not None:
+            await upstream(profiles.set_digest_frequency(input.digest_frequency.value))
         return ProfileSuccess(person=Person.of(viewer.person))
 
     @strawberry.mutation(description="Endorse a colleague's declared skill.")

@@ -299,6 +299,15 @@ class ProfileReader(Protocol):
 
     async def unendorse(self, person: str, skill: str) -> bool: ...
 
+    async def digest_frequency(self) -> str | None:
+        """The viewer's own choice of email digest (``never``, ``daily``, ``weekly``), or
+        ``None`` when they never chose; nobody reads another's."""
+        ...
+
+    async def set_digest_frequency(self, frequency: str) -> bool:
+        """Choose the viewer's email digest; ``False`` if it already was that."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class ViewerScope:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from connectors.social import Follow, ItemNotFound, ProfileField, ProfileTag
+from connectors.social.digests import DigestLedger
 from schema.scope import Scanned
 
 from .gate import NOT_FOUND, Gate
@@ -106,3 +107,10 @@ class ProfileGate:
 
     async def unendorse(self, person: str, skill: str) -> bool:
         return await self._gate.store.unendorse(self._gate.viewer.guid, person, skill)
+
+    async def digest_frequency(self) -> str | None:
+        return await DigestLedger(self._gate.store).frequency_of(self._gate.viewer.guid)
+
+    async def set_digest_frequency(self, frequency: str) -> bool:
+        ledger = DigestLedger(self._gate.store)
+        return await ledger.set_frequency(self._gate.viewer.guid, frequency)
