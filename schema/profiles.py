@@ -35,9 +35,13 @@ class FieldSource(enum.Enum):
 
 @strawberry.enum(description="How often a person is emailed a digest of unread notifications.")
 class DigestFrequency(enum.Enum):
-    NEVER = "never"
-    DAILY = "daily"
-    WEEKLY = "weekly"
+    NEVER = strawberry.enum_value("never", description="No digest emails.")
+    DAILY = strawberry.enum_value(
+        "daily", description="Every day at the council's send hour, if anything is unread."
+    )
+    WEEKLY = strawberry.enum_value(
+        "weekly", description="Once a week at the council's send hour, if anything is unread."
+    )
 
 
 @strawberry.type(description="A profile value with its source and when it last changed.")
