@@ -15,6 +15,7 @@
  * employment, follow, followers, activity, status, error, retry.
  */
 import { STALE, TownhallElement, css, define, html, nothing } from '../core/base.js';
+import { config } from '../core/config.js';
 import { formatRelative } from '../core/i18n.js';
 import { initials, personHref, resolvePerson } from '../core/person.js';
 
@@ -157,6 +158,11 @@ export class TownhallPersonCard extends TownhallElement {
     }
   }
 
+  /** The photo URL is relative when the gateway has no server.public_url: it is the gateway's. */
+  photoSrc(person) {
+    return new URL(person.photoUrl, new URL(this.endpoint || config().endpoint, document.baseURI)).href;
+  }
+
   renderPersonLink(person, part) {
     const href = personHref(this, person);
     return href
@@ -186,7 +192,7 @@ export class TownhallPersonCard extends TownhallElement {
       <div class="header" part="header">
         ${this.photoFailed
           ? html`<span class="initials" part="initials" aria-hidden="true">${initials(person.displayName)}</span>`
-          : html`<img class="photo" part="photo" src=${person.photoUrl} alt="" width="64" height="64"
+          : html`<img class="photo" part="photo" src=${this.photoSrc(person)} alt="" width="64" height="64"
               @error=${() => (this.photoFailed = true)} />`}
         <div>
           <p class="name" part="name" id="name" role="heading" aria-level=${level}>${person.displayName}</p>

@@ -38,15 +38,31 @@ export function translate(lang, key, params = {}) {
   );
 }
 
-/** Dates and numbers in the element's language. */
+/** Dates and numbers in the element's language. A browser without Welsh locale data
+ * (some Chromium builds) would write English words: it gets a numeric date instead. */
+const NUMERIC = { day: '2-digit', month: '2-digit', year: 'numeric' };
+
+function locale(lang) {
+  return catalogueFor(lang) === 'cy' ? 'cy-GB' : 'en-GB';
+}
+
+function knows(kind, tag) {
+  return kind.supportedLocalesOf([tag]).length > 0;
+}
+
 export function formatDate(lang, value, options = { dateStyle: 'medium' }) {
   const date = value instanceof Date ? value : new Date(value);
   if (Number.isNaN(date.getTime())) return '';
-  return new Intl.DateTimeFormat(catalogueFor(lang) === 'cy' ? 'cy-GB' : 'en-GB', options).format(date);
+  const tag = locale(lang);
+  if (!knows(Intl.DateTimeFormat, tag)) return new Intl.DateTimeFormat('en-GB', NUMERIC).format(date);
+  return new Intl.DateTimeFormat(tag, options).format(date);
 }
 
 export function formatRelative(lang, value, now = Date.now()) {
   const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) return '';
+  const tag = locale(lang);
+  if (!knows(Intl.RelativeTimeFormat, tag)) return new Intl.DateTimeFormat('en-GB', NUMERIC).format(date);
   const seconds = Math.round((date.getTime() - now) / 1000);
   const units = [
     ['year', 31_536_000],
@@ -56,9 +72,7 @@ export function formatRelative(lang, value, now = Date.now()) {
     ['hour', 3600],
     ['minute', 60],
   ];
-  const rtf = new Intl.RelativeTimeFormat(catalogueFor(lang) === 'cy' ? 'cy' : 'en-GB', {
-    numeric: 'auto',
-  });
+  const rtf = new Intl.RelativeTimeFormat(tag, { numeric: 'auto' });
   for (const [unit, size] of units) {
     if (Math.abs(seconds) >= size) return rtf.format(Math.round(seconds / size), unit);
   }

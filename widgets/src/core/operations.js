@@ -11,7 +11,7 @@ export default {
   FollowPerson: { hash: '6dd74ede8c3beac3d345c527fa9e5ecd90caad4133845ada4a03e527da03810b', kind: 'mutation' },
   HomeFeed: { hash: '63d22ea4f4cfa9bfe61618924ead56d4ef12d23c5e602ccf0ef8725cf4de3145', kind: 'query' },
   MarkNotificationsRead: { hash: 'f50852e12df7d2e30eb8ab5e82c8e3b442cd33316120b06e26e630a83deb46c1', kind: 'mutation' },
-  MentionSuggestions: { hash: 'e0058bf234f777d670e041ab61078f06811c49df696fcf2c18641561d13b6e73', kind: 'query' },
+  MentionSuggestions: { hash: 'e0f0b7013be7de92a98b087bebed1d7b2c1ecf56e42af4b567811129732c2c0f', kind: 'query' },
   NotificationAdded: { hash: 'ad62a56124e36eaba1980e7e156835d293bd9d69b741bceaeac217370c8696a0', kind: 'subscription' },
   Notifications: { hash: '329484dad70fd09f3703750fa4cce2c9bd4926e05e3085135e8814c18a6abbea', kind: 'query' },
   OrgChart: { hash: 'f10fb9112abbb826fb12d7095a2cfe7883d698aba4a67dcbf8d31459b04e3c51', kind: 'query' },
