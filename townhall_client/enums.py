@@ -1,10 +1,22 @@
 from enum import Enum
 
 
+class CommentEventKind(str, Enum):
+    ADDED = "ADDED"
+    EDITED = "EDITED"
+    DELETED = "DELETED"
+
+
 class CommentState(str, Enum):
     PUBLISHED = "PUBLISHED"
     DELETED = "DELETED"
     HIDDEN = "HIDDEN"
+
+
+class DigestFrequency(str, Enum):
+    NEVER = "NEVER"
+    DAILY = "DAILY"
+    WEEKLY = "WEEKLY"
 
 
 class ExpertReasonKind(str, Enum):
@@ -35,6 +47,11 @@ class HRStatus(str, Enum):
     FOUND = "FOUND"
     NO_HR_RECORD = "NO_HR_RECORD"
     NO_JOIN_KEY = "NO_JOIN_KEY"
+
+
+class MentionNotNotifiedReason(str, Enum):
+    MAY_NOT_READ = "MAY_NOT_READ"
+    LEFT = "LEFT"
 
 
 class NotificationKind(str, Enum):

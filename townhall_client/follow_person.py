@@ -10,6 +10,7 @@ class FollowPerson(BaseModel):
         "FollowPersonFollowPersonFollowSuccess",
         "FollowPersonFollowPersonNotFoundError",
         "FollowPersonFollowPersonNotAllowedError",
+        "FollowPersonFollowPersonInvalidInputError",
     ] = Field(alias="followPerson", discriminator="typename__")
 
 
@@ -33,6 +34,10 @@ class FollowPersonFollowPersonNotFoundError(BaseModel):
 class FollowPersonFollowPersonNotAllowedError(BaseModel):
     typename__: Literal["NotAllowedError"] = Field(alias="__typename")
     message: str
+
+
+class FollowPersonFollowPersonInvalidInputError(BaseModel):
+    typename__: Literal["InvalidInputError"] = Field(alias="__typename")
 
 
 FollowPerson.model_rebuild()

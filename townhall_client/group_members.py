@@ -15,7 +15,7 @@ class GroupMembersGroup(BaseModel):
     name: str
     description: Optional[str]
     follower_count: int = Field(alias="followerCount")
-    members: "GroupMembersGroupMembers"
+    members: Optional["GroupMembersGroupMembers"]
 
 
 class GroupMembersGroupMembers(BaseModel):

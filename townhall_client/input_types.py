@@ -3,7 +3,7 @@ from typing import Optional
 from pydantic import Field
 
 from .base_model import BaseModel
-from .enums import ReactionKind, ReportOutcome
+from .enums import DigestFrequency, ReactionKind, ReportOutcome
 
 
 class AddCommentInput(BaseModel):
@@ -125,3 +125,7 @@ class UpdateProfileInput(BaseModel):
     "All my interests."
     ask_me_about: Optional[list[str]] = Field(alias="askMeAbout", default=None)
     "Ask me about."
+    digest_frequency: Optional[DigestFrequency] = Field(
+        alias="digestFrequency", default=None
+    )
+    "How often to email me a digest of my unread notifications."

@@ -10,6 +10,7 @@ class UnfollowPerson(BaseModel):
         "UnfollowPersonUnfollowPersonFollowSuccess",
         "UnfollowPersonUnfollowPersonNotFoundError",
         "UnfollowPersonUnfollowPersonNotAllowedError",
+        "UnfollowPersonUnfollowPersonInvalidInputError",
     ] = Field(alias="unfollowPerson", discriminator="typename__")
 
 
@@ -33,6 +34,10 @@ class UnfollowPersonUnfollowPersonNotFoundError(BaseModel):
 class UnfollowPersonUnfollowPersonNotAllowedError(BaseModel):
     typename__: Literal["NotAllowedError"] = Field(alias="__typename")
     message: str
+
+
+class UnfollowPersonUnfollowPersonInvalidInputError(BaseModel):
+    typename__: Literal["InvalidInputError"] = Field(alias="__typename")
 
 
 UnfollowPerson.model_rebuild()

@@ -3,7 +3,11 @@ analysts script with, and what these end-to-end tests read typed results through
 
 from __future__ import annotations
 
+import asyncio
+import csv
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -11,14 +15,23 @@ from servers import Council
 
 from schema.ids import global_id
 from townhall_client import (
+    AddCommentAddCommentCommentSuccess,
+    AddCommentInput,
     ExpertReasonKind,
+    FollowFollowFollowTargetSuccess,
+    FollowInput,
+    FollowKind,
     GraphQLClientGraphQLMultiError,
+    MarkReadInput,
     TownhallClient,
+    UpdateProfileInput,
+    UpdateProfileUpdateProfileInvalidInputError,
 )
 
 from .conftest import Gateway
 
 READER = "adam.cooke"  # Finance
+RECIPE = Path(__file__).resolve().parents[2] / "client" / "examples" / "department_csv.py"
 
 
 @pytest.fixture
@@ -68,3 +81,78 @@ async def test_typed_mutations_and_errors(client: TownhallClient, council: Counc
     with pytest.raises(GraphQLClientGraphQLMultiError) as refused:
         await client.find_people(first=1000)
     assert refused.value.errors[0].extensions == {"code": "BAD_USER_INPUT", "field": "first"}
+
+
+async def test_typed_social_operations(client: TownhallClient, council: Council) -> None:
+    """A few of the social layer's operations, typed: follow a tag and list it, comment with
+    a mention that cannot be notified, read the thread, notifications and profile refusals."""
+    followed = (await client.follow(input=FollowInput(tag="client-typed"))).follow
+    assert isinstance(followed, FollowFollowFollowTargetSuccess)
+    assert (followed.kind, followed.key, followed.changed) == (FollowKind.TAG, "client-typed", True)
+    try:
+        mine = (await client.my_follows(kind=FollowKind.TAG, first=100)).my_follows
+        assert "client-typed" in {n.key for n in mine.nodes}
+        assert mine.total_count == len(mine.nodes)
+    finally:
+        await client.unfollow(input=FollowInput(tag="client-typed"))
+
+    team_doc = global_id("Document", "Planning/Team/Building Control - Onboarding Checklist.md")
+    open_doc = global_id("Document", "Planning/Plans/Local Plan 2026.md")
+    added = (
+        await client.add_comment(
+            input=AddCommentInput(targetId=open_doc, body="Typed client says hi to @priya.shah")
+        )
+    ).add_comment
+    assert isinstance(added, AddCommentAddCommentCommentSuccess)
+    assert [m.display_name for m in added.comment.mentions] == ["Priya Shah"]
+    assert added.not_notified == []
+    hidden = (
+        await client.add_comment(input=AddCommentInput(targetId=team_doc, body="not mine"))
+    ).add_comment
+    assert hidden.typename__ == "NotFoundError"  # Adam may not read the Planning team's file
+
+    thread = (await client.comment_thread(id=open_doc, first=100)).document
+    assert thread is not None and thread.comment_thread.total_count == len(
+        thread.comment_thread.nodes
+    )
+    assert added.comment.id in {c.id for c in thread.comment_thread.nodes}
+    found = (await client.comment_by_id(id=added.comment.id)).comment
+    assert found is not None and found.body_text == "Typed client says hi to @priya.shah"
+
+    notes = await client.notifications(first=5)
+    assert notes.notifications.total_count is not None
+    assert notes.notifications.total_count >= len(notes.notifications.nodes)
+    read = await client.mark_notifications_read(input=MarkReadInput(all=True))
+    assert read.mark_notifications_read.typename__ == "MarkReadSuccess"
+
+    refused = (
+        await client.update_profile(input=UpdateProfileInput(skills=["x" * 65]))
+    ).update_profile
+    assert isinstance(refused, UpdateProfileUpdateProfileInvalidInputError)
+    assert refused.field == "skills"
+    bad_id = (await client.follow_person(id="not-an-id")).follow_person
+    assert bad_id.typename__ == "InvalidInputError"
+
+
+async def test_the_readme_recipe_writes_a_department_to_csv(
+    demo_gateway: Gateway, tmp_path: Path
+) -> None:
+    """client/examples/department_csv.py, as the README shows it, run as a script."""
+    out = tmp_path / "housing.csv"
+    recipe = RECIPE
+    done = await asyncio.create_subprocess_exec(
+        sys.executable, str(recipe), f"{demo_gateway.url}/graphql", "Staff - Housing", str(out),
+        cwd=recipe.parents[2], stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, stderr = await asyncio.wait_for(done.communicate(), 120)
+    assert done.returncode == 0, stderr.decode()
+    with out.open(encoding="utf-8", newline="") as file:
+        header, *rows = list(csv.reader(file))
+    assert header == ["name", "job title", "working pattern"]
+    members = await demo_gateway.query(
+        '{ group(name: "Staff - Housing") { members(first: 0) { totalCount } } }'
+    )
+    assert len(rows) == members["data"]["group"]["members"]["totalCount"] > 50  # more than one page
+    assert len({r[0] for r in rows}) == len(rows)
+    patterns = {r[2] for r in rows}
+    assert "Full time" in patterns and len(patterns) > 1, patterns
