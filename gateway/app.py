@@ -13,8 +13,7 @@ import contextlib
 import functools
 import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -26,43 +25,38 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 
 from connectors.directory import (
-    DirectoryConnector,
     DirectoryFeatures,
     LdapOptions,
     open_embedded,
     open_ldap,
 )
-from connectors.documents import DocumentChange, DocumentIndex, FolderAccess
+from connectors.documents import DocumentIndex, FolderAccess
 from connectors.hr import (
     BearerToken,
     ClientCredentials,
     CsvColumns,
     CsvHRExtract,
-    HRChanges,
-    HRChangeWatcher,
     HRConnector,
     HRSource,
     ScimPaths,
 )
 from connectors.resilience import CircuitBreaker, RetryPolicy
-from connectors.social import PersonState, SocialStore
+from connectors.social import SocialStore
 from schema import build_schema
 from schema.context import Policy, SocialLimits
 
 from .auth import Authenticator
+from .background import background_jobs
 from .budgets import Budgets
 from .cache import RecordCache
 from .data_protection import export_endpoint
-from .digests.scheduler import digest_rounds
 from .digests.unsubscribe import PATH as UNSUBSCRIBE_PATH
 from .digests.unsubscribe import UnsubscribeSigner, unsubscribe_endpoint
-from .directory_sync import DirectorySync
-from .documents import DocumentSync, open_documents
+from .documents import DocumentSearch, open_documents
 from .downloads import DownloadSigner, download_endpoint
 from .graphql_http import GraphQLEndpoint
 from .guard import RequestGuard
 from .health import ReadinessCheck
-from .hr_activity import following_hr_activity
 from .live.events import open_live
 from .loaders import Upstreams, forget_counts
 from .metrics import metrics_routes, observe_feed_round
@@ -182,25 +176,6 @@ def _open_hr(settings: Settings, stack: contextlib.AsyncExitStack) -> HRSource |
     )
 
 
-async def _follow_hr_changes(
-    settings: Settings, upstreams: Upstreams, stack: contextlib.AsyncExitStack
-) -> None:
-    """Drop HR records that changed from the cache (every ``hr.sync_interval`` s)."""
-    if upstreams.hr is None or settings.hr.sync_interval <= 0:
-        return
-    join, cache = settings.hr.join, upstreams.cache
-
-    async def forget(changes: HRChanges) -> None:
-        records = [*changes.records, *changes.removed]
-        keys = {key.strip().lower() for r in records if (key := getattr(r, join))}
-        await cache.delete("hr", sorted(keys))
-
-    source = upstreams.hr.background()  # its requests are not counted as the clients'
-    watcher = HRChangeWatcher(source, forget, interval=settings.hr.sync_interval)
-    await watcher.start()
-    stack.push_async_callback(watcher.stop)
-
-
 def tune_gc(threshold: int) -> None:
     """Collect start-up garbage, then freeze what is left (schema, settings, warmed records)
     out of the collector's sight, and collect the young generation less often: requests
@@ -225,55 +200,6 @@ async def _stop(task: asyncio.Task[Any]) -> None:
 def _log_failure(task: asyncio.Task[Any]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.warning("warming the directory cache failed: %s", task.exception())
-
-
-async def directory_activity_round(
-    directory: DirectoryConnector, social: SocialStore
-) -> list[int] | None:
-    """One read of the directory's change feed into activity (joined, moved, left),
-    from the checkpoint kept in the social store, so no joiner is missed across
-    restarts; the events written (``None``: another worker applied the batch)."""
-    since = await social.checkpoint("directory")
-    changes = await directory.changes_since(since)
-    now = datetime.now(UTC)
-    states = [
-        PersonState(p.guid, p.department, p.title, p.manager_dn, not p.is_leaver(now))
-        for p in changes.people
-    ] + [PersonState(g, None, None, None, False) for g in changes.removed]
-    return await social.observe_people(
-        states, source="directory", since=since, checkpoint=changes.checkpoint
-    )
-
-
-async def follow_directory_activity(up: Upstreams, interval: float) -> None:
-    while True:
-        try:
-            await directory_activity_round(up.directory, up.social)
-        except Exception as exc:  # the feed is retried from the same checkpoint
-            log.warning("directory activity feed failed (%s); retrying", type(exc).__name__)
-        else:
-            observe_feed_round("directory-activity")
-        await asyncio.sleep(interval)
-
-
-def document_activity(up: Upstreams) -> Callable[[Sequence[DocumentChange]], Awaitable[None]]:
-    """A document-sync subscriber turning store changes into activity ("Alice updated
-    Local Plan 2026") and notifications for the document's followers who asked."""
-
-    async def record(changes: Sequence[DocumentChange]) -> None:
-        live = [c for c in changes if c.kind != "deleted" and c.actor]
-        upns = sorted({(c.actor or "").casefold() for c in live})
-        people = await up.directory.people_by("upn", upns) if upns else []
-        guids = {u: p.guid for u, p in zip(upns, people, strict=True) if p is not None}
-        rows = [
-            (c.path, guids[(c.actor or "").casefold()], c.kind, c.at)
-            for c in live
-            if (c.actor or "").casefold() in guids
-        ]
-        if rows:
-            await up.social.record_document_changes(rows)
-
-    return record
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -329,40 +255,22 @@ def create_app(settings: Settings) -> Starlette:
             app.state.live = live
             app.state.sign_in = sign_in  # subscriptions' contexts: SignIn.context_for
             sign_in.live = live.hub
-            if upstreams.documents is not None:
-                s = settings.documents
-                sync = DocumentSync(
-                    upstreams.documents,
-                    DocumentIndex.open(s.search_database_url),
-                    upstreams.cache,
-                    interval=s.sync_interval,
-                    text_limit=s.text_limit,
+            # Change feeds, indexing, retention, digests: here, or in `townhall worker`
+            # (stopped before the store they write to closes).
+            if settings.worker.mode == "embedded":
+                jobs = await stack.enter_async_context(
+                    background_jobs(settings, upstreams, unsubscribe)
                 )
-                sync.subscribe(document_activity(upstreams))
-                await sync.start()
-                stack.push_async_callback(sync.stop)
-                upstreams.document_sync = sync
-            await _follow_hr_changes(settings, upstreams, stack)
-            if upstreams.hr is not None and settings.hr.sync_interval > 0:
-                await stack.enter_async_context(
-                    following_hr_activity(upstreams, settings.hr.join, settings.hr.sync_interval)
-                )
-            interval = settings.social.directory_activity_interval
-            if settings.directory.mode == "ldap" and interval > 0:
-                feed = asyncio.create_task(follow_directory_activity(upstreams, interval))
-                stack.push_async_callback(_stop, feed)  # before the store it writes to closes
-            if settings.directory.sync_interval > 0:
-                directory_sync = DirectorySync(
-                    upstreams.directory, upstreams.cache, interval=settings.directory.sync_interval
-                )
-                await directory_sync.start()
-                stack.push_async_callback(directory_sync.stop)
-                app.state.directory_sync = directory_sync
+                upstreams.document_sync = jobs.document_sync
+                app.state.directory_sync = jobs.directory_sync
+            elif upstreams.documents is not None:  # the index the worker fills
+                search = DocumentSearch(DocumentIndex.open(settings.documents.search_database_url))
+                stack.push_async_callback(search.close)
+                upstreams.document_sync = search
             state["upstreams"] = upstreams
             sign_in.upstreams = upstreams
             app.state.upstreams = upstreams
             await stack.enter_async_context(data_protection(app.state, settings, upstreams))
-            await stack.enter_async_context(digest_rounds(settings, upstreams, unsubscribe))
             if settings.cache.warm_directory == "startup":
                 await warm_directory(upstreams, settings.cache)
             elif settings.cache.warm_directory == "background":

@@ -2,7 +2,7 @@
 ``townhall operations`` (the registered operations and their hashes), ``townhall audit``
 (check the audit trail's hash chain, list its rows), ``townhall sar export``, ``townhall
 erase`` and ``townhall retention run`` (subject access, erasure, retention), ``townhall
-digests send`` (email digests)."""
+digests send`` (email digests), ``townhall worker`` (the background jobs, apart)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,10 @@ def main(argv: list[str] | None = None) -> int:
         "serve", help="serve the gateway, configured by TOWNHALL_* settings"
     )
     serve.add_argument("--workers", type=int, default=1)
+    commands.add_parser(
+        "worker",
+        help="run the background jobs (with worker.mode 'separate'; one is active at a time)",
+    )
 
     demo = commands.add_parser("demo", help="serve the embedded sample council")
     demo.add_argument("--port", type=int, default=8000)
@@ -113,6 +117,11 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == digests_cli.COMMAND:
         return digests_cli.run(args)
+
+    if args.command == "worker":
+        from .worker import main as run_worker
+
+        return run_worker(load_settings())
 
     if args.command == "serve":
         settings = load_settings()

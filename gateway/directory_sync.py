@@ -10,40 +10,20 @@ a checkpoint; a failing directory is logged and tried again from the same one.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-
-from connectors.directory import DirectoryConnector, DirectoryError, DirectoryPerson, normalise_dn
+from connectors.directory import DirectoryConnector, DirectoryPerson, normalise_dn
 
 from .cache import RecordCache
-from .metrics import observe_feed_round
-
-log = logging.getLogger("townhall.directory")
 
 
 class DirectorySync:
-    """Polls ``directory.changes_since`` every ``interval`` seconds."""
+    """Reads ``directory.changes_since``, a round per ``poll`` (``gateway.background``
+    runs them every ``directory.sync_interval`` seconds)."""
 
-    def __init__(
-        self, directory: DirectoryConnector, cache: RecordCache, *, interval: float
-    ) -> None:
+    def __init__(self, directory: DirectoryConnector, cache: RecordCache) -> None:
         self.directory = directory
         self.cache = cache
-        self.interval = interval
         self.checkpoint: str | None = None
         self.changed = 0  # people whose cached records were dropped, for tests and metrics
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="townhall-directory-changes")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
 
     async def poll(self) -> int:
         """One round; returns how many changed people were dropped from the cache."""
@@ -77,15 +57,3 @@ class DirectorySync:
         for kind, values in keys.items():
             await self.cache.delete(kind, sorted(values))
         await self.cache.delete("people-search", ["0|", "1|"])
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.poll()
-            except DirectoryError as exc:
-                log.warning("following directory changes failed (%s); trying again later", exc)
-            except Exception:
-                log.exception("following directory changes failed unexpectedly")
-            else:
-                observe_feed_round("directory-sync")
-            await asyncio.sleep(self.interval)

@@ -2,10 +2,14 @@
 
 ``open_documents`` builds the source the settings name (WebDAV or a mounted
 folder) with its auth, timeouts, retries and circuit breaker. ``DocumentSync``
-follows the store's change feed in the background: it builds Townhall's own
-search index at start-up, then every ``sync_interval`` seconds re-indexes what
-changed, drops the changed records from the record cache, and hands the
-changes to whoever subscribed (activity: "Alice updated Local Plan 2026").
+follows the store's change feed (each ``poll`` is one round; ``gateway.background``
+runs them): it builds Townhall's own search index at start-up, then re-indexes what
+changed, drops the changed records from the record cache, and hands the changes to
+whoever subscribed (activity: "Alice updated Local Plan 2026").
+
+One process writes the index: the one running the background jobs. With
+``worker.mode`` ``separate`` the web processes open a ``DocumentSearch``: they only read
+the shared index (PostgreSQL), and search once its writer has marked it built.
 """
 
 from __future__ import annotations
@@ -22,7 +26,6 @@ from connectors.documents import (
     Checkpoint,
     DocumentChange,
     DocumentConnector,
-    DocumentError,
     DocumentIndex,
     DocumentRecord,
     DocumentSource,
@@ -35,7 +38,6 @@ from connectors.documents import (
 from connectors.resilience import CircuitBreaker
 
 from .cache import RecordCache
-from .metrics import observe_feed_round
 from .settings import DocumentSettings
 from .tracing import instrument_http_client
 
@@ -75,7 +77,26 @@ def open_documents(
     )
 
 
-class DocumentSync:
+class DocumentSearch:
+    """Searches the shared index another process writes; ``ready`` once it was built."""
+
+    def __init__(self, index: DocumentIndex) -> None:
+        self.index = index
+        self.ready = asyncio.Event()
+
+    async def close(self) -> None:
+        await self.index.close()
+
+    async def search(self, query: str, *, wait: float = 10.0) -> list[DocumentRecord]:
+        """Records matching ``query``; refused while the writer has not built the index."""
+        if not self.ready.is_set():
+            if not await self.index.built():
+                raise DocumentUnavailable("the document index is still being built")
+            self.ready.set()
+        return await self.index.search(query)
+
+
+class DocumentSync(DocumentSearch):
     """Keeps the search index and the record cache in step with the store."""
 
     def __init__(
@@ -84,34 +105,22 @@ class DocumentSync:
         index: DocumentIndex,
         cache: RecordCache,
         *,
-        interval: float,
         text_limit: int,
     ) -> None:
+        super().__init__(index)  # ready: set once the first full index is built
         self.source = source
-        self.index = index
         self._cache = cache
         self._feed = ChangeFeed(source)
-        self._interval = interval
         self._text_limit = text_limit
         self._checkpoint: Checkpoint | None = None
         self._subscribers: list[Subscriber] = []
-        self._task: asyncio.Task[None] | None = None
-        self.ready = asyncio.Event()  # set once the first full index is built
 
     def subscribe(self, subscriber: Subscriber) -> None:
         """Call ``subscriber`` with each batch of changes (after the index is updated)."""
         self._subscribers.append(subscriber)
 
-    async def start(self) -> None:
+    async def open(self) -> None:
         await self.index.create()
-        self._task = asyncio.create_task(self._run(), name="townhall-document-sync")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        await self.index.close()
 
     async def search(self, query: str, *, wait: float = 10.0) -> list[DocumentRecord]:
         """Records matching ``query``; waits (up to ``wait`` s) for the first index."""
@@ -131,6 +140,9 @@ class DocumentSync:
             await self.index.remove([p for p in indexed if p not in current])
             fresh = [r for r in records if indexed.get(r.path, "\0") != r.etag]
             await self._index(fresh)
+            await self.index.mark_built()  # readers in other processes may search now
+            await self._cache.delete("document", [r.path for r in fresh])
+            await self._cache.delete("document-index", [""])
             self._checkpoint = checkpoint
             self.ready.set()
             log.info("document index ready: %d documents", len(records))
@@ -163,15 +175,3 @@ class DocumentSync:
             chunk = records[start : start + 200]
             texts = dict(await asyncio.gather(*(text_of(r) for r in chunk)))
             await self.index.upsert(chunk, texts)
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.poll()
-            except DocumentError as exc:
-                log.warning("document sync failed (%s); trying again later", type(exc).__name__)
-            except Exception:
-                log.exception("document sync failed unexpectedly")
-            else:
-                observe_feed_round("document-sync")
-            await asyncio.sleep(self._interval if self.ready.is_set() else min(5.0, self._interval))

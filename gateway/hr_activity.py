@@ -16,19 +16,13 @@ from the present, holds its checkpoint in memory, and must not wait on the store
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Literal
 
 from connectors.directory import DirectoryConnector
 from connectors.hr import HRCheckpoint, HRRecord, HRSource
 from connectors.social import HRState, SocialStore
-
-from .loaders import Upstreams
-from .metrics import observe_feed_round
 
 log = logging.getLogger("townhall.hr_activity")
 
@@ -69,39 +63,6 @@ async def hr_activity_since(
     return await social.observe_hr(
         states, people=people, since=since, checkpoint=changes.checkpoint.encode()
     )
-
-
-@contextlib.asynccontextmanager
-async def following_hr_activity(up: Upstreams, join: Join, interval: float) -> AsyncIterator[None]:
-    """Follow HR's feed into activity while the context is open. On exit the reader is
-    cancelled and waited for, so no transaction of it outlives the store."""
-    task = asyncio.create_task(follow_hr_activity(up, join, interval), name="townhall-hr-activity")
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
-async def follow_hr_activity(up: Upstreams, join: Join, interval: float) -> None:
-    """Read HR's change feed into activity every ``interval`` seconds, for ever.
-
-    The first read waits one interval too: start-up is when the HR system is asked
-    the most (first requests, the cache filling), and a first read ever lists every
-    record; nothing is lost by waiting, the checkpoint is where the last read ended.
-    """
-    if up.hr is None:
-        return
-    hr = up.hr.background()  # its requests are not counted as the clients'
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            await hr_activity_round(hr, up.directory, up.social, join=join)
-        except Exception as exc:  # the feed is retried from the same checkpoint
-            log.warning("HR activity feed failed (%s); retrying", type(exc).__name__)
-        else:
-            observe_feed_round("hr-activity")
 
 
 async def _accounts(

@@ -33,7 +33,7 @@ from connectors.social import SocialStore
 from schema.context import Loaders, SharedLoader, StaleSources
 
 from .cache import RecordCache
-from .documents import DocumentSync
+from .documents import DocumentSearch
 from .metrics import observe_batch, observe_upstream
 from .settings import Settings
 
@@ -50,7 +50,7 @@ class Upstreams:
     documents: DocumentSource | None
     social: SocialStore
     cache: RecordCache
-    document_sync: DocumentSync | None = None  # search index and change feed (started later)
+    document_sync: DocumentSearch | None = None  # the search index (its writer, or a reader)
 
 
 @dataclass(slots=True)

@@ -104,6 +104,12 @@ FEED_SUCCESS = Gauge(
     ["feed"],
     multiprocess_mode="max",
 )
+WORKER_ACTIVE = Gauge(
+    "townhall_worker_active",
+    "1 while this process runs the background jobs (the active `townhall worker`, or a web "
+    "process with worker.mode 'embedded'), else 0.",
+    multiprocess_mode="livesum",
+)
 _CIRCUIT_VALUES = {"closed": 0.0, "half-open": 1.0, "open": 2.0}
 LIVE_CONNECTIONS = Gauge(
     "townhall_live_connections",
@@ -214,6 +220,11 @@ def observe_circuit(source: str, state: str) -> None:
 def observe_feed_round(feed: str) -> None:
     """A change feed (``directory-sync``, ``document-sync``, ...) completed a round now."""
     FEED_SUCCESS.labels(feed).set_to_current_time()
+
+
+def observe_worker_active(active: bool) -> None:
+    """This process started (``True``) or stopped running the background jobs."""
+    WORKER_ACTIVE.set(1.0 if active else 0.0)
 
 
 def observe_live_connection(delta: int) -> None:

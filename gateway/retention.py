@@ -7,8 +7,9 @@ directory's change feed saw leave more than ``retention.leaver_days`` ago are er
 (each in its own transaction, each recorded in the audit trail as an ``erase`` by
 ``townhall:retention``, role ``retention``); exports whose link expired are deleted.
 
-``daily_retention`` checks every ``retention.check_interval`` seconds (first a minute after
-start-up) whether today's (UTC) run is due, and claims it in the social store first
+The background jobs (``gateway.background``) call ``run_if_due`` every
+``retention.check_interval`` seconds (first a minute after start-up): it checks whether
+today's (UTC) run is due, and claims it in the social store first
 (``PersonalData.claim_day``: a compare-and-set on one row), so of N instances exactly one
 runs it each day. A run that fails gives its claim back, and the next check (on any
 instance) runs it again.
@@ -113,32 +114,12 @@ async def run_if_due(access: SubjectAccess, *, now: datetime | None = None) -> R
     return run
 
 
-async def daily_retention(access: SubjectAccess, interval: float) -> None:
-    """Check every ``interval`` seconds whether today's run is due, and run it if so; the
-    first check a minute after start-up (sooner with a shorter interval), once it settled."""
-    await asyncio.sleep(min(interval, FIRST_CHECK))
-    while True:
-        try:
-            await run_if_due(access)
-        except Exception as exc:  # the claim was given back: the next check tries again
-            log.warning("the retention run failed (%s); it will be tried again", type(exc).__name__)
-        await asyncio.sleep(interval)
-
-
 @contextlib.asynccontextmanager
 async def data_protection(
     state: Any, settings: Settings, upstreams: Upstreams
 ) -> AsyncIterator[SubjectAccess]:
-    """For the app's lifespan: ``state.subject_access`` (exports, the ``/exports`` route),
-    and the daily retention run in the background (unless ``check_interval`` is 0)."""
+    """For the app's lifespan: ``state.subject_access`` (exports, the ``/exports`` route).
+    The daily run is a background job (``gateway.background``)."""
     access = SubjectAccess(settings, upstreams)
     state.subject_access = access
-    interval = settings.retention.check_interval
-    task = asyncio.create_task(daily_retention(access, interval)) if interval > 0 else None
-    try:
-        yield access
-    finally:
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    yield access

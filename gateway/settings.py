@@ -20,11 +20,12 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from .live.settings import LiveSettings
 from .digests.settings import DigestSettings
+from .live.settings import LiveSettings
 from .logs import LogSettings
 from .oidc import public_key_jwk
 from .tracing import TracingSettings
+from .worker_settings import WorkerSettings
 
 
 class DirectorySettings(BaseModel):
@@ -329,8 +330,6 @@ class AuthSettings(BaseModel):
         "fetch is retried after 10 s, or this, if shorter).",
     )
     leeway: int = Field(30, ge=0, le=300, description="Seconds of clock skew tolerated.")
-
-    @model_validator(mode="after")
     token_cookie: str = Field(
         "",
         pattern=r"^[A-Za-z0-9_.-]{0,64}$",
@@ -338,6 +337,8 @@ class AuthSettings(BaseModel):
         "WebSocket's connection_init) sends none; only from the gateway's own origin or "
         "server.cors_origins. Empty: no cookie sign-in.",
     )
+
+    @model_validator(mode="after")
     def _coherent(self) -> AuthSettings:
         ways = [
             name
@@ -542,8 +543,9 @@ class Settings(BaseSettings):
     retention: RetentionSettings = RetentionSettings()
     server: ServerSettings = ServerSettings()
     limits: LimitsSettings = LimitsSettings()
-    digests: DigestSettings = DigestSettings()
     live: LiveSettings = LiveSettings()
+    digests: DigestSettings = DigestSettings()
+    worker: WorkerSettings = WorkerSettings()
     log: LogSettings = LogSettings()  # read before the rest by gateway.logs
     tracing: TracingSettings = TracingSettings()
 
@@ -573,6 +575,13 @@ class Settings(BaseSettings):
             self.auth.refuse_unsafe_production()
             self.digests.refuse_unsafe_production(
                 signing_key=bool(self.server.url_signing_key.get_secret_value())
+            )
+            self.worker.refuse_unsafe_production(
+                signing_key=bool(self.server.url_signing_key.get_secret_value()),
+                cache_backend=self.cache.backend,
+                social_url=self.social.database_url,
+                search_url=self.documents.search_database_url,
+                documents=bool(self.documents.url) or self.documents.source == "folder",
             )
         return self
 

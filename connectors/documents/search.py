@@ -11,6 +11,14 @@ Two backends behind one class, chosen by the database URL:
 * PostgreSQL full-text search (``postgresql+asyncpg://...``): a ``tsvector``
   column with a GIN index, weighted title > tags/people > path > body.
 
+One process writes an index, any number read it (with ``worker.mode`` ``separate``, the
+worker writes and every web instance reads the PostgreSQL index). The writer marks the
+index built once its first full pass is in (``mark_built``); readers search only after
+that (``built``), so they never answer from a half-filled index. Creating the tables is
+serialised on PostgreSQL by a transaction-scoped advisory lock, so writers starting at
+once (several instances in ``embedded`` mode) do not trip over each other's
+``CREATE ... IF NOT EXISTS``.
+
 Both use the same tokenising (``simple``/``unicode61``: no stemming, case and
 accents folded) and the same query language: every word must match, as a
 prefix. Each row keeps the record it was indexed from, so a search answers
@@ -22,6 +30,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -42,7 +51,14 @@ _SQLITE_SCHEMA = (
     "path UNINDEXED, title, tags, people, place, body, "
     "tokenize = 'unicode61 remove_diacritics 2')",
 )
+_STATE = (
+    "CREATE TABLE IF NOT EXISTS document_index_state "
+    "(name TEXT PRIMARY KEY, built_at TEXT NOT NULL)"
+)
+# pg_advisory_xact_lock's key for creating the tables (any fixed 64-bit number).
+_CREATE_LOCK = 0x746F776E_68616C6C
 _POSTGRES_SCHEMA = (
+    f"SELECT pg_advisory_xact_lock({_CREATE_LOCK})",
     "CREATE TABLE IF NOT EXISTS document_search ("
     "path TEXT PRIMARY KEY, etag TEXT, record TEXT NOT NULL, "
     "title TEXT NOT NULL, tags TEXT NOT NULL, people TEXT NOT NULL, place TEXT NOT NULL, "
@@ -92,7 +108,35 @@ class DocumentIndex:
 
     async def create(self) -> None:
         statements = _SQLITE_SCHEMA if self.dialect == "sqlite" else _POSTGRES_SCHEMA
-        await self._run(statements)
+        await self._run([*statements, _STATE])
+
+    async def mark_built(self) -> None:
+        """Record that a full pass is in: readers may search from now on."""
+        await self._run(
+            [
+                "INSERT INTO document_index_state (name, built_at) VALUES ('index', :at) "
+                "ON CONFLICT (name) DO UPDATE SET built_at = excluded.built_at"
+            ],
+            {"at": datetime.now(UTC).isoformat()},
+        )
+
+    async def built(self) -> bool:
+        """Whether a writer has built the index (``False`` before its tables exist)."""
+        exists = (
+            "SELECT count(*) FROM sqlite_master WHERE name = 'document_index_state'"
+            if self.dialect == "sqlite"
+            else "SELECT count(*) FROM pg_class WHERE oid = to_regclass('document_index_state')"
+        )
+        try:
+            async with self._engine.connect() as conn:
+                if not (await conn.execute(text(exists))).scalar():
+                    return False
+                found = await conn.execute(
+                    text("SELECT count(*) FROM document_index_state WHERE name = 'index'")
+                )
+                return bool(found.scalar())
+        except SQLAlchemyError as exc:
+            raise DocumentIndexError("the document index cannot be read") from exc
 
     async def indexed(self) -> dict[str, str | None]:
         """Every indexed path with the ETag it was indexed at."""

@@ -12,7 +12,7 @@ from servers.slapd import Slapd
 
 from connectors.directory import DirectoryConnector, DirectoryFeatures, open_ldap
 from connectors.social import SocialStore
-from gateway.app import directory_activity_round
+from gateway.background import directory_activity_round
 
 
 @pytest.fixture
