@@ -42,6 +42,11 @@ if ! have prometheus; then
     missing+=(prometheus)
 fi
 
+# HAProxy (the load balancer in front of two gateways in tests/gateway/test_scale_out.py).
+if ! have haproxy && ! have /usr/sbin/haproxy; then
+    missing+=(haproxy)
+fi
+
 if [ ${#missing[@]} -eq 0 ]; then
     echo "install-packages: all packages present"
     exit 0
@@ -63,7 +68,7 @@ $SUDO apt-get install -y -qq --no-install-recommends \
 # Debian starts the services it installs where an init system runs; the test
 # session starts its own private instances, so stop any system ones that would
 # hold the fixed Samba ports.
-for svc in samba-ad-dc smbd nmbd winbind slapd redis-server postgresql prometheus; do
+for svc in samba-ad-dc smbd nmbd winbind slapd redis-server postgresql prometheus haproxy; do
     if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
         $SUDO systemctl stop "$svc" || true
     fi
