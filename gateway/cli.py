@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import sys
@@ -135,9 +136,14 @@ def main(argv: list[str] | None = None) -> int:
     workdir = args.workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     fixtures = (args.fixtures or default_fixtures()).resolve()
-    asyncio.run(
-        run_demo(port=args.port, fixtures=fixtures, workdir=workdir, portal_port=args.portal_port)
-    )
+    # Ctrl-C is how the demo stops: uvicorn shuts each server down, then hands the signal on
+    # (to the server started before it, and last to asyncio, which cancels what is left).
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(
+            run_demo(
+                port=args.port, fixtures=fixtures, workdir=workdir, portal_port=args.portal_port
+            )
+        )
     return 0
 
 

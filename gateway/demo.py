@@ -178,5 +178,5 @@ async def run_demo(
                 )
             )
             log.info("Townhall demo portal (every widget on an intranet page): open %s/", origin)
-        # Each server stops on Ctrl-C: uvicorn hands the signal on to the one started before.
+        # Ctrl-C stops both: uvicorn hands the signal on to the server started before it.
         await asyncio.gather(*(server.serve() for server in servers))

@@ -171,9 +171,18 @@ class PageLog:
         assert not problems, "the page had problems:\n  " + "\n  ".join(problems)
 
 
+_WIDGET_ERRORS = """() => [...document.querySelectorAll('*')]
+  .filter((e) => e.localName.startsWith('townhall-') && e.shadowRoot)
+  .flatMap((e) => [...e.shadowRoot.querySelectorAll('[part~="error"]')]
+    .map((error) => `<${e.localName}${e.id ? ' id=' + e.id : ''}>: ${error.textContent.trim()}`))"""
+
+
 async def wait_for_widgets(page: Page, within_ms: float = 30_000) -> None:
-    """Wait until every Townhall element on ``page`` shows its content (none loading)."""
+    """Wait until every Townhall element on ``page`` shows its content (none loading);
+    an ``AssertionError`` naming each element that shows an error instead."""
     await page.wait_for_function(WIDGETS_RENDERED, timeout=within_ms)
+    errors: list[str] = await page.evaluate(_WIDGET_ERRORS)
+    assert not errors, "widgets show errors:\n  " + "\n  ".join(errors)
 
 
 def free_port() -> int:
@@ -290,7 +299,13 @@ async def open_page(
         page = await context.new_page()
         log = await PageLog.attach(page)
         await page.goto(url, wait_until="load")
-        yield page, log
+        try:
+            yield page, log
+        except BaseException as exc:
+            # What went wrong on the page usually says why the test failed.
+            if problems := log.problems():
+                exc.add_note("the page's problems:\n  " + "\n  ".join(problems))
+            raise
         if check:
             log.check()
     finally:

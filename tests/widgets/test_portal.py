@@ -9,17 +9,28 @@ no console error, no CSP violation, no request leaving the machine.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
+import signal
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import httpx
+import jwt
+import pytest
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, Page, expect
 
-from portal.app import content_security_policy
+from portal.app import PERSONA_COOKIE, content_security_policy
+from portal.tokens import TokenIssuer
 
-from .browser import PageLog, PageServer, open_page, wait_for_widgets
+from .browser import PageLog, PageServer, free_port, open_page, wait_for_widgets
 from .conftest import WidgetServers
 
 #: WCAG 2.2 AA, as axe-core tags its rules.
@@ -154,3 +165,140 @@ async def test_axe_finds_no_violation_in_any_widget(
 def _origin(url: str) -> str:
     scheme, _, rest = url.partition("://")
     return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+async def test_the_gateway_refuses_expired_and_forged_portal_tokens(
+    widget_servers: WidgetServers,
+) -> None:
+    issuer = widget_servers.issuer
+    stranger = TokenIssuer(issuer=issuer.issuer, audience=issuer.audience)  # another key
+    valid = widget_servers.token("priya.shah")
+    head, payload, signature = valid.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["upn"] = "helen.carter@northshire.test"
+    tampered = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+    cases = {
+        valid: (200, None),
+        widget_servers.token("priya.shah", lifetime=-120): (401, "expired"),
+        stranger.sign("priya.shah@northshire.test"): (401, "signature"),
+        f"{head}.{tampered}.{signature}": (401, "signature"),
+        widget_servers.token("priya.shah", aud="api://someone-else"): (401, "not issued for"),
+    }
+    async with widget_servers.gateway.client() as client:
+        for token, (status, message) in cases.items():
+            response = await client.post(
+                "/graphql",
+                json={"query": "{ me { displayName } }"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert response.status_code == status, response.text
+            if message:
+                assert message in response.json()["errors"][0]["message"]
+            else:
+                assert response.json()["data"]["me"]["displayName"] == "Priya Shah"
+
+
+@dataclass
+class DemoProcess:
+    """``townhall demo`` running in a subprocess."""
+
+    process: subprocess.Popen[str]
+    gateway: str
+    portal: str
+    output: Path
+
+
+@pytest.fixture(scope="module")
+def townhall_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoProcess]:
+    """``townhall demo`` as ``make run`` starts it, from a folder outside the source tree."""
+    work = tmp_path_factory.mktemp("demo")
+    port, portal_port = free_port(), free_port()
+    output = work / "demo.log"
+    townhall = Path(sys.executable).parent / "townhall"
+    with output.open("w") as log:
+        process = subprocess.Popen(
+            [str(townhall), "demo", "--port", str(port), "--portal-port", str(portal_port),
+             "--workdir", str(work / "var")],
+            cwd=work, stdout=log, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+    demo = DemoProcess(
+        process, f"http://127.0.0.1:{port}", f"http://127.0.0.1:{portal_port}", output
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while "Townhall is ready" not in output.read_text():
+            assert process.poll() is None, output.read_text()
+            assert time.monotonic() < deadline, output.read_text()
+            time.sleep(0.2)
+        yield demo
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=30)
+
+
+async def test_townhall_demo_serves_the_portal_under_its_csp(townhall_demo: DemoProcess) -> None:
+    demo = townhall_demo
+    assert f"open {demo.portal}/" in demo.output.read_text()
+    async with httpx.AsyncClient(base_url=demo.portal, timeout=30) as portal:
+        page = await portal.get("/")
+        assert page.status_code == 200
+        assert page.headers["content-security-policy"] == content_security_policy(demo.gateway)
+        assert f'<script type="module" src="{demo.gateway}/widgets/v1/townhall.js">' in page.text
+        assert "<style" not in page.text and " style=" not in page.text
+        scripts = re.findall(r"<script\b[^>]*>(.*?)</script>", page.text, re.S)
+        assert scripts and all(not body.strip() for body in scripts)  # none inline
+        script = await portal.get("/portal.js")
+        assert script.headers["content-type"].startswith("text/javascript")
+        assert f"from '{demo.gateway}/widgets/v1/townhall.js'" in script.text
+        # The persona picker: a form post remembered in the portal's cookie.
+        chosen = await portal.post("/persona", data={"persona": "abena.oyelaran"})
+        assert chosen.status_code == 303
+        assert "Abena Oyelaran (Direct Payments Officer)" in (await portal.get("/")).text
+        issued = (await portal.get("/token")).json()
+        assert issued["account"] == "abena.oyelaran" and issued["expires_in"] == 600
+        # Only the picker's people: the cookie cannot name anyone else.
+        portal.cookies.set(PERSONA_COOKIE, "helen.carter.impostor")
+        assert (await portal.get("/token")).status_code == 401
+
+
+async def test_townhall_demo_accepts_its_portal_tokens_only(townhall_demo: DemoProcess) -> None:
+    demo = townhall_demo
+    async with httpx.AsyncClient(base_url=demo.portal, timeout=30) as portal:
+        portal.cookies.set(PERSONA_COOKIE, "abena.oyelaran")
+        token = (await portal.get("/token")).json()["access_token"]
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert claims["exp"] - claims["iat"] == 600
+    assert claims["iss"] == demo.portal and claims["upn"] == "abena.oyelaran@northshire.test"
+    forged = TokenIssuer(issuer=claims["iss"], audience=claims["aud"]).sign(claims["upn"])
+    query = {"query": "{ me { displayName } }"}
+    async with httpx.AsyncClient(base_url=demo.gateway, timeout=30) as gateway:
+        signed_in = await gateway.post(
+            "/graphql", json=query, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert signed_in.json()["data"]["me"]["displayName"] == "Abena Oyelaran"
+        refused = await gateway.post(
+            "/graphql", json=query, headers={"Authorization": f"Bearer {forged}"}
+        )
+        assert refused.status_code == 401
+        # The portal's origin may call the gateway from its pages (CORS preflight).
+        preflight = await gateway.options(
+            "/graphql",
+            headers={
+                "Origin": demo.portal,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization,content-type",
+            },
+        )
+        assert preflight.headers["access-control-allow-origin"] == demo.portal
+        # GraphiQL's development sign-in still works in the demo.
+        dev = await gateway.post("/graphql", json=query, headers={"X-Townhall-User": "priya.shah"})
+        assert dev.json()["data"]["me"]["displayName"] == "Priya Shah"
+
+
+def test_townhall_demo_stops_both_servers_on_ctrl_c(townhall_demo: DemoProcess) -> None:
+    townhall_demo.process.send_signal(signal.SIGINT)
+    assert townhall_demo.process.wait(timeout=30) == 0, townhall_demo.output.read_text()
+    for url in (townhall_demo.gateway, townhall_demo.portal):
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(url, timeout=5)
