@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import logging
+import os
+import sys
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -19,6 +23,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 from servers import Council
+from servers.certificates import write_test_certificates
 from servers.postgres import PostgresServer
 from servers.smtp import Received, SmtpServer
 from sqlalchemy import insert, select
@@ -28,6 +33,7 @@ from connectors.social.digests import DigestLedger
 from connectors.social.tables import activity, notifications
 from gateway.digests.content import gate_policy
 from gateway.digests.rounds import Digests
+from gateway.settings import Settings
 from gateway.upstreams import ScimServer, WebDavServer
 from schema.ids import global_id, parse_global_id
 
@@ -102,7 +108,7 @@ def staff(council: Council, count: int, start: int) -> list[str]:
 
 
 def guid(council: Council, account: str) -> str:
-    return next(p["guid"] for p in council.people if p["sAMAccountName"] == account)
+    return str(next(p["guid"] for p in council.people if p["sAMAccountName"] == account))
 
 
 def mail(account: str) -> str:
@@ -336,3 +342,84 @@ async def test_the_preference_is_seen_only_by_oneself(gateway: Gateway, council:
     assert (await ok(gateway, MINE, {}, person))["me"]["profile"]["digestFrequency"] == "WEEKLY"
     theirs = await ok(gateway, THEIRS, {"id": global_id("Person", guid(council, person))}, viewer)
     assert theirs["person"]["profile"] == {"digestFrequency": None}
+
+
+async def test_starttls_and_auth_are_used_and_never_skipped(
+    gateway: Gateway,
+    council: Council,
+    sent: SmtpServer,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """With smtp_tls=starttls the digest goes over TLS with AUTH; a server that offers no
+    STARTTLS gets nothing (never a fallback to clear text)."""
+    reader, author = staff(council, 2, 70)
+    await choose(gateway, reader, "DAILY")
+    await mention(gateway, author, [reader])
+    certificates = write_test_certificates(tmp_path_factory.mktemp("smtp-tls"), "localhost")
+    secure = SmtpServer(certificates=certificates, users={"townhall": "s3cret"})
+    secure.start()
+    try:
+        tls = {"smtp_tls": "starttls", "smtp_username": "townhall", "smtp_password": "s3cret",
+               "smtp_ca_file": str(certificates.ca)}  # fmt: skip
+        plain_server = with_digests(gateway, tls)  # the plain server: no STARTTLS offered
+        refused = await Digests(plain_server, gateway.upstreams, gate_policy(plain_server)).round(
+            "daily", now=tomorrow()
+        )
+        assert guid(council, reader) in refused.failed and sent.to(mail(reader)) == []
+        settings = with_digests(
+            gateway, {**tls, "smtp_host": "localhost", "smtp_port": secure.port}
+        )
+        report = await Digests(settings, gateway.upstreams, gate_policy(settings)).round(
+            "daily", now=tomorrow()
+        )
+        assert guid(council, reader) in report.sent
+        [received] = secure.to(mail(reader))
+        assert received.tls and received.login == "townhall"
+    finally:
+        secure.stop()
+
+
+def with_digests(gateway: Gateway, changes: dict[str, Any]) -> Settings:
+    digests = gateway.settings.digests.model_validate(
+        {**gateway.settings.digests.model_dump(), "smtp_password": "", **changes}
+    )
+    settings: Settings = gateway.settings.model_copy(update={"digests": digests})
+    return settings
+
+
+async def test_the_command_line_sends_and_dry_runs(
+    gateway: Gateway, council: Council, sent: SmtpServer, tmp_path: Path
+) -> None:
+    reader, author = staff(council, 2, 80)
+    await choose(gateway, reader, "DAILY")
+    await mention(gateway, author, [reader], "from the command line")
+    data = gateway.settings.model_dump(mode="json", by_alias=False)
+    data["hr"]["token"] = gateway.settings.hr.token.get_secret_value()
+    data["documents"]["password"] = gateway.settings.documents.password.get_secret_value()
+    data["server"]["url_signing_key"] = SIGNING_KEY
+    data["digests"]["smtp_password"] = ""
+    settings_file = tmp_path / "settings.json"
+    settings_file.write_text(json.dumps(data), encoding="utf-8")
+    env = {**os.environ, "TOWNHALL_SETTINGS_FILE": str(settings_file)}
+    at = tomorrow().isoformat()
+
+    async def townhall(*args: str) -> tuple[int, str]:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "gateway.cli", "digests", "send", "--period", "daily",
+            "--person", reader, "--as-of", at, *args,
+            env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        out, _ = await asyncio.wait_for(process.communicate(), 120)
+        return process.returncode or 0, out.decode()
+
+    code, out = await townhall("--dry-run")
+    assert code == 0, out
+    assert f"<{mail(reader)}>: Townhall: 1 new notification" in out and "dry run" in out
+    assert sent.to(mail(reader)) == []
+    code, out = await townhall()
+    assert code == 0 and "\n  sent: 1\n" in out, out
+    [received] = sent.to(mail(reader))
+    assert "from the command line" in parts(received)[0]
+    code, out = await townhall()
+    assert code == 0 and "\n  sent: 0\n" in out, out
+    assert len(sent.to(mail(reader))) == 1

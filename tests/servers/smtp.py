@@ -9,7 +9,6 @@ away and came back.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import socket
 import ssl
@@ -47,7 +46,8 @@ class _Collector:
         raw = content if isinstance(content, bytes) else content.encode()
         parsed = message_from_bytes(raw, policy=policy.default)
         assert isinstance(parsed, EmailMessage)
-        login = session.auth_data.login.decode() if session.authenticated else None
+        auth = session.auth_data
+        login = auth.login.decode() if session.authenticated and auth is not None else None
         with self.lock:
             self.received.append(
                 Received(
@@ -128,13 +128,6 @@ class SmtpServer:
     def to(self, address: str) -> list[Received]:
         """Messages accepted for ``address``."""
         return [r for r in self.received if address in r.rcpt_tos]
-
-    async def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
-        """At least ``count`` messages (the handler runs in the server's thread)."""
-        deadline = time.monotonic() + timeout
-        while len(self.received) < count and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
-        return self.received
 
 
 def _free_port() -> int:
