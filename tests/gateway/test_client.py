@@ -62,7 +62,8 @@ async def test_typed_reads(client: TownhallClient, council: Council) -> None:
     assert "Staff - Planning" in {g.name for g in card.groups}
 
     group = (await client.group_members(name="Staff - Planning", first=3)).group
-    assert group is not None and len(group.members.nodes) == 3 and group.members.total_count > 3
+    assert group is not None and group.members is not None  # null only if the directory fails
+    assert len(group.members.nodes) == 3 and (group.members.total_count or 0) > 3
 
     experts = (await client.experts(topic="planning", first=5)).experts
     assert experts and all(e.reasons for e in experts)
@@ -100,14 +101,14 @@ async def test_typed_social_operations(client: TownhallClient, council: Council)
     open_doc = global_id("Document", "Planning/Plans/Local Plan 2026.md")
     added = (
         await client.add_comment(
-            input=AddCommentInput(targetId=open_doc, body="Typed client says hi to @priya.shah")
+            input=AddCommentInput(target_id=open_doc, body="Typed client says hi to @priya.shah")
         )
     ).add_comment
     assert isinstance(added, AddCommentAddCommentCommentSuccess)
     assert [m.display_name for m in added.comment.mentions] == ["Priya Shah"]
     assert added.not_notified == []
     hidden = (
-        await client.add_comment(input=AddCommentInput(targetId=team_doc, body="not mine"))
+        await client.add_comment(input=AddCommentInput(target_id=team_doc, body="not mine"))
     ).add_comment
     assert hidden.typename__ == "NotFoundError"  # Adam may not read the Planning team's file
 
