@@ -32,6 +32,7 @@ from connectors.social import SocialStore
 from connectors.social.digests import DigestLedger
 from connectors.social.tables import activity, notifications
 from gateway.digests.content import gate_policy
+from gateway.digests.periods import due_period
 from gateway.digests.rounds import Digests
 from gateway.settings import Settings
 from gateway.upstreams import ScimServer, WebDavServer
@@ -423,3 +424,36 @@ async def test_the_command_line_sends_and_dry_runs(
     code, out = await townhall()
     assert code == 0 and "\n  sent: 0\n" in out, out
     assert len(sent.to(mail(reader))) == 1
+
+
+async def test_the_web_process_runs_rounds_while_enabled(
+    council: Council,
+    scim_server: ScimServer,
+    webdav_server: WebDavServer,
+    sent: SmtpServer,
+    tmp_path: Path,
+) -> None:
+    """The lifespan's scheduler sends the digest of the period due now, on its own."""
+    settings = base_settings(council, scim_server, webdav_server, tmp_path)
+    settings.server.url_signing_key = SecretStr(SIGNING_KEY)
+    settings.digests = settings.digests.model_validate(
+        {"enabled": True, "check_interval": 1, "smtp_host": sent.host, "smtp_port": sent.port,
+         "smtp_tls": "none", "default_frequency": "daily"}
+    )  # fmt: skip
+    [reader, author] = staff(council, 2, 90)
+    async with serve(settings) as gateway:
+        period = due_period("daily", datetime.now(UTC), settings.digests)
+        async with gateway.upstreams.social.engine.begin() as connection:
+            await connection.execute(
+                insert(notifications).values(
+                    recipient=guid(council, reader), kind="new_follower",
+                    actor=guid(council, author), created_at=period.since + timedelta(minutes=1),
+                )
+            )  # fmt: skip
+        for _ in range(200):
+            if sent.to(mail(reader)):
+                break
+            await asyncio.sleep(0.1)
+        [received] = sent.to(mail(reader))
+    assert received.message["Subject"] == "Townhall: 1 new notification"
+    assert "started following you" in parts(received)[0]
