@@ -111,10 +111,12 @@ class Portal:
             "Referrer-Policy": "same-origin",
             "Cache-Control": "no-cache",
         }
+        # More files by path (the tests' pages); the page's own are read from static/ as
+        # asked for, so that an edit shows on the next reload.
         self.files: dict[str, bytes] = {}
-        for path in sorted(STATIC.iterdir()):
-            if path.suffix in _TYPES and path.name != "index.html":
-                self.files[f"/{path.name}"] = path.read_bytes()
+        self._static = {
+            f"/{p.name}" for p in STATIC.iterdir() if p.suffix in _TYPES and p.name != "index.html"
+        }
         for name, body in (pages or {}).items():
             self.files[name] = body.encode() if isinstance(body, str) else body
 
@@ -147,6 +149,8 @@ class Portal:
     async def file(self, request: Request) -> Response:
         path = "/" + request.path_params["path"]
         body = self.files.get(path)
+        if body is None and path in self._static:
+            body = (STATIC / path[1:]).read_bytes()
         if body is None:
             return Response("Not found", 404, headers=self.headers, media_type="text/plain")
         return self._respond(body, Path(path).suffix if Path(path).suffix in _TYPES else ".html")
