@@ -14,6 +14,7 @@
  * Live: subscribes to activityAdded(feed) and puts new items first (replacing the item an
  *   aggregate grew from), announcing "N new items" politely; focus stays where it is.
  */
+import { repeat } from 'lit/directives/repeat.js';
 import { STALE, TownhallElement, baseStyles, define, html, nothing } from '../core/base.js';
 import { TownhallError } from '../core/client.js';
 import { catalogueFor } from '../core/i18n.js';
@@ -136,8 +137,11 @@ export class TownhallActivityFeed extends TownhallElement {
     this.fresh += 1;
     clearTimeout(this.announceTimer);
     this.announceTimer = setTimeout(() => {
-      this.announcement = this.t('activity-feed.newItems', { count: this.fresh });
+      // Emptied first, so that the same words said twice are announced twice.
+      this.announcement = '';
+      const count = this.fresh;
       this.fresh = 0;
+      requestAnimationFrame(() => (this.announcement = this.t('activity-feed.newItems', { count })));
     }, ANNOUNCE_AFTER_MS);
   }
 
@@ -181,9 +185,9 @@ export class TownhallActivityFeed extends TownhallElement {
       tabindex="0"
       aria-posinset=${index + 1}
       aria-setsize=${this.hasMore ? -1 : this.items.length}
-      aria-labelledby=${`item-${index}`}
+      aria-labelledby=${`item-${item.id}`}
     >
-      <p class="summary" part="summary" id=${`item-${index}`}>${this.text(item)}</p>
+      <p class="summary" part="summary" id=${`item-${item.id}`}>${this.text(item)}</p>
       <div class="meta" part="meta">
         ${timeTag(this, item.createdAt)}
         ${href ? html` · <a part="link" href=${href}>${label}</a>` : nothing}
@@ -200,7 +204,7 @@ export class TownhallActivityFeed extends TownhallElement {
         aria-busy=${this.busy ? 'true' : 'false'}
         @keydown=${this.onKeydown}
       >
-        ${this.items.map((item, index) => this.renderItem(item, index))}
+        ${repeat(this.items, (item) => item.id, (item, index) => this.renderItem(item, index))}
       </div>
       ${empty ? this.renderEmpty('activity-feed.empty') : nothing} ${this.renderStatus()}
       ${this.hasMore && this.status !== 'loading'

@@ -14,6 +14,7 @@
  * Writes carry a clientMutationId kept for the same text: a write whose answer was lost is
  *   retried (twice, then by the person) without writing twice.
  */
+import { repeat } from 'lit/directives/repeat.js';
 import { STALE, TownhallElement, baseStyles, define, html, nothing } from '../core/base.js';
 import { TownhallError, request } from '../core/client.js';
 import { MentionController } from './social-mentions.js';
@@ -260,7 +261,7 @@ export class TownhallComments extends TownhallElement {
     return html`<section aria-label=${this.t('comments.label')}>
       ${all.length
         ? html`<ul class="plain thread" part="thread">
-            ${all.map((comment) => html`<li>${renderComment(this, comment, false)}</li>`)}
+            ${repeat(all, (c) => c.id, (c) => html`<li>${renderComment(this, c, false)}</li>`)}
           </ul>`
         : this.status === 'ready'
           ? this.renderEmpty('comments.empty')

@@ -9,6 +9,7 @@
  * bodyText included, goes through Lit's text bindings.
  */
 import { live } from 'lit/directives/live.js';
+import { repeat } from 'lit/directives/repeat.js';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
 import { html, nothing } from '../core/base.js';
 import { timeTag } from './social-format.js';
@@ -112,7 +113,7 @@ export function renderComment(host, comment, isReply) {
         ${renderActions(host, comment, isReply)}`}
     ${replies.length
       ? html`<ul class="plain replies" aria-label=${host.t('comments.replies', { count: replies.length })}>
-          ${replies.map((reply) => html`<li>${renderComment(host, reply, true)}</li>`)}
+          ${repeat(replies, (r) => r.id, (r) => html`<li>${renderComment(host, r, true)}</li>`)}
         </ul>`
       : nothing}
     ${host.replyTo === comment.id

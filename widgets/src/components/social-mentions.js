@@ -19,6 +19,26 @@
 import { html, nothing } from '../core/base.js';
 
 const DEBOUNCE_MS = 180;
+const SHOWN = 6;
+
+/** The gateway matches titles, departments and offices too ("pri" finds every Principal
+ * Planner): people whose account or a word of whose name starts with the typed words come
+ * first, in the gateway's (name) order otherwise. */
+function rank(people, words) {
+  const typed = words.toLowerCase().split(' ').filter(Boolean);
+  const score = (person) => {
+    const account = person.accountName.toLowerCase();
+    const names = person.displayName.toLowerCase().split(/\s+/);
+    if (account.startsWith(typed.join('.'))) return 0;
+    if (typed.every((w) => names.some((n) => n.startsWith(w)))) return 1;
+    return 2;
+  };
+  return people
+    .filter((person) => person.accountName)
+    .map((person, index) => [score(person), index, person])
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1])
+    .map(([, , person]) => person);
+}
 // `@` at the start or after a space/punctuation (not an e-mail address), then the name so far.
 const TYPED = /(?:^|[^\p{L}\p{N}_@.])@([\p{L}\p{N}][\p{L}\p{N}._-]{0,63})$/u;
 
@@ -34,7 +54,13 @@ export class MentionController {
     this.run = 0;
     this.onInput = (event) => this.typed(event.target);
     this.onKeydown = (event) => this.key(event);
-    this.onBlur = () => setTimeout(() => this.host.isConnected && this.close(), 150);
+    // Leaving the box closes its list (a click on an option lands first: it keeps focus).
+    this.onBlur = (event) => {
+      const field = event.target;
+      setTimeout(() => {
+        if (this.field === field && this.host.renderRoot.activeElement !== field) this.close();
+      }, 150);
+    };
     host.addController(this);
   }
 
@@ -76,7 +102,7 @@ export class MentionController {
       return; // suggestions are a help: the text can still be typed in full
     }
     if (run !== this.run || !this.field) return;
-    this.people = (data?.people?.nodes ?? []).filter((person) => person.accountName);
+    this.people = rank(data?.people?.nodes ?? [], words).slice(0, SHOWN);
     this.active = this.people.length ? 0 : -1;
     const count = this.people.length;
     this.host.announce(this.host.t(count ? 'comments.mentions.count' : 'comments.mentions.none', { count }));

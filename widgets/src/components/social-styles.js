@@ -162,7 +162,7 @@ export const bellStyles = css`
   }
   .panel {
     position: absolute;
-    right: 0;
+    inset-inline-start: 0;
     z-index: 10;
     width: min(26em, 90vw);
     max-height: 70vh;
