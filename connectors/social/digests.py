@@ -27,7 +27,6 @@ the same ``Message-ID``, which mail clients use to drop the copy).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -45,7 +44,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from .base import StoreBase, now, utc
@@ -187,14 +185,23 @@ class DigestLedger:
             if await self._store._insert_ignore(connection, digest_deliveries, row):
                 return token
             # Take over a claim whose sender stopped (crashed, or its round was cut off):
-            # the WHERE is re-checked against the row as committed, so of two senders
-            # taking over the same stale claim only one matches.
+            # a compare-and-set on the old claim's token, so of several senders taking
+            # over the same stale claim exactly one wins.
+            old = await connection.scalar(
+                select(digest_deliveries.c.claim).where(
+                    _key(person, period),
+                    digest_deliveries.c.status == CLAIMED,
+                    digest_deliveries.c.claimed_at < stale_before,
+                )
+            )
+            if old is None:
+                return None
             taken = await connection.execute(
                 update(digest_deliveries)
                 .where(
                     _key(person, period),
                     digest_deliveries.c.status == CLAIMED,
-                    digest_deliveries.c.claimed_at < stale_before,
+                    digest_deliveries.c.claim == old,
                 )
                 .values(claim=token, claimed_at=at)
             )
@@ -253,13 +260,3 @@ class DigestLedger:
 
 def _key(person: str, period: str) -> ColumnElement[bool]:
     return and_(digest_deliveries.c.person == person, digest_deliveries.c.period == period)
-
-
-async def erase_digests(connection: AsyncConnection, people: Sequence[str]) -> int:
-    """Delete the digest choice and ledger rows of ``people`` (erasure), in the caller's
-    transaction; how many rows went."""
-    gone = 0
-    for table in (digest_preferences, digest_deliveries):
-        result = await connection.execute(delete(table).where(table.c.person.in_(set(people))))
-        gone += int(result.rowcount or 0)
-    return gone

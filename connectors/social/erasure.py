@@ -2,8 +2,9 @@
 
 The policy (README, "Data protection"), applied by ``erase_person``:
 
-* **deleted**: their profile (text fields, skills, interests, ask-me-about), endorsements
-  given and received, follows both ways (who they follow, who follows them), reactions,
+* **deleted**: their profile (text fields, skills, interests, ask-me-about, digest choice
+  and the record of digests sent to them), endorsements given and received, follows both
+  ways (who they follow, who follows them), reactions,
   notifications to them and naming them as the actor, retry keys, mention notices, the
   directory's and HR's last-seen state of them (``people_seen``, ``hr_seen``), and every
   activity event by them or about them (their profile, them as a person) with what hangs
@@ -34,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .base import in_chunks
 from .changes import changes_of
+from .digests import digest_deliveries, digest_preferences
 from .tables import (
     activity,
     activity_tag_id,
@@ -294,6 +296,8 @@ async def _delete_own(connection: AsyncConnection, guid: str, done: Changes) -> 
         (idempotency_keys, idempotency_keys.c.actor == guid),
         (people_seen, people_seen.c.guid == guid),
         (hr_seen, hr_seen.c.guid == guid),
+        (digest_preferences, digest_preferences.c.person == guid),
+        (digest_deliveries, digest_deliveries.c.person == guid),
     ]
     for table, condition in steps:
         done.add(f"{table.name} deleted", await _delete(connection, table, condition))
