@@ -4,6 +4,8 @@ Starts a real scim2-server (HR) and a real wsgidav (documents) on loopback,
 seeded from the sample council's files; the directory is ldap3's in-memory
 directory loaded from the council's LDIF; the social store is a SQLite file;
 the cache is in memory. Development sign-in is on (only the demo allows it).
+The background jobs (document index, HR feeds, retention, digests) run in a worker
+beside the web app, under a file lock (``gateway.worker.run_beside``), as in production.
 
 Beside the gateway, on a second origin (by default the next port), the demo portal
 (``portal/``, demo code beside the source tree, imported only here): Northshire Council's
@@ -28,6 +30,7 @@ import uvicorn
 from .app import create_app
 from .serving import uvicorn_config
 from .settings import Settings
+from .worker import run_beside
 
 log = logging.getLogger("townhall.demo")
 
@@ -70,6 +73,8 @@ def demo_settings(
             "username": DAV_USER,
             "password": dav_password,
             "access_file": fixtures / "document_access.json",
+            # Written by the worker, read by the web app (gateway.worker.run_beside).
+            "search_database_url": f"sqlite+aiosqlite:///{workdir / 'search.db'}",
         },
         social={
             "database_url": f"sqlite+aiosqlite:///{workdir / 'townhall.db'}",
@@ -88,7 +93,12 @@ def demo_settings(
             "port": port,
             "public_url": f"http://127.0.0.1:{port}",
             "cors_origins": [portal_origin] if portal_origin else [],
+            # One key for the web app's and the worker's links (digest unsubscribe).
+            "url_signing_key": secrets.token_urlsafe(32),
         },
+        # The background jobs run in a worker beside the web app, as in production; one
+        # machine and SQLite: a file lock makes it the only one.
+        worker={"mode": "separate", "lock": "file", "lock_file": workdir / "worker.lock"},
     )
 
 
@@ -156,7 +166,9 @@ async def run_demo(
             portal_auth=issuer.auth_settings() if issuer else None,
             **up,
         )
-        config = uvicorn_config(create_app(settings), settings, host="127.0.0.1", loop="none")
+        web = create_app(settings)
+        run_beside(web, settings)  # the worker: started and stopped by the app's lifespan
+        config = uvicorn_config(web, settings, host="127.0.0.1", loop="none")
         servers = [uvicorn.Server(config)]
         log.info(
             "Townhall demo: open http://127.0.0.1:%d/graphql (signed in as %s)", port, DEMO_PERSONA

@@ -13,8 +13,8 @@ The worker serves ``/healthz`` (whether it is active, its lock, its fencing toke
 ``/metrics`` (``townhall_worker_active``, the feeds' last rounds) on ``worker.port``.
 
 ``run_beside`` runs the worker in a web process's event loop on that process's
-connectors (the demo: one process, SQLite, a file lock), the web app itself running no
-job.
+connectors, started and stopped by the app's lifespan (the demo: one process, SQLite, a
+file lock), the web app itself running no job.
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ import contextlib
 import logging
 import signal
 import sys
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 import redis.asyncio as redis
@@ -153,25 +155,35 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event, state: WorkerSt
         )
 
 
-async def run_beside(app: Starlette, settings: Settings, stop: asyncio.Event) -> None:
-    """The worker in the web app's event loop, on the app's connectors once its lifespan
-    opened them (their cache and live bus are the app's, as Redis shares them between
-    processes). For the demo; the app must have ``worker.mode`` ``separate``."""
-    while getattr(app.state, "upstreams", None) is None:
-        if stop.is_set():
-            return
-        await asyncio.sleep(0.1)
-    lock = make_lock(settings)
-    try:
-        await hold_and_run(
-            settings,
-            app.state.upstreams,
-            lock,
-            stop=stop,
-            unsubscribe=UnsubscribeSigner.from_settings(settings),
-        )
-    finally:
-        await lock.close()
+def run_beside(app: Starlette, settings: Settings) -> None:
+    """Run the worker in ``app``'s process, on the app's connectors: it starts once the
+    app's lifespan has opened them and stops before they close (their cache and live bus
+    are the app's, as Redis shares them between processes). For the demo; the app must
+    have ``worker.mode`` ``separate``, so that it runs no job itself."""
+    inner = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[Any]:
+        async with inner(app) as state:
+            stop, lock = asyncio.Event(), make_lock(settings)
+            task = asyncio.create_task(
+                hold_and_run(
+                    settings,
+                    app.state.upstreams,
+                    lock,
+                    stop=stop,
+                    unsubscribe=UnsubscribeSigner.from_settings(settings),
+                ),
+                name="townhall-worker",
+            )
+            try:
+                yield state
+            finally:
+                stop.set()
+                await task
+                await lock.close()
+
+    app.router.lifespan_context = lifespan
 
 
 def worker_app(state: WorkerState) -> Starlette:
