@@ -531,3 +531,43 @@ async def test_axe_finds_no_violation_open_or_closed(
             assert violations == [], [
                 (v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in violations
             ]
+
+
+async def test_a_post_whose_answer_is_lost_is_retried_and_written_once(
+    browser: Browser, page_server: PageServer, widget_servers: WidgetServers
+) -> None:
+    doc = await _shared_document(widget_servers, [ME, "carl.grant"])
+    url = page_server.add_page(
+        "/social-retry.html", f'<townhall-comments target="{doc["id"]}"></townhall-comments>'
+    )
+    async with open_page(browser, url, persona="carl.grant") as (page, log):
+        sent: list[dict[str, Any]] = []
+
+        async def lose_first_answer(route: Any) -> None:
+            body = route.request.post_data_json if route.request.method == "POST" else None
+            if body and body.get("operationName") == "AddComment":
+                sent.append(body["variables"]["input"])
+                if len(sent) == 1:
+                    await route.fetch()  # the gateway writes the comment...
+                    await route.abort("connectionreset")  # ...and its answer is lost
+                    return
+            await route.continue_()
+
+        await page.route(f"{widget_servers.gateway.url}/graphql", lose_first_answer)
+        log.expected_errors.append("ERR_CONNECTION_RESET")
+        widget = _comments(page)
+        text = f"Sent once {uuid.uuid4().hex[:8]}"
+        await _post(widget, text)
+        await _eventually(lambda: len(sent) == 2, sent)
+        await expect(widget.locator('textarea[data-form="new"]')).to_have_value("")
+        await expect(widget.locator("article", has_text=text)).to_have_count(1)
+        await expect(widget.locator('[part="error"]')).to_have_count(0)
+        # Retried with the same key: the gateway answered the retry from the first write.
+        assert sent[0]["clientMutationId"] == sent[1]["clientMutationId"]
+        assert sent[0]["clientMutationId"]
+        stored = [c for c in await _thread(widget_servers, doc["id"]) if c["bodyText"] == text]
+        assert len(stored) == 1
+        # A new text is a new write: a new key.
+        await _post(widget, text + " again")
+        await expect(widget.locator("article", has_text=text + " again")).to_have_count(1)
+        assert sent[2]["clientMutationId"] != sent[0]["clientMutationId"]
