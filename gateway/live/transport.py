@@ -183,6 +183,9 @@ class LiveEndpoint:
                     return
                 if any(_slow(error) for error in result.errors or ()):
                     raise SlowSubscriber
+                if _stream_failed(result):  # the subscription's source ended in an error
+                    yield _masked(result.errors or [], entry.request_id)
+                    return
                 yield await self._event(context, guard, result, entry.request_id)
                 guard.objects, guard.tripped = 0, False  # each event has its own allowance
         finally:
@@ -227,6 +230,14 @@ class LiveEndpoint:
 def _slow(error: GraphQLError) -> bool:
     """The event hub's ``SlowConsumer``, as the subscription's stream reports it."""
     return isinstance(error.original_error, SlowConsumer)
+
+
+def _stream_failed(result: ExecutionResult) -> bool:
+    """A result made of the error that ended the subscription's source (its field refused
+    its arguments, the hub is gone), not of an event: no data, and no error at a field's
+    path. It is sent as ``error``, which ends the subscription for the client."""
+    errors = result.errors or []
+    return result.data is None and bool(errors) and all(not e.path for e in errors)
 
 
 def _masked(errors: list[GraphQLError], request_id: str) -> list[dict[str, Any]]:

@@ -48,7 +48,7 @@ from .ws_protocol import (
 
 log = logging.getLogger("townhall.live")
 #: Seconds a close may wait for the socket to take it before the connection is dropped.
-CLOSE_TIMEOUT = 5.0
+CLOSE_TIMEOUT = 10.0
 
 
 class SlowSubscriber(Exception):
@@ -143,6 +143,10 @@ class LiveConnection:
                     continue
                 if self._closed is None:
                     await self._handle(text)
+                # Let the writer send what this message asked for (messages already waiting
+                # are read without yielding): the outbox then fills only while the socket
+                # takes nothing, which is what it is there to notice.
+                await asyncio.sleep(0)
         except asyncio.CancelledError:
             if self._closed is None:
                 raise  # the server is stopping
@@ -348,11 +352,10 @@ class LiveConnection:
         except Refusal as refusal:
             self.stats.refused += 1
             log.info(
-                "live connection %s: subscription %s refused: %s (%s) viewer=%s",
+                "live connection %s: subscription %s refused: %s viewer=%s",
                 self.stats.id,
                 self.stats.operation,
                 refusal.code,
-                refusal,
                 self.stats.viewer,
             )
             self.send(error_message(id_, refusal.errors))
