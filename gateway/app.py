@@ -22,7 +22,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 
 from connectors.directory import (
     DirectoryFeatures,
@@ -58,8 +58,10 @@ from .graphql_http import GraphQLEndpoint
 from .guard import RequestGuard
 from .health import ReadinessCheck
 from .live.events import open_live
+from .live.transport import LiveEndpoint
 from .loaders import Upstreams, forget_counts
-from .metrics import metrics_routes, observe_feed_round
+from .metrics import metrics_routes
+from .origins import OriginPolicy
 from .photos import PhotoSigner, photo_endpoint
 from .retention import data_protection
 from .settings import Settings
@@ -205,7 +207,8 @@ def _log_failure(task: asyncio.Task[Any]) -> None:
 def create_app(settings: Settings) -> Starlette:
     """The Townhall ASGI application."""
     configure_tracing(settings.tracing)
-    state: dict[str, Any] = {"settings": settings, "auth": Authenticator(settings.auth)}
+    origins = OriginPolicy.of(settings.server.public_url, settings.server.cors_origins)
+    state: dict[str, Any] = {"settings": settings, "auth": Authenticator(settings.auth, origins)}
     signer = PhotoSigner.from_settings(settings)
     access_file = settings.documents.access_file
     readers_from = settings.documents.readers_from
@@ -359,6 +362,18 @@ def create_app(settings: Settings) -> Starlette:
                 UNSUBSCRIBE_PATH, unsubscribe_endpoint(state, unsubscribe), methods=["GET", "POST"]
             ),
             Route("/graphql", graphql, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+            WebSocketRoute(  # GraphQL subscriptions (graphql-transport-ws)
+                "/graphql",
+                LiveEndpoint(
+                    settings,
+                    schema=schema,
+                    graphql=graphql,
+                    sign_in=sign_in,
+                    authenticator=state["auth"],
+                    origins=origins,
+                    budgets=budgets if budgets.enabled else None,
+                ),
+            ),
             *metrics_routes(settings, documents),
             *WidgetFiles(settings.server.cors_origins).routes(),
             *ide_routes,
