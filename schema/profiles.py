@@ -274,7 +274,8 @@ class ProfileMutations:
         for kind, tags in lists.items():
             await upstream(profiles.set_tags(kind, tags))
         if input.digest_frequency is not None:
-            await upstream(profiles.set_digest_frequency(input.digest_frequency.value))
+            # str(): to mypy an enum_value member's value is its definition
+            await upstream(profiles.set_digest_frequency(str(input.digest_frequency.value)))
         return ProfileSuccess(person=Person.of(viewer.person))
 
     @strawberry.mutation(description="Endorse a colleague's declared skill.")
