@@ -209,7 +209,7 @@ export class TownhallNotifications extends TownhallElement {
         class="bell"
         part="button"
         aria-expanded=${this.open ? 'true' : 'false'}
-        aria-controls="panel"
+        aria-controls=${this.open ? 'panel' : nothing}
         aria-label=${label}
         @click=${() => this.toggle()}
       >
