@@ -23,7 +23,7 @@ from typing import Any
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, Page
 
-from .browser import PageServer, open_page
+from .browser import PageLog, PageServer, open_page
 from .conftest import WidgetServers
 
 SCREENSHOT = Path("/tmp/townhall-widgets-core.png")
@@ -314,3 +314,110 @@ async def test_axe_finds_no_violation(browser: Browser, page_server: PageServer)
             (v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in violations
         ]
     assert log.foreign() == []
+
+
+# Remembers every WebSocket the page opens (an init script: it runs through DevTools,
+# before the page's own scripts, whatever the page's policy).
+RECORD_SOCKETS = """
+window.__townhallSockets = [];
+window.WebSocket = class extends WebSocket {
+  constructor(...args) { super(...args); window.__townhallSockets.push(this); }
+};
+"""
+
+
+async def test_live_updates_share_one_socket_and_resubscribe_after_a_drop(
+    browser: Browser, page_server: PageServer, widget_servers: WidgetServers
+) -> None:
+    alex = await _person_id(widget_servers, "alex.morgan")
+    url = page_server.add_page(
+        "/core-live.html",
+        "<townhall-notifications></townhall-notifications>\n"
+        '<townhall-notifications id="second"></townhall-notifications>\n'
+        '<townhall-activity-feed feed="home"></townhall-activity-feed>',
+    )
+    async with open_page(browser, url, persona="priya.shah") as (first_page, log):
+        # A second page of the same context, watched from before it loads.
+        page = await first_page.context.new_page()
+        page_log = await PageLog.attach(page)
+        sockets: list[dict[str, Any]] = []
+
+        def opened(ws: Any) -> None:
+            record: dict[str, Any] = {"ws": ws, "url": ws.url, "sent": [], "received": []}
+            ws.on("framesent", lambda payload: record["sent"].append(json.loads(payload)))
+            ws.on("framereceived", lambda payload: record["received"].append(json.loads(payload)))
+            sockets.append(record)
+
+        page.on("websocket", opened)
+        await page.add_init_script(RECORD_SOCKETS)
+        await page.goto(url, wait_until="load")
+
+        async def subscribed(socket: dict[str, Any]) -> list[dict[str, Any]]:
+            for _ in range(200):
+                acked = any(m["type"] == "connection_ack" for m in socket["received"])
+                ended = {m["id"] for m in socket["sent"] if m["type"] == "complete"}
+                subs = [m for m in socket["sent"] if m["type"] == "subscribe"]
+                if acked and len([m for m in subs if m["id"] not in ended]) == 3:
+                    return [m for m in subs if m["id"] not in ended]
+                await page.wait_for_timeout(50)
+            raise AssertionError(f"not subscribed: {socket}")
+
+        for _ in range(200):
+            if sockets:
+                break
+            await page.wait_for_timeout(50)
+        current = sockets[0]
+        first = await subscribed(current)
+        await page.wait_for_timeout(500)
+        assert len(sockets) == 1, "the page's elements share one socket"
+        assert current["url"] == widget_servers.gateway.url.replace("http", "ws") + "/graphql"
+        init = current["sent"][0]
+        assert init["type"] == "connection_init"
+        assert init["payload"]["authorization"].startswith("Bearer ey")
+        names = sorted(m["payload"]["operationName"] for m in first)
+        assert names == ["ActivityAdded", "NotificationAdded", "NotificationAdded"]
+        for message in first:
+            assert "query" not in message["payload"]
+            assert len(message["payload"]["extensions"]["persistedQuery"]["sha256Hash"]) == 64
+
+        # The socket drops: a new one signs in again and subscribes everything again.
+        await page.evaluate("() => window.__townhallSockets.at(-1).close()")
+        for _ in range(100):
+            if len(sockets) == 2:
+                break
+            await page.wait_for_timeout(50)
+        assert len(sockets) == 2, "no reconnection"
+        reconnected = sockets[1]
+        again = await subscribed(reconnected)
+        assert sorted(m["payload"]["operationName"] for m in again) == names
+        assert reconnected["sent"][0]["payload"]["authorization"].startswith("Bearer ey")
+
+        # And events flow on it: Alex mentions Priya; both bells hear of it. (The protocol
+        # does not confirm a subscribe: the gateway is given a moment to start them.)
+        await page.wait_for_timeout(1000)
+        added = await widget_servers.query(
+            "mutation($input: AddCommentInput!) { addComment(input: $input) {"
+            " ... on CommentSuccess { comment { id } } } }",
+            {"input": {"targetId": alex, "body": "Live test: @priya.shah have a look"}},
+        )
+        comment = added["data"]["addComment"]["comment"]["id"]
+        try:
+            ids = {m["id"] for m in again if m["payload"]["operationName"] == "NotificationAdded"}
+            for _ in range(100):
+                heard = {
+                    m["id"]
+                    for m in reconnected["received"]
+                    if m["type"] == "next" and m["id"] in ids
+                }
+                if heard == ids:
+                    break
+                await page.wait_for_timeout(50)
+            assert heard == ids, reconnected["received"]
+        finally:
+            await widget_servers.query(
+                "mutation($input: DeleteCommentInput!) { deleteComment(input: $input) {"
+                " __typename } }",
+                {"input": {"commentId": comment}},
+            )
+        page_log.check()
+    assert log.foreign() == [] and page_log.foreign() == []

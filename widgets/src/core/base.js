@@ -20,7 +20,7 @@
  */
 import { LitElement, html, nothing } from 'lit';
 import { TownhallError, request } from './client.js';
-import { CONFIGURED_EVENT, langOf } from './config.js';
+import { CONFIGURED_EVENT, hasSettled, langOf } from './config.js';
 import { subscribe } from './live.js';
 import { baseStyles } from './styles.js';
 import { translate } from './i18n.js';
@@ -51,7 +51,8 @@ export class TownhallElement extends LitElement {
     this.error = null;
     this._run = 0;
     this._subscriptions = new Set();
-    this._onConfigured = () => this.isConnected && this.reload();
+    // Before `settled` nothing has been sent: the first load already uses the new settings.
+    this._onConfigured = () => this.isConnected && this._loaded && hasSettled() && this.reload();
   }
 
   connectedCallback() {

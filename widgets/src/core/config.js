@@ -12,8 +12,8 @@
  *           `lang` attribute, else its closest [lang] ancestor (usually <html lang>), else en-GB.
  *
  * Elements may upgrade before the page's own module calls configure(): requests wait
- * for the end of the task that loaded the bundle (`settled`), and configure() tells
- * every element to load again (`townhall-configured` on window), so a late getToken
+ * for the end of the task that loaded the bundle (`settled`); a configure() after that
+ * tells every element to load again (`townhall-configured` on window), so a late getToken
  * (a portal that fetches its token first) still takes effect.
  */
 
@@ -27,6 +27,13 @@ const state = {
 /** Resolves after the task that evaluated the bundle, so later module scripts of the page
  * (the one calling configure) have run before the first request goes out. */
 export const settled = new Promise((resolve) => setTimeout(resolve, 0));
+let isSettled = false;
+settled.then(() => (isSettled = true));
+
+/** Whether requests may already have gone out with the configuration as it was. */
+export function hasSettled() {
+  return isSettled;
+}
 
 export const CONFIGURED_EVENT = 'townhall-configured';
 

@@ -11,10 +11,13 @@
  *
  * A dropped socket reconnects after a delay growing from 1 s to 30 s, with jitter (each
  * delay is a random point in its upper half, so a restarted gateway is not hit by every
- * page at once), and every live subscription is subscribed again. The gateway's own
- * refusals end the subscriptions with an error instead of retrying: 4400 (bad request),
- * 4403 (forbidden), 4429 (too many sockets is retried, slowly). The client pings every
- * 25 s so that proxies keep an idle socket open; the server's pings are answered.
+ * page at once), and every live subscription is subscribed again. A sign-in refused or
+ * lapsed (4401, 4403: the token expired on an open socket) reconnects at once with a fresh
+ * token (getToken({refresh: true})); refused again before any acknowledgement, the
+ * subscriptions end with FORBIDDEN. Requests the gateway cannot take (4400, 4404, 4406,
+ * 4409) end them with LIVE_REFUSED; too many sockets (4429) and a slow consumer (1013) are
+ * retried no sooner than 30 s. The client pings every 25 s so that proxies keep an idle
+ * socket open; the server's pings are answered.
  *
  * Written here rather than vendoring the graphql-ws client: this is ~150 lines minified to
  * ~2 KB, does only what the widgets need (persisted queries, one socket per endpoint, a
@@ -26,7 +29,7 @@ import operations from './operations.js';
 
 const PROTOCOL = 'graphql-transport-ws';
 const PING_EVERY = 25_000;
-const FATAL = new Set([4400, 4403, 4404, 4406, 4409]);
+const FATAL = new Set([4400, 4404, 4406, 4409]);
 
 const sockets = new Map(); // endpoint -> Connection
 
@@ -67,6 +70,8 @@ class Connection {
     this.timer = null;
     this.pinger = null;
     this.opening = false;
+    this.refreshToken = false; // ask getToken for a new token on the next connect
+    this.refreshed = false; // the current socket's token was a refreshed one
     this.onOnline = () => this.attempt && this.reconnectNow();
   }
 
@@ -91,12 +96,14 @@ class Connection {
     let bearer = null;
     try {
       await settled;
-      bearer = await token(this.attempt > 0);
+      bearer = await token(this.refreshToken);
     } catch (error) {
       this.opening = false;
       return this.failAll(error);
     }
     this.opening = false;
+    this.refreshed = this.refreshToken;
+    this.refreshToken = false;
     if (this.subs.size === 0) return this.close();
     const socket = new WebSocket(socketUrl(this.endpoint), PROTOCOL);
     this.socket = socket;
@@ -104,7 +111,7 @@ class Connection {
       this.send({ type: 'connection_init', payload: bearer ? { authorization: `Bearer ${bearer}` } : {} });
     };
     socket.onmessage = (event) => socket === this.socket && this.receive(event.data);
-    socket.onclose = (event) => socket === this.socket && this.closed(event.code);
+    socket.onclose = (event) => socket === this.socket && this.closed(event.code, this.acked);
   }
 
   receive(text) {
@@ -118,6 +125,7 @@ class Connection {
     switch (message.type) {
       case 'connection_ack':
         this.acked = true;
+        this.ackedAt = Date.now();
         this.attempt = 0;
         for (const [id, s] of this.subs) this.send({ id, type: 'subscribe', payload: s.payload });
         this.pinger = setInterval(() => this.send({ type: 'ping' }), PING_EVERY);
@@ -150,14 +158,18 @@ class Connection {
     if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
   }
 
-  closed(code) {
+  closed(code, acked) {
     this.reset();
     if (this.subs.size === 0) return;
-    if (FATAL.has(code) || (code === 4401 && this.attempt > 2)) {
-      return this.failAll(new TownhallError(code === 4403 || code === 4401 ? 'FORBIDDEN' : 'LIVE_REFUSED'));
+    const signIn = code === 4401 || code === 4403;
+    if (FATAL.has(code) || (signIn && !acked && this.refreshed)) {
+      return this.failAll(new TownhallError(signIn ? 'FORBIDDEN' : 'LIVE_REFUSED'));
     }
-    // Back off: 1, 2, 4 ... 30 s (4429, too many connections: at least 30 s), upper-half jitter.
-    const ceiling = code === 4429 ? 30_000 : Math.min(30_000, 1000 * 2 ** this.attempt);
+    this.refreshToken = signIn;
+    // The token lapsed on a socket that worked a while: at once (a loop backs off below).
+    if (signIn && acked && Date.now() - this.ackedAt > 10_000) return this.open();
+    // Back off: 1, 2, 4 ... 30 s (too many sockets, slow consumer: 30 s), upper-half jitter.
+    const ceiling = code === 4429 || code === 1013 ? 30_000 : Math.min(30_000, 1000 * 2 ** this.attempt);
     const delay = ceiling / 2 + Math.random() * (ceiling / 2);
     this.attempt += 1;
     this.timer = setTimeout(() => this.open(), delay);
