@@ -64,7 +64,9 @@ async def _person_id(widget_servers: WidgetServers, account: str) -> str:
     body = await widget_servers.query(
         "query($s: String!) { people(search: $s) { nodes { id accountName } } }", {"s": account}
     )
-    return next(p["id"] for p in body["data"]["people"]["nodes"] if p["accountName"] == account)
+    return str(
+        next(p["id"] for p in body["data"]["people"]["nodes"] if p["accountName"] == account)
+    )
 
 
 async def test_person_cards_render_by_account_upn_and_id(
