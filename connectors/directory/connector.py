@@ -11,7 +11,7 @@ as escaped bytes). Group lookups live in :mod:`.groups`, change tracking in
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -64,6 +64,7 @@ class DirectoryConnector:
         self.page_size = page_size
         self.batch_size = batch_size
         self.calls = 0  # searches sent (ranged and paged follow-ups not counted)
+        self.on_close: list[Callable[[], None]] = []  # e.g. stopping the embedded server
 
     @property
     def pool(self) -> ConnectionPool:
@@ -71,6 +72,8 @@ class DirectoryConnector:
 
     async def close(self) -> None:
         self._pool.close()
+        for stop in self.on_close:
+            stop()
 
     async def ping(self) -> None:
         """Prove a bound connection answers: one search under the base for at most one

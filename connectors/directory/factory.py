@@ -1,10 +1,10 @@
 """Opens the directory: a pool of TLS connections to a DC, or the embedded sample directory.
 
-The embedded directory is ldap3's in-memory ``MOCK_SYNC`` strategy loaded from
-an LDIF file. It runs the very same connector code as a real DC; only what the
-server computes differs (it has no ``memberOf``/``directReports``, no extensible
-matching rules, no ANR and no change counter), so it always runs the portable
-paths, whatever features are configured for a real DC.
+The embedded directory is the sample council's LDIF served by a small LDAP server
+on loopback in this process (``embedded``): the very same connector, ldap3 client
+and protocol as a DC, with filters evaluated as AD evaluates them. It computes
+``memberOf`` and ``directReports`` and answers the in-chain matching rule, so the
+AD features can be switched on for it; it has no change counter (it never changes).
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ import math
 import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from ldap3 import MOCK_SYNC, NONE, OFFLINE_AD_2012_R2, SYNC, Connection, Server, Tls
-from ldif import LDIFParser
+from ldap3 import NONE, SYNC, Connection, Server, Tls
 
 from .connector import DirectoryConnector
+from .embedded.server import EmbeddedServer
+from .embedded.store import EmbeddedStore
 from .errors import DirectoryRejected
 from .pool import ConnectionPool
 from .records import AttributeMap, DirectoryFeatures
@@ -109,40 +110,32 @@ def open_ldap(options: LdapOptions, attributes: AttributeMap | None = None) -> D
     )
 
 
-def open_embedded(ldif_file: Path, base_dn: str) -> DirectoryConnector:
-    """A connector over an in-memory directory loaded from ``ldif_file``."""
-    server = Server("townhall-embedded", get_info=OFFLINE_AD_2012_R2)
-    bind_dn = f"{EMBEDDED_BIND_DN},{base_dn}"
-    loader = Connection(server, user=bind_dn, password=EMBEDDED_PASSWORD, client_strategy=MOCK_SYNC)
-    loader.strategy.add_entry(
-        bind_dn, {"objectClass": ["top", "person"], "userPassword": EMBEDDED_PASSWORD}
-    )
-    with ldif_file.open("rb") as stream:
-        for dn, entry in LDIFParser(stream).parse():
-            attributes = {name: _binary(name, values) for name, values in entry.items()}
-            attributes.setdefault("distinguishedName", [dn])
-            loader.strategy.add_entry(dn, attributes)
-
-    def connect() -> Connection:
-        connection = Connection(
-            server,
-            user=bind_dn,
-            password=EMBEDDED_PASSWORD,
-            client_strategy=MOCK_SYNC,
-            raise_exceptions=False,
+def open_embedded(
+    ldif_file: Path, base_dn: str, *, features: DirectoryFeatures | None = None
+) -> DirectoryConnector:
+    """A connector over the embedded directory: ``ldif_file`` served by a small LDAP
+    server on loopback (``embedded``), reached over a real socket by the same
+    connector code, client and protocol as a DC."""
+    # A DC always holds its naming context's root (the LDIF may start below it).
+    domain = ",".join(p for p in base_dn.split(",") if p.strip().upper().startswith("DC="))
+    bind_dn = f"{EMBEDDED_BIND_DN},{domain or base_dn}"
+    root = {"objectClass": ["top", "domain", "domainDNS"]}
+    account = {"objectClass": ["top", "person"], "cn": ["Townhall Embedded"]}
+    store = EmbeddedStore.from_ldif(ldif_file, extra=[(domain, root), (bind_dn, account)])
+    server = EmbeddedServer(store, bind_dn, EMBEDDED_PASSWORD, base_dn).start()
+    try:
+        connector = open_ldap(
+            LdapOptions(
+                url=server.url,
+                bind_dn=bind_dn,
+                password=EMBEDDED_PASSWORD,
+                base_dn=base_dn,
+                allow_plain=True,  # loopback, in this process
+                features=features or DirectoryFeatures(),
+            )
         )
-        connection.bind()
-        return connection
-
-    # One connection: the mock strategy is not safe to share between threads.
-    return DirectoryConnector(ConnectionPool(connect, 1), base_dn=base_dn)
-
-
-_BINARY = frozenset({"objectguid", "objectsid", "thumbnailphoto", "jpegphoto"})
-
-
-def _binary(name: str, values: list[Any]) -> list[Any]:
-    """The LDIF parser returns base64 values as text when they happen to be valid UTF-8."""
-    if name.lower() not in _BINARY:
-        return values
-    return [v.encode("utf-8") if isinstance(v, str) else v for v in values]
+    except Exception:
+        server.stop()
+        raise
+    connector.on_close.append(server.stop)
+    return connector
