@@ -425,3 +425,62 @@ async def test_a_comment_posted_over_http_reaches_a_subscriber(
             },
         }
         await client.nothing(0.5)  # nothing for the completed subscription
+
+
+# What the gateway reports, and how it stops
+
+
+def metric(text: str, name: str) -> float:
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith(name) and not line.startswith("#")
+    )
+
+
+async def test_open_connections_and_subscriptions_are_gauged_and_each_close_logged_once(
+    gateway: Gateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def scrape() -> tuple[float, float]:
+        async with gateway.client() as http:
+            text = (await http.get("/metrics")).text
+        return metric(text, "townhall_live_connections"), metric(
+            text, "townhall_live_subscriptions"
+        )
+
+    before = await scrape()
+    with caplog.at_level(logging.INFO, logger="townhall.live"):
+        async with live(gateway) as one, live(gateway) as two:
+            await one.init()
+            await two.init()
+            for n in range(3):
+                await one.subscribe(str(n), NOTIFICATIONS)
+            await one.subscribe("refused", "{ me { accountName } }")
+            assert (await one.recv())["type"] == "error"
+            assert await scrape() == (before[0] + 2, before[1] + 3)
+            await one.send({"id": "0", "type": "complete"})
+            await asyncio.sleep(0.1)
+            assert await scrape() == (before[0] + 2, before[1] + 2)
+        await asyncio.sleep(0.3)
+        assert await scrape() == before
+    lines = [
+        r.getMessage() for r in caplog.records if r.getMessage().startswith("live connection id=")
+    ]
+    assert len(lines) == 2, lines
+    assert any("subscriptions=3 refused=1 events=0 close=1000" in line for line in lines), lines
+    assert all(
+        r.levelno == logging.INFO for r in caplog.records if "live connection id=" in r.getMessage()
+    )
+
+
+async def test_connections_are_closed_with_1001_when_the_server_stops(
+    council: Council, scim_server: Any, webdav_server: Any, tmp_path: Path
+) -> None:
+    settings = base_settings(council, scim_server, webdav_server, tmp_path)
+    async with contextlib.AsyncExitStack() as sockets:
+        async with serve(settings) as gateway:
+            client = await sockets.enter_async_context(live(gateway))
+            await client.init()
+            await client.subscribe("n", NOTIFICATIONS)
+        # The server has stopped; the socket was open all along.
+        assert await client.closed() == (1001, "The server is going away.")
