@@ -96,8 +96,9 @@ class PageLog:
         self.page_errors: list[str] = []
         self.csp_violations: list[dict[str, Any]] = []
         self.failed_requests: list[str] = []
-        #: Text frames the page sent on its WebSockets: (url, payload).
+        #: Text frames the page sent and received on its WebSockets: (url, payload).
         self.frames_sent: list[tuple[str, str]] = []
+        self.frames_received: list[tuple[str, str]] = []
         #: POSTs the page sent: (url, headers, body).
         self.posts: list[tuple[str, dict[str, str], str | None]] = []
         #: Console errors a test expects (substrings), e.g. a refused token's 401.
@@ -123,6 +124,7 @@ class PageLog:
     def _websocket(self, ws: Any) -> None:
         self.websockets.append(ws.url)
         ws.on("framesent", lambda payload: self.frames_sent.append((ws.url, str(payload))))
+        ws.on("framereceived", lambda payload: self.frames_received.append((ws.url, str(payload))))
 
     def subscribed(self, operation: str) -> bool:
         """Whether a graphql-transport-ws ``subscribe`` for ``operation`` was sent."""
