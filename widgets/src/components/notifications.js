@@ -209,7 +209,7 @@ export class TownhallNotifications extends TownhallElement {
         class="bell"
         part="button"
         aria-expanded=${this.open ? 'true' : 'false'}
-        aria-controls=${this.open ? 'panel' : nothing}
+        aria-controls="panel"
         aria-label=${label}
         @click=${() => this.toggle()}
       >
