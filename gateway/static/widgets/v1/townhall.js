@@ -477,7 +477,7 @@ ${JSON.stringify(e)}`,n=ee.get(o);if(n&&!t.fresh&&Date.now()-n.at<di)return n.pr
         class="bell"
         part="button"
         aria-expanded=${this.open?"true":"false"}
-        aria-controls=${this.open?"panel":d}
+        aria-controls="panel"
         aria-label=${e}
         @click=${()=>this.toggle()}
       >
