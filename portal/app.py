@@ -96,15 +96,17 @@ class Portal:
         gateway_url: str,
         issuer: TokenIssuer,
         *,
-        personas: Sequence[Persona] | None = PERSONAS,
+        personas: Sequence[Persona] = PERSONAS,
+        anyone: bool = False,
         pages: Mapping[str, str | bytes] | None = None,
     ) -> None:
         parts = urlsplit(gateway_url)
         self.gateway_origin = f"{parts.scheme}://{parts.netloc}"
         self.issuer = issuer
-        # None: any account may be named (the browser tests sign in whomever they need).
-        self.personas = {p.account: p for p in personas} if personas is not None else None
-        self.default_account = next(iter(self.personas), "") if self.personas else ""
+        self.personas = {p.account: p for p in personas}
+        self.default_account = next(iter(self.personas), "")
+        # The browser tests sign in whomever they need: any account the cookie names.
+        self.anyone = anyone
         self.headers = {
             "Content-Security-Policy": content_security_policy(gateway_url),
             "X-Content-Type-Options": "nosniff",
@@ -122,9 +124,9 @@ class Portal:
 
     def persona(self, request: Request) -> Persona | None:
         account = request.cookies.get(PERSONA_COOKIE) or self.default_account
-        if self.personas is None:
-            return Persona(account, account, "") if account else None
-        return self.personas.get(account)
+        if account in self.personas:
+            return self.personas[account]
+        return Persona(account, account, "") if self.anyone and account else None
 
     def _respond(self, body: bytes, suffix: str, status: int = 200) -> Response:
         if suffix in _TEMPLATED:
@@ -138,7 +140,7 @@ class Portal:
             f'<option value="{html.escape(p.account)}"'
             f"{' selected' if chosen and p.account == chosen.account else ''}>"
             f"{html.escape(p.name)} ({html.escape(p.title)})</option>"
-            for p in (self.personas or {}).values()
+            for p in self.personas.values()
         )
         page = (STATIC / "index.html").read_text(encoding="utf-8")
         page = page.replace("{{persona_options}}", options)
@@ -176,7 +178,7 @@ class Portal:
         form = parse_qs((await request.body()).decode("utf-8", "replace"))
         account = (form.get("persona") or [""])[0]
         response = RedirectResponse("/", 303, headers=self.headers)
-        if self.personas is None or account in self.personas:
+        if account in self.personas or (self.anyone and account):
             response.set_cookie(PERSONA_COOKIE, account, httponly=True, samesite="strict")
         return response
 
@@ -199,7 +201,7 @@ def create_portal(
     gateway_url: str,
     issuer: TokenIssuer,
     *,
-    personas: Sequence[Persona] | None = PERSONAS,
+    personas: Sequence[Persona] = PERSONAS,
     pages: Mapping[str, str | bytes] | None = None,
 ) -> Starlette:
     """The portal's ASGI app for the gateway at ``gateway_url``, signing with ``issuer``;

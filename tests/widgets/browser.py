@@ -257,7 +257,7 @@ async def serve_pages(
 ) -> AsyncIterator[PageServer]:
     """A page server on ``127.0.0.1:port`` (a free one when None), any persona allowed."""
     port = port or free_port()
-    portal = Portal(gateway_url, issuer, personas=None, pages=pages)
+    portal = Portal(gateway_url, issuer, anyone=True, pages=pages)
     config = uvicorn.Config(
         portal.app(), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
     )

@@ -169,6 +169,27 @@ def _origin(url: str) -> str:
     return f"{scheme}://{rest.split('/', 1)[0]}"
 
 
+async def test_the_persona_picker_and_the_skip_link_work_from_the_keyboard(
+    browser: Browser, page_server: PageServer
+) -> None:
+    async with open_page(browser, f"{page_server.url}/", persona="alex.morgan") as (page, _):
+        await page.keyboard.press("Tab")
+        skip = page.get_by_role("link", name="Skip to main content")
+        await expect(skip).to_be_focused()
+        await page.keyboard.press("Enter")
+        await expect(page.locator("main")).to_be_focused()
+
+        await page.get_by_label("Signed in as").select_option("priya.shah")
+        async with page.expect_navigation():
+            await page.get_by_role("button", name="Switch").press("Enter")
+        await expect(page.get_by_role("heading", level=1)).to_have_text(
+            "Good to see you, Priya Shah"
+        )
+        await wait_for_widgets(page)
+        you = page.locator("#you townhall-person-card")
+        await expect(you.get_by_text("Principal Planning Officer")).to_be_visible()
+
+
 async def test_the_gateway_refuses_expired_and_forged_portal_tokens(
     widget_servers: WidgetServers,
 ) -> None:
