@@ -27,6 +27,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from connectors.directory import (
     DirectoryFeatures,
     LdapOptions,
+    PeopleRule,
     open_embedded,
     open_ldap,
 )
@@ -78,10 +79,18 @@ log = logging.getLogger("townhall")
 def open_upstreams(settings: Settings, stack: contextlib.AsyncExitStack) -> Upstreams:
     """Open every connector; ``stack`` closes them."""
     d = settings.directory
+    features = DirectoryFeatures(
+        reports_via=d.reports_via,
+        nested_groups="in_chain" if d.use_matching_rule_in_chain else "walk",
+        anr=d.anr,
+        range_step=d.range_step,
+        change_tracking=d.change_tracking,
+    )
+    people = PeopleRule(filter=d.people_filter, excluded_ous=tuple(d.excluded_ous))
     if d.mode == "embedded":
         if d.ldif_file is None:
             raise ValueError("directory.ldif_file is needed for the embedded directory")
-        directory = open_embedded(d.ldif_file, d.base_dn)
+        directory = open_embedded(d.ldif_file, d.base_dn, features=features, people_rule=people)
     else:
         directory = open_ldap(
             LdapOptions(
@@ -101,13 +110,8 @@ def open_upstreams(settings: Settings, stack: contextlib.AsyncExitStack) -> Upst
                 page_size=d.page_size,
                 batch_size=d.batch_size,
                 schema=d.schema_,
-                features=DirectoryFeatures(
-                    reports_via=d.reports_via,
-                    nested_groups="in_chain" if d.use_matching_rule_in_chain else "walk",
-                    anr=d.anr,
-                    range_step=d.range_step,
-                    change_tracking=d.change_tracking,
-                ),
+                features=features,
+                people_rule=people,
             )
         )
     stack.push_async_callback(directory.close)

@@ -35,6 +35,7 @@ from .worker import run_beside
 log = logging.getLogger("townhall.demo")
 
 DEMO_PERSONA = "alex.morgan"
+SERVICE_ACCOUNTS = "OU=Service Accounts,OU=Northshire,DC=ad,DC=northshire,DC=test"
 DAV_USER = "townhall"
 #: The ``aud`` of the portal's tokens, as an Entra app registration's API would be named.
 PORTAL_AUDIENCE = "api://townhall-demo"
@@ -66,6 +67,10 @@ def demo_settings(
             "sync_interval": 0,  # the embedded directory does not change
             "ldif_file": fixtures / "directory.ldif",
             "base_dn": "DC=ad,DC=northshire,DC=test",
+            "excluded_ous": [SERVICE_ACCOUNTS],
+            # The embedded directory answers AD's in-chain rule and computes directReports.
+            "use_matching_rule_in_chain": True,
+            "reports_via": "direct_reports",
         },
         hr={"url": hr_url, "token": hr_token},
         documents={

@@ -26,6 +26,7 @@ from connectors.directory import (
     DirectoryPerson,
     DirectoryTimeout,
     normalise_dn,
+    search_key,
 )
 from connectors.documents import DocumentRecord, DocumentSource, DocumentTimeout
 from connectors.hr import HRRecord, HRSource, HRTimeout
@@ -299,7 +300,9 @@ def build_loaders(
         hr=cached("hr", HRRecord, hr_records, c.hr_ttl, _lower),
         hr_without_account=cached("hr-unmatched", list[HRRecord], hr_unmatched, c.hr_ttl),
         following_count=SharedLoader(load_fn=following_count),
-        people_search=cached("people-search", list[str], people_search, c.search_ttl),
+        people_search=cached(
+            "people-search", list[str], people_search, c.search_ttl, _people_search_key
+        ),
     )
     return RequestLoaders(
         directory=directory_loaders,
@@ -358,3 +361,10 @@ _SOURCES = {
 
 def _lower(key: str) -> str:
     return key.strip().lower()
+
+
+def _people_search_key(key: str) -> str:
+    """``"<leavers>|<text as typed>"`` cached under the directory's own notion of the same
+    search (its case rule, both Unicode spellings): the text itself is sent as typed."""
+    leavers, _, text = key.partition("|")
+    return f"{leavers}|{search_key(text)}"

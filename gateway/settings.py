@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .digests.settings import DigestSettings
@@ -84,8 +84,33 @@ class DirectorySettings(BaseModel):
         description="Seconds between reads of the directory's change feed, which drop changed "
         "people from the cache; 0 turns it off.",
     )
+    people_filter: str = Field(
+        "",
+        max_length=2000,
+        description="An LDAP filter every person listed or found must also match, e.g. "
+        "`(employeeID=*)` (empty: none).",
+    )
+    excluded_ous: list[str] = Field(
+        default_factory=list,
+        description="DNs of OUs whose accounts are not people (service accounts, shared "
+        "mailboxes, rooms): left out of people listings and searches.",
+    )
 
     model_config = ConfigDict(populate_by_name=True)
+
+    @field_validator("people_filter")
+    @classmethod
+    def _parse_people_filter(cls, value: str) -> str:
+        if value:
+            from ldap3.core.exceptions import LDAPException
+            from ldap3.operation.search import parse_filter
+
+            try:
+                parse_filter(value, None, auto_escape=False, auto_encode=False, validator=None,
+                             check_names=False)  # fmt: skip
+            except (LDAPException, ValueError, IndexError) as exc:
+                raise ValueError(f"directory.people_filter is not an LDAP filter: {exc}") from None
+        return value
 
 
 class HRSettings(BaseModel):

@@ -83,7 +83,8 @@ class PeopleQueries:
         text = " ".join((search or "").split())
         if len(text) > MAX_SEARCH:
             raise BadInput(f"`search` is longer than {MAX_SEARCH} characters.", field="search")
-        key = f"{int(include_leavers)}|{text.casefold()}"
+        # The text goes to the directory as typed; only its cache key is normalised.
+        key = f"{int(include_leavers)}|{text}"
         guids = await upstream(info.context.loaders.people_search.load(key))
         return await people_page(info, guids, first, after)
 

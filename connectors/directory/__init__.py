@@ -10,12 +10,14 @@ from .errors import (
     DirectoryUnavailable,
 )
 from .factory import LdapOptions, open_embedded, open_ldap
+from .matching import search_key
 from .records import (
     AttributeMap,
     DirectoryChanges,
     DirectoryFeatures,
     DirectoryGroup,
     DirectoryPerson,
+    PeopleRule,
 )
 
 __all__ = [
@@ -33,7 +35,9 @@ __all__ = [
     "GroupLookupField",
     "LdapOptions",
     "LookupField",
+    "PeopleRule",
     "normalise_dn",
     "open_embedded",
     "open_ldap",
+    "search_key",
 ]

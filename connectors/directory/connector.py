@@ -23,6 +23,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from . import changes, groups
 from .entries import EntryReader, normalise_dn
 from .errors import DirectoryNotFound, DirectoryRejected
+from .matching import spellings
 from .pool import ConnectionPool
 from .records import (
     AttributeMap,
@@ -30,6 +31,7 @@ from .records import (
     DirectoryFeatures,
     DirectoryGroup,
     DirectoryPerson,
+    PeopleRule,
 )
 from .search import Entry, paged_search, ranged_name
 
@@ -54,12 +56,14 @@ class DirectoryConnector:
         features: DirectoryFeatures | None = None,
         page_size: int = 500,
         batch_size: int = 100,
+        people_rule: PeopleRule | None = None,
     ) -> None:
         self._pool = pool
         self.base_dn = base_dn
         self.group_base_dn = group_base_dn or base_dn
         self.map = attributes or AttributeMap()
         self.features = features or DirectoryFeatures()
+        self.people_rule = people_rule or PeopleRule()
         self.reader = EntryReader(self.map)
         self.page_size = page_size
         self.batch_size = batch_size
@@ -117,22 +121,30 @@ class DirectoryConnector:
             # matching, which would turn the word into "match everyone".
             return []
         for word in words:
-            value = escape_filter_chars(word)
-            fields = f"({m.title}=*{value}*)({m.department}=*{value}*)({m.office}=*{value}*)"
-            if self.features.anr:
-                # ANR covers the names, account name and mail through AD's own index.
-                clauses.append(f"(|(anr={value}){fields})")
-            else:
-                clauses.append(
-                    f"(|({m.display_name}=*{value}*){fields}"
-                    f"({m.account_name}={value}*)({m.mail}={value}*))"
-                )
-        query = f"(&{m.person_filter}({m.display_name}=*){''.join(clauses)})"
+            # The word as typed (escaped, never case-folded: the directory applies its own
+            # case rule), in both its NFC and NFD spellings, which a DC tells apart.
+            either = []
+            for form in spellings(word):
+                value = escape_filter_chars(form)
+                fields = f"({m.title}=*{value}*)({m.department}=*{value}*)({m.office}=*{value}*)"
+                if self.features.anr:
+                    # ANR covers the names, account name and mail through AD's own index.
+                    either.append(f"(anr={value}){fields}")
+                else:
+                    # cn too: an account without a displayName is listed by its cn.
+                    either.append(
+                        f"({m.display_name}=*{value}*)({m.common_name}=*{value}*){fields}"
+                        f"({m.account_name}={value}*)({m.mail}={value}*)"
+                    )
+            clauses.append(f"(|{''.join(either)})")
+        query = f"(&{m.person_filter}{self.people_rule.filter}{''.join(clauses)})"
         now = datetime.now(UTC)
         people = [
             self.reader.person(e)
             for e in await self.search(self.base_dn, query, m.person_attributes())
         ]
+        rule = self.people_rule
+        people = [p for p in people if not rule.excludes(p.dn)]
         if not include_leavers:
             people = [p for p in people if not p.is_leaver(now)]
         return sort_people(people)

@@ -22,7 +22,7 @@ from .embedded.server import EmbeddedServer
 from .embedded.store import EmbeddedStore
 from .errors import DirectoryRejected
 from .pool import ConnectionPool
-from .records import AttributeMap, DirectoryFeatures
+from .records import AttributeMap, DirectoryFeatures, PeopleRule
 
 EMBEDDED_BIND_DN = "CN=Townhall Embedded,CN=Users"
 EMBEDDED_PASSWORD = "embedded"
@@ -47,6 +47,7 @@ class LdapOptions:
     batch_size: int = 100
     schema: Literal["ad", "openldap"] = "ad"  # which built-in attribute map
     features: DirectoryFeatures = field(default_factory=DirectoryFeatures)
+    people_rule: PeopleRule = field(default_factory=PeopleRule)
 
 
 def open_ldap(options: LdapOptions, attributes: AttributeMap | None = None) -> DirectoryConnector:
@@ -107,11 +108,16 @@ def open_ldap(options: LdapOptions, attributes: AttributeMap | None = None) -> D
         features=options.features,
         page_size=options.page_size,
         batch_size=options.batch_size,
+        people_rule=options.people_rule,
     )
 
 
 def open_embedded(
-    ldif_file: Path, base_dn: str, *, features: DirectoryFeatures | None = None
+    ldif_file: Path,
+    base_dn: str,
+    *,
+    features: DirectoryFeatures | None = None,
+    people_rule: PeopleRule | None = None,
 ) -> DirectoryConnector:
     """A connector over the embedded directory: ``ldif_file`` served by a small LDAP
     server on loopback (``embedded``), reached over a real socket by the same
@@ -132,6 +138,7 @@ def open_embedded(
                 base_dn=base_dn,
                 allow_plain=True,  # loopback, in this process
                 features=features or DirectoryFeatures(),
+                people_rule=people_rule or PeopleRule(),
             )
         )
     except Exception:

@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from .matching import fold_dn
+
 
 class DirectoryPerson(BaseModel):
     """A person's directory account, as the directory holds it."""
@@ -172,6 +174,24 @@ class AttributeMap:
 
     def group_attributes(self) -> list[str]:
         return [self.guid, self.group_name, self.description]
+
+
+@dataclass(frozen=True, slots=True)
+class PeopleRule:
+    """Which accounts are people: those the person filter matches, and also this extra
+    LDAP filter (``filter``, e.g. ``(employeeID=*)``), and not under any of the OUs
+    ``excluded_ous`` (service accounts, shared mailboxes, rooms). Applied to people
+    listings and searches; lookups by key still find any account (a sign-in, an audit
+    row's subject)."""
+
+    filter: str = ""
+    excluded_ous: tuple[str, ...] = ()
+
+    def excludes(self, dn: str) -> bool:
+        if not self.excluded_ous:
+            return False
+        folded = fold_dn(dn)
+        return any(folded.endswith("," + fold_dn(ou)) for ou in self.excluded_ous)
 
 
 @dataclass(frozen=True, slots=True)

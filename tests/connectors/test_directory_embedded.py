@@ -19,9 +19,10 @@ from servers.samba import SambaDC
 
 from connectors.directory import DirectoryConnector, DirectoryFeatures, open_embedded
 from connectors.directory.embedded.server import EmbeddedServer
-from connectors.directory.embedded.store import EmbeddedStore, fold
+from connectors.directory.embedded.store import EmbeddedStore
 from connectors.directory.errors import DirectoryNotFound
 from connectors.directory.factory import EMBEDDED_BIND_DN, EMBEDDED_PASSWORD
+from connectors.directory.matching import fold
 from connectors.directory.search import paged_search
 
 BASE = "DC=ad,DC=northshire,DC=test"

@@ -16,6 +16,7 @@ from servers import SCIM_TOKEN, WEBDAV_PASSWORD, WEBDAV_USER, Council
 from servers.gateway import Gateway, serve
 from servers.samba import SambaDC
 
+from gateway.demo import SERVICE_ACCOUNTS
 from gateway.settings import Settings
 from gateway.upstreams import ScimServer, WebDavServer
 
@@ -38,6 +39,7 @@ def base_settings(
             "mode": "embedded",
             "ldif_file": fixtures / "directory.ldif",
             "base_dn": "DC=ad,DC=northshire,DC=test",
+            "excluded_ous": [SERVICE_ACCOUNTS],
         },
         hr={"url": scim.url, "token": SCIM_TOKEN},
         documents={

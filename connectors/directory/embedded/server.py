@@ -18,9 +18,10 @@ import socketserver
 import threading
 from typing import Any
 
+from ..matching import fold_dn
 from . import ber
 from .ber import APPLICATION, BERError, Node
-from .store import EmbeddedStore, FilterError, fold_dn
+from .store import EmbeddedStore, FilterError
 
 log = logging.getLogger("townhall.directory.embedded")
 

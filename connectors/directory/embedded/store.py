@@ -30,6 +30,7 @@ from typing import Any
 
 from ldif import LDIFParser
 
+from ..matching import fold, fold_dn
 from .ber import CONTEXT, Node
 
 IN_CHAIN = "1.2.840.113556.1.4.1941"
@@ -47,20 +48,6 @@ INTEGER = frozenset(
     }
 )  # fmt: skip
 TIME = frozenset({"whenchanged", "whencreated"})
-_SPACES = re.compile(r"\s*([,=+])\s*")
-
-
-def fold(text: str) -> str:
-    """AD's case-insensitive form: simple upper-case mapping, one character to one."""
-    out = []
-    for c in text:
-        upper = c.upper()
-        out.append(upper if len(upper) == 1 else c)
-    return "".join(out)
-
-
-def fold_dn(dn: str) -> str:
-    return _SPACES.sub(r"\1", fold(dn.strip()))
 
 
 class FilterError(ValueError):
