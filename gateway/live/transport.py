@@ -149,7 +149,7 @@ class LiveEndpoint:
         stats.operation = "-"
         context = self._context(signed_in, entry)
         prepared = await self._graphql.prepare_operation(context, payload, entry)
-        stats.operation = entry.operation = prepared.name or entry.operation or "anonymous"
+        stats.operation = entry.operation = prepared.name or "anonymous"
         if prepared.operation.operation is not OperationType.SUBSCRIPTION:
             raise Refusal(400, "BAD_REQUEST", USE_HTTP)
         if self._budgets is not None:

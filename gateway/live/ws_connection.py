@@ -117,7 +117,7 @@ class LiveConnection:
         self._acknowledged = False
         self._outbox: asyncio.Queue[str] = asyncio.Queue(maxsize=settings.send_queue)
         self._operations: dict[str, asyncio.Task[None]] = {}
-        self._timers: list[asyncio.TimerHandle] = []
+        self._timers: dict[str, asyncio.TimerHandle] = {}  # init, keep_alive, expiry
         self._closed: tuple[int, str] | None = None
         self._closer: asyncio.Task[None] | None = None
         self._reader: asyncio.Task[Any] | None = None
@@ -126,9 +126,9 @@ class LiveConnection:
         """Serve the socket until either side closes it; log one line at the end."""
         self._reader = asyncio.current_task()
         writer = asyncio.create_task(self._write())
-        self._later(self._settings.connection_init_timeout, self._init_timeout)
+        self._later("init", self._settings.connection_init_timeout, self._init_timeout)
         if self._settings.keep_alive > 0:
-            self._later(self._settings.keep_alive, self._keep_alive)
+            self._later("keep_alive", self._settings.keep_alive, self._keep_alive)
         observe_live_connection(1)
         code = 1006
         try:
@@ -150,8 +150,11 @@ class LiveConnection:
         except asyncio.CancelledError:
             if self._closed is None:
                 raise  # the server is stopping
+            # The close could not be sent (see _close): the connection is dropped.
+            if (task := asyncio.current_task()) is not None:
+                task.uncancel()
         finally:
-            for timer in self._timers:
+            for timer in self._timers.values():
                 timer.cancel()
             tasks = [*self._operations.values(), writer]
             for task in tasks:
@@ -224,8 +227,8 @@ class LiveConnection:
             finally:
                 outbox.task_done()
 
-    def _later(self, delay: float, callback: Callable[[], None]) -> None:
-        self._timers.append(asyncio.get_running_loop().call_later(delay, callback))
+    def _later(self, name: str, delay: float, callback: Callable[[], None]) -> None:
+        self._timers[name] = asyncio.get_running_loop().call_later(delay, callback)
 
     def _init_timeout(self) -> None:
         if not self._init_received:
@@ -234,7 +237,7 @@ class LiveConnection:
 
     def _keep_alive(self) -> None:
         self.send(PING)
-        self._later(self._settings.keep_alive, self._keep_alive)
+        self._later("keep_alive", self._settings.keep_alive, self._keep_alive)
 
     def _expired(self) -> None:
         log.info("live connection %s: the sign-in expired", self.stats.id)
@@ -300,7 +303,7 @@ class LiveConnection:
             return
         self._admitted = True
         if signed_in.expires_at is not None:
-            self._later(max(0.0, signed_in.expires_at - time.time()), self._expired)
+            self._later("expiry", max(0.0, signed_in.expires_at - time.time()), self._expired)
         self._acknowledged = True
         self.send(ACK)
 
