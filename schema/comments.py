@@ -54,6 +54,7 @@ def render_html(text: str) -> str:
 
 @strawberry.enum(description="A comment's state; a deleted or hidden one keeps its place.")
 class CommentState(enum.Enum):
+    _value_: str  # the plain value (Strawberry unwraps enum_value)
     PUBLISHED = strawberry.enum_value(
         "published", description="Shown to everyone who may see its item."
     )
@@ -70,6 +71,7 @@ class CommentState(enum.Enum):
 
 @strawberry.enum(description="The fixed set of reactions; one of each per person per item.")
 class ReactionKind(enum.Enum):
+    _value_: str  # the plain value (Strawberry unwraps enum_value)
     LIKE = strawberry.enum_value("like", description="Like.")
     THANKS = strawberry.enum_value("thanks", description="Thanks.")
     INSIGHTFUL = strawberry.enum_value("insightful", description="Insightful.")

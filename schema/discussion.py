@@ -56,6 +56,7 @@ from .write_limits import (
 
 @strawberry.enum(description="Why a person a comment mentions was not notified.")
 class MentionNotNotifiedReason(enum.Enum):
+    _value_: str  # the plain value (Strawberry unwraps enum_value)
     MAY_NOT_READ = strawberry.enum_value(
         "may_not_read",
         description="They may not read the item the comment is on, so they were not told "

@@ -30,6 +30,7 @@ MAX_EXPERTS = 50
 
 @strawberry.enum(description="Why someone ranked as an expert.")
 class ExpertReasonKind(enum.Enum):
+    _value_: str  # the plain value (Strawberry unwraps enum_value)
     DECLARED_SKILL = strawberry.enum_value(
         "declared_skill", description="They list the topic among the skills in their profile."
     )

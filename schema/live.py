@@ -55,9 +55,12 @@ class LiveUnavailable(ClientError):
 
 @strawberry.enum(description="What happened to a comment.")
 class CommentEventKind(enum.Enum):
-    ADDED = "added"
-    EDITED = "edited"
-    DELETED = "deleted"
+    _value_: str  # the plain value (Strawberry unwraps enum_value)
+    ADDED = strawberry.enum_value("added", description="A new comment or reply was posted.")
+    EDITED = strawberry.enum_value("edited", description="Its author changed its text.")
+    DELETED = strawberry.enum_value(
+        "deleted", description="Deleted by its author, hidden by a moderator, or erased."
+    )
 
 
 @strawberry.type(description="A comment added, edited or deleted on the item subscribed to.")
@@ -176,7 +179,17 @@ class Subscription:
         description="New activity in one feed: `home`, `person:<Person id>`, "
         "`document:<Document id>` or `tag:<name>`."
     )
-    async def activity_added(self, info: Info, feed: str) -> AsyncGenerator[ActivityItem, None]:
+    async def activity_added(
+        self,
+        info: Info,
+        feed: Annotated[
+            str,
+            strawberry.argument(
+                description="`home`, `person:<Person id>`, `document:<Document id>` or "
+                "`tag:<name>`: the same items the matching feed query lists."
+            ),
+        ],
+    ) -> AsyncGenerator[ActivityItem, None]:
         kind, key = _feed(feed.strip())
 
         async def read(event: LiveEvent) -> ActivityItem | None:
@@ -193,7 +206,15 @@ class Subscription:
         "AddCommentInput.targetId takes)."
     )
     async def comment_events(
-        self, info: Info, target_id: strawberry.ID
+        self,
+        info: Info,
+        target_id: Annotated[
+            strawberry.ID,
+            strawberry.argument(
+                description="Global id of the Person (their profile), Document or "
+                "ActivityItem whose thread to follow, as AddCommentInput.targetId takes."
+            ),
+        ],
     ) -> AsyncGenerator[CommentEvent, None]:
         type_name, key = parse_global_id(target_id, *_COMMENT_TARGETS)
         kind = _COMMENT_TARGETS[type_name]
@@ -223,7 +244,15 @@ class Subscription:
         description="Documents I may read that changed, optionally within one folder and below it."
     )
     async def document_changed(
-        self, info: Info, folder: str | None = None
+        self,
+        info: Info,
+        folder: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only documents in this folder and below it (a path such as "
+                "`Housing/Plans`); null: every document the viewer may read."
+            ),
+        ] = None,
     ) -> AsyncGenerator[DocumentType, None]:
         from .documents import readable_document
 

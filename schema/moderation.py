@@ -44,6 +44,7 @@ class Forbidden(ClientError):
 
 @strawberry.enum(description="Where a report stands.")
 class ReportStatus(enum.Enum):
+    _value_: str  # the plain value (Strawberry unwraps enum_value)
     OPEN = strawberry.enum_value("open", description="Waiting for a moderator.")
     HIDDEN = strawberry.enum_value("hidden", description="A moderator hid the item.")
     DISMISSED = strawberry.enum_value(
@@ -53,6 +54,7 @@ class ReportStatus(enum.Enum):
 
 @strawberry.enum(description="A moderator's decision.")
 class ReportOutcome(enum.Enum):
+    _value_: str  # the plain value (Strawberry unwraps enum_value)
     HIDE = strawberry.enum_value(
         "hidden",
         description="Hide the item (its text shows to moderators only; replies keep their place).",

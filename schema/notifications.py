@@ -35,6 +35,7 @@ DIGEST_SIZE = 50
 
 @strawberry.enum(description="Why a notification was sent.")
 class NotificationKind(enum.Enum):
+    _value_: str  # the plain value (Strawberry unwraps enum_value)
     MENTION = strawberry.enum_value("mention", description="Someone @mentioned me in a comment.")
     REPLY = strawberry.enum_value(
         "reply", description="Someone replied to my comment, or commented on my profile."

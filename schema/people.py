@@ -421,6 +421,7 @@ class Employment:
 
 @strawberry.enum(description="Whether HR holds a record for a directory account.")
 class HRStatus(enum.Enum):
+    _value_: str  # the plain value (Strawberry unwraps enum_value)
     FOUND = strawberry.enum_value("found", description="HR holds a record for this person.")
     NO_HR_RECORD = strawberry.enum_value(
         "no_hr_record", description="HR holds no record matching this account's join key."

@@ -28,6 +28,7 @@ from .social import (
 
 @strawberry.enum(description="Where a profile field's value came from.")
 class FieldSource(enum.Enum):
+    _value_: str  # the plain value (Strawberry unwraps enum_value)
     DIRECTORY = strawberry.enum_value("directory", description="The directory (Active Directory).")
     HR = strawberry.enum_value("hr", description="The HR system.")
     PERSON = strawberry.enum_value("person", description="The person themselves, in Townhall.")
@@ -35,6 +36,7 @@ class FieldSource(enum.Enum):
 
 @strawberry.enum(description="How often a person is emailed a digest of unread notifications.")
 class DigestFrequency(enum.Enum):
+    _value_: str  # the plain value (Strawberry unwraps enum_value)
     NEVER = strawberry.enum_value("never", description="No digest emails.")
     DAILY = strawberry.enum_value(
         "daily", description="Every day at the council's send hour, if anything is unread."

@@ -82,6 +82,7 @@ FollowResult = Annotated[
 
 @strawberry.enum(description="What kind of thing a follow is of.")
 class FollowKind(enum.Enum):
+    _value_: str  # the plain value (Strawberry unwraps enum_value)
     PERSON = strawberry.enum_value("person", description="A person (their activity).")
     DOCUMENT = strawberry.enum_value(
         "document", description="A document (its changes, comments and reactions)."

@@ -37,6 +37,7 @@ from schema.context import StaleSources
 from schema.ids import global_id, parse_global_id
 from schema.scope import Scanned
 
+from . import test_live_events
 from .conftest import Gateway, base_settings, serve
 from .privacy_paths import check, covered_fields
 from .privacy_world import (
@@ -137,9 +138,23 @@ async def test_nothing_about_an_unreadable_document_reaches_a_viewer(
         assert expected <= shown, (secret.path, sorted(expected - shown))
 
 
+SUBSCRIPTION_TESTS = {
+    "notificationAdded": "test_a_notification_reaches_only_its_recipient",
+    "commentEvents": "test_a_reader_hears_of_a_restricted_comment_and_an_outsider_does_not",
+    "activityAdded": "test_each_feed_gets_exactly_what_its_query_lists",
+    "documentChanged": "test_documents_changed_within_a_folder_as_each_viewer_may_read",
+}
+
+
 def test_the_matrix_covers_every_query_path(world: World) -> None:
     schema = build_schema()._schema
-    assert schema.subscription_type is None  # none to cover; add them here when they exist
+    # Subscriptions are judged per event by the same gate; each field's privacy test is in
+    # test_live_events.py (named here, so a new field fails until it has one).
+    subscriptions = schema.subscription_type
+    assert subscriptions is not None
+    assert set(subscriptions.fields) == set(SUBSCRIPTION_TESTS)
+    for name in SUBSCRIPTION_TESTS.values():
+        assert callable(getattr(test_live_events, name)), name
     covered = covered_fields(schema, world)
     query = schema.query_type
     assert query is not None
