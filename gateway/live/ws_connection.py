@@ -220,7 +220,9 @@ class LiveConnection:
         while True:
             text = await outbox.get()
             try:
-                if self._closed is None:
+                # Closing: what was queued still goes (an error, the last events), unless
+                # the client is being closed for not reading it.
+                if self._closed is None or self._closed[0] != Close.TRY_AGAIN_LATER:
                     await self._send({"type": "websocket.send", "text": text})
             except Exception:  # the client left: the reader hears of it
                 return
