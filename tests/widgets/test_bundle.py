@@ -147,13 +147,20 @@ async def test_the_bundle_is_served_to_allowed_origins(widget_servers: WidgetSer
         served = await client.get(url, headers={"Origin": portal})
         stranger = await client.get(url, headers={"Origin": "http://intranet.example"})
         again = await client.get(url, headers={"If-None-Match": served.headers["etag"]})
+        plain = await client.get(url, headers={"Accept-Encoding": "identity"})
+        refused_gzip = await client.get(url, headers={"Accept-Encoding": "gzip;q=0, br"})
         licences = await client.get(f"{widget_servers.gateway.url}/widgets/v1/LICENSES.txt")
         missing = [
             (await client.get(f"{widget_servers.gateway.url}/widgets/v1/{name}")).status_code
             for name in ("operations.json", "SHA256SUMS", "..%2Fwidgets.py", "townhall.js.map")
         ]
     assert served.status_code == 200
-    assert served.content == BUNDLE.read_bytes()
+    assert served.content == BUNDLE.read_bytes()  # httpx asks for gzip and unpacks it
+    assert served.headers["content-encoding"] == "gzip"
+    assert int(served.headers["content-length"]) == len(gzip.compress(BUNDLE.read_bytes(), 9))
+    assert "content-encoding" not in plain.headers and plain.content == BUNDLE.read_bytes()
+    assert "content-encoding" not in refused_gzip.headers
+    assert "Accept-Encoding" in served.headers["vary"]
     assert served.headers["content-type"] == "text/javascript; charset=utf-8"
     assert served.headers["cache-control"] == "public, max-age=31536000, immutable"
     assert served.headers["cross-origin-resource-policy"] == "cross-origin"
