@@ -72,7 +72,9 @@ async def test_follow_listeners_hear_committed_changes_only(store: SocialStore) 
 
     store.follow_listeners += [broken, listen]
     assert await store.follow("ann", "person", "bob")
-    assert not await store.follow("ann", "person", "bob", notify=False)  # no count changed
+    # Switching notify is a change, but no count changed: listeners hear nothing of it.
+    assert await store.follow("ann", "person", "bob", notify=False)
+    assert not await store.follow("ann", "person", "bob", notify=False)
     assert await store.unfollow("ann", "person", "bob")
     assert not await store.unfollow("ann", "person", "bob")
     assert heard == [("ann", "person", "bob")] * 2  # a broken listener stops nobody

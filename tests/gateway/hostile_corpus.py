@@ -747,11 +747,6 @@ REQUESTS: list[Case] = [
 
 # Cheap to ask for, slow to answer: sent to a gateway whose operations have a 1.5 s
 # deadline, so that each is answered in time; the outcome must still be the data.
-GROUP_MEMBERS = (
-    "Group.members on the embedded directory when it is not warmed: counting a big group "
-    "(All Staff: ~2,000 people, nested) looks its members up by DN in 20 in-memory searches "
-    "of about 0.7 s each (the demo warms the directory: 2.4 s there)"
-)
 TOPICS = list(enumerate(("housing", "finance", "highways", "waste", "parking", "payroll",
                          "planning", "recruitment")))  # fmt: skip
 SLOW: list[Case] = [
@@ -774,12 +769,10 @@ SLOW: list[Case] = [
         "group-members-of-all-staff",
         '{ group(name: "All Staff") { members(first: 1) { totalCount } } }',
         OK,
-        xfail=GROUP_MEMBERS,
     ),
     q(
         "my-groups-members",
         "{ me { groups { members(first: 1) { totalCount } } } }",
         OK,
-        xfail=GROUP_MEMBERS,
     ),
 ]

@@ -281,7 +281,8 @@ async def test_townhall_audit_verify_passes_then_names_the_broken_row(
 
     changed = copy_of(
         gateway, tmp_path / "changed.db", "DROP TRIGGER audit_log_no_update",
-        "UPDATE audit_log SET role = 'hr' WHERE id = 3",
+        # A role the row did not have, whatever it had.
+        "UPDATE audit_log SET role = role || '-forged' WHERE id = 3",
     )  # fmt: skip
     code, out = await townhall("verify", "--database-url", changed)
     assert code == 1 and "BROKEN at row 3" in out and "changed" in out, out

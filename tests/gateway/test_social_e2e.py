@@ -490,6 +490,8 @@ async def test_following_a_group_brings_its_members_activity_home(
         "activity": {"comment": {"bodyText": "A member speaks"}},
     } in heard
     quiet = {"input": {"groupId": group["guid"], "notify": False}}
+    # Switching notify off is a change; asking again is not.
+    assert (await ok(gateway, follow, quiet, user=reader))["follow"]["changed"] is True
     assert (await ok(gateway, follow, quiet, user=reader))["follow"]["changed"] is False
     await comment(gateway, global_id("Document", OPEN_DOC), "Heard by none", user=PLANNER2)
     heard = (await ok(gateway, told, user=reader))["notifications"]["nodes"]
