@@ -156,7 +156,8 @@ async def test_a_malformed_id_is_invalid_input_everywhere(
                   "node(id: $id) { id }", "group(id: $id) { id }"):  # fmt: skip
         body = await demo_gateway.query(f"query($id: ID!) {{ {query} }}", {"id": "bad"}, user=ACTOR)
         assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", (query, body)
-    group = await demo_gateway.query('{ group(id: "%s") { id } }' % global_id("Group", "x"))
+    bad_group = global_id("Group", "x")
+    group = await demo_gateway.query(f'{{ group(id: "{bad_group}") {{ id }} }}')
     assert group["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "id"}
 
 
