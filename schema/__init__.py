@@ -48,16 +48,37 @@ class PeopleQueries:
     def me(self, info: Info) -> Person:
         return Person.of(info.context.viewer.person)
 
-    @strawberry.field(description="A person by global id; null if there is no such person.")
+    @strawberry.field(
+        description="A person by global id, or by account name or UPN (give exactly one); "
+        "null if there is no such person."
+    )
     async def person(
         self,
         info: Info,
         id: Annotated[
-            strawberry.ID, strawberry.argument(description="The person's global id (`Person.id`).")
-        ],
+            strawberry.ID | None,
+            strawberry.argument(description="The person's global id (`Person.id`)."),
+        ] = None,
+        account: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The person's account name (`priya.shah`) or user principal name "
+                "(`priya.shah@northshire.gov.uk`, any case), at most 256 characters."
+            ),
+        ] = None,
     ) -> Person | None:
-        _, guid = parse_global_id(id, "Person")
-        found = await upstream(info.context.loaders.person.load(guid))
+        if (id is None) == (account is None):
+            raise BadInput("Give exactly one of `id` or `account`.", field="id")
+        loaders = info.context.loaders
+        if id is not None:
+            _, guid = parse_global_id(id, "Person")
+            found = await upstream(loaders.person.load(guid))
+        else:
+            name = (account or "").strip()
+            if not name or len(name) > 256 or not name.isprintable():
+                raise BadInput("`account` must be 1 to 256 printable characters.", field="account")
+            by = loaders.person_by_upn if "@" in name else loaders.person_by_account
+            found = await upstream(by.load(name))
         return Person.of(found) if found else None
 
     @strawberry.field(

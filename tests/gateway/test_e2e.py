@@ -525,3 +525,18 @@ async def test_the_viewers_groups_are_read_from_the_start_of_a_request(
             break
         await asyncio.sleep(0.1)
     assert entry is not None and "All Staff" in {g.name for g in entry.record or []}
+
+
+async def test_a_person_by_account_name_or_upn(demo_gateway: Gateway) -> None:
+    query = "query($id: ID, $a: String) { person(id: $id, account: $a) { id accountName } }"
+    by_account = await demo_gateway.query(query, {"a": "priya.shah"})
+    by_upn = await demo_gateway.query(query, {"a": "PRIYA.SHAH@northshire.test"})
+    person = by_account["data"]["person"]
+    assert person["accountName"] == "priya.shah"
+    assert by_upn["data"]["person"] == person
+    by_id = await demo_gateway.query(query, {"id": person["id"]})
+    assert by_id["data"]["person"] == person
+    assert (await demo_gateway.query(query, {"a": "no.such.person"}))["data"]["person"] is None
+    for variables in ({}, {"id": person["id"], "a": "priya.shah"}, {"a": " "}, {"a": "x" * 300}):
+        refused = await demo_gateway.query(query, variables)
+        assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", variables

@@ -144,7 +144,10 @@ async def test_person_cards_render_by_account_upn_and_id(
 
     # Registered operations by hash only, never text; everything stayed on loopback.
     sent = [b for b in bodies if "operationName" in b]
-    assert {b["operationName"] for b in sent} >= {"PersonLookup", "PersonCard", "FollowPerson"}
+    assert {b["operationName"] for b in sent} >= {"PersonCard", "FollowPerson"}
+    # A card by account or UPN is one request: person(account:) in the card's own query.
+    assert "PersonLookup" not in {b["operationName"] for b in sent}
+    assert {"account": "priya.shah"} in [b["variables"] for b in sent]
     for body in sent:
         assert "query" not in body
         assert len(body["extensions"]["persistedQuery"]["sha256Hash"]) == 64

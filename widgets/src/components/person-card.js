@@ -17,7 +17,7 @@
 import { STALE, TownhallElement, css, define, html, nothing } from '../core/base.js';
 import { config } from '../core/config.js';
 import { formatRelative } from '../core/i18n.js';
-import { initials, personHref, resolvePerson } from '../core/person.js';
+import { initials, personHref, personVariables } from '../core/person.js';
 
 export class TownhallPersonCard extends TownhallElement {
   static properties = {
@@ -117,8 +117,9 @@ export class TownhallPersonCard extends TownhallElement {
 
   async reload() {
     this.actionError = null;
+    // One request: the card's query takes the account or UPN itself (no lookup first).
     const data = await this.track(
-      resolvePerson(this, this.person).then((id) => this.query('PersonCard', { id })),
+      personVariables(this.person).then((variables) => this.query('PersonCard', variables)),
     );
     if (data === STALE) return;
     if (!data.person) {

@@ -8,9 +8,10 @@
  *                                `person-href` template ({id}, {account}), or null
  *   initials(name)               up to two letters for a missing photo
  *
- * The schema has no lookup by account or UPN, so an account or UPN is searched for
- * (people(search) matches account names and mail by prefix) and the exact match kept; the
- * answer is remembered for the page's life, so many cards of one person search once.
+ *   personVariables(ref)         -> Promise<{id} | {account}>: what `person(...)` takes
+ *
+ * `person(account:)` finds an account name or UPN exactly (any case); a resolved id is
+ * remembered for the page's life, so many elements of one person look it up once.
  */
 import { TownhallError } from './client.js';
 
@@ -39,13 +40,15 @@ export function resolvePerson(element, ref) {
 }
 
 async function lookup(element, wanted) {
-  const search = wanted.includes('@') ? wanted.split('@')[0] : wanted;
-  const data = await element.query('PersonLookup', { search });
-  const match = (data.people?.nodes ?? []).find(
-    (p) => p.accountName?.toLowerCase() === wanted || p.userPrincipalName?.toLowerCase() === wanted,
-  );
-  if (!match) throw new TownhallError('NOT_FOUND');
-  return match.id;
+  const data = await element.query('PersonLookup', { account: wanted });
+  if (!data.person) throw new TownhallError('NOT_FOUND');
+  return data.person.id;
+}
+
+export function personVariables(ref) {
+  const wanted = String(ref || '').trim();
+  if (!wanted) return Promise.reject(new TownhallError('NOT_FOUND'));
+  return Promise.resolve(isPersonId(wanted) ? { id: wanted } : { account: wanted });
 }
 
 export function personHref(element, person) {
