@@ -33,7 +33,7 @@ import httpx
 
 from connectors.documents import DocumentConnector, DocumentIndex, extract_text, is_plain_text
 from connectors.documents.dav import parse_multistatus, propfind_body
-from gateway.upstreams import WebDavUser, start_webdav_server
+from townhall_demo.upstreams import WebDavUser, start_webdav_server
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures" / "council"

@@ -39,8 +39,8 @@ import httpx
 
 from bench.latency_proxy import LatencyProxy
 from gateway.settings import Settings
-from gateway.upstreams import WebDavUser, free_port, start_scim_server, start_webdav_server
 from schema.ids import global_id
+from townhall_demo.upstreams import WebDavUser, free_port, start_scim_server, start_webdav_server
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures" / "council"

@@ -37,7 +37,7 @@ import httpx
 
 from bench.latency_proxy import LatencyProxy
 from connectors.hr import BearerToken, HRConnector, HRRecord
-from gateway.upstreams import start_scim_server
+from townhall_demo.upstreams import start_scim_server
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures" / "council"

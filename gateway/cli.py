@@ -9,10 +9,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib
+import importlib.util
 import json
 import logging
 import sys
 from pathlib import Path
+from types import ModuleType
 
 from . import privacy_cli, serving
 from .digests import cli as digests_cli
@@ -131,7 +134,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0 if serving.run(config) else 3  # uvicorn's exit status for a failed start
 
-    from .demo import default_fixtures, run_demo
+    launcher = _demo_launcher()
+    if launcher is None:
+        sys.stderr.write(
+            "townhall demo: the demo is not installed (it is not part of the production "
+            "package); run it from a source checkout: pip install -e '.[demo]', make run\n"
+        )
+        return 2
+    default_fixtures, run_demo = launcher.default_fixtures, launcher.run_demo
 
     workdir = args.workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
@@ -145,6 +155,21 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
     return 0
+
+
+def _demo_launcher() -> ModuleType | None:
+    """The demo launcher (``townhall_demo.launcher``), or None without it.
+
+    Demo code is kept beside the source tree (as the sample council and the demo portal are)
+    and is never in the production wheel: an editable or source install finds it next to this
+    package. Imported only here, so the gateway carries no demo code of its own.
+    """
+    source_tree = str(Path(__file__).resolve().parent.parent)
+    if importlib.util.find_spec("townhall_demo") is None:
+        if not (Path(source_tree) / "townhall_demo" / "__init__.py").is_file():
+            return None
+        sys.path.append(source_tree)
+    return importlib.import_module("townhall_demo.launcher")
 
 
 def _operations(sources: list[Path], *, as_json: bool, manifest: Path | None) -> int:

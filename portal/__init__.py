@@ -2,5 +2,5 @@
 widget from another origin under a strict Content-Security-Policy, and signing its visitors'
 tokens as the council's identity provider would (``portal.app``, ``portal.tokens``).
 
-Demo code: the gateway never imports it, except the demo launcher (``gateway/demo.py``).
+Demo code: the gateway never imports it, except the demo launcher (``townhall_demo/launcher.py``).
 """

@@ -17,7 +17,7 @@ from servers.samba import SambaDC
 from servers.slapd import Slapd
 
 from connectors.social import SocialStore
-from gateway.upstreams import ScimServer, WebDavServer
+from townhall_demo.upstreams import ScimServer, WebDavServer
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ from servers import (
     WEBDAV_READER_PASSWORD,
     WEBDAV_USER,
     Council,
+    WebDavServer,
     reader_folder,
 )
 
@@ -26,7 +27,6 @@ from connectors.documents import (
     DocumentUnavailable,
     RetryPolicy,
 )
-from gateway.upstreams import WebDavServer
 
 NAMESPACE = "urn:townhall:dav:props"
 

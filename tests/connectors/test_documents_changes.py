@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from servers import WEBDAV_PASSWORD, WEBDAV_USER, Council, start_test_webdav
+from servers import WEBDAV_PASSWORD, WEBDAV_USER, Council, WebDavServer, start_test_webdav
 
 from connectors.documents import (
     ChangeFeed,
@@ -24,7 +24,6 @@ from connectors.documents import (
     RetryPolicy,
 )
 from connectors.resilience import CircuitBreaker
-from gateway.upstreams import WebDavServer
 
 NAMESPACE = "urn:townhall:dav:props"
 PLAN = "Planning/Plans/Local Plan 2026.md"

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from servers import WEBDAV_PASSWORD, WEBDAV_USER, Council
+from servers import WEBDAV_PASSWORD, WEBDAV_USER, Council, WebDavServer
 
 from connectors.documents import ChangeFeed, DocumentConnector, DocumentNotFound, FolderConnector
-from gateway.upstreams import WebDavServer
 
 PLAN = "Planning/Plans/Local Plan 2026.md"
 

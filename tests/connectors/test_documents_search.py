@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from servers import WEBDAV_PASSWORD, WEBDAV_USER, Council
+from servers import WEBDAV_PASSWORD, WEBDAV_USER, Council, WebDavServer
 from servers.postgres import PostgresServer
 
 from connectors.documents import (
@@ -22,7 +22,6 @@ from connectors.documents import (
     extract_text,
     is_plain_text,
 )
-from gateway.upstreams import WebDavServer
 
 
 @pytest.fixture(scope="module")

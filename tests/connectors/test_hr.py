@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from servers import SCIM_TOKEN, Council
+from servers import SCIM_TOKEN, Council, ScimServer
 
 from connectors.hr import (
     BearerToken,
@@ -17,7 +17,6 @@ from connectors.hr import (
     ScimPaths,
 )
 from connectors.resilience import RetryPolicy
-from gateway.upstreams import ScimServer
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from servers import SCIM_TOKEN, Council, start_test_scim
+from servers import SCIM_TOKEN, Council, ScimServer, start_test_scim
 
 from connectors.hr import (
     BearerToken,
@@ -21,7 +21,6 @@ from connectors.hr import (
     HRUnavailable,
 )
 from connectors.resilience import CircuitBreaker, RetryPolicy
-from gateway.upstreams import ScimServer
 
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 COUNCIL = "urn:townhall:scim:schemas:extension:council:2.0:Employee"

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 import uvicorn
-from servers import Council
+from servers import Council, ScimServer, free_port
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -32,7 +32,6 @@ from connectors.hr import (
     HRUnavailable,
 )
 from connectors.resilience import CircuitBreaker, RetryPolicy
-from gateway.upstreams import ScimServer, free_port
 
 CLIENT_ID = "townhall-gateway"
 CLIENT_SECRET = "s3cret-" + secrets.token_hex(8)

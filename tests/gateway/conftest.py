@@ -16,9 +16,9 @@ from servers import SCIM_TOKEN, WEBDAV_PASSWORD, WEBDAV_USER, Council
 from servers.gateway import Gateway, serve
 from servers.samba import SambaDC
 
-from gateway.demo import SERVICE_ACCOUNTS
 from gateway.settings import Settings
-from gateway.upstreams import ScimServer, WebDavServer
+from townhall_demo.launcher import SERVICE_ACCOUNTS
+from townhall_demo.upstreams import ScimServer, WebDavServer
 
 __all__ = ["Gateway", "base_settings", "serve"]
 

@@ -19,8 +19,8 @@ import pytest
 from servers import Council
 
 from connectors.social.audit import AuditRow
-from gateway.upstreams import ScimServer, WebDavServer
 from schema.ids import global_id, parse_global_id
+from townhall_demo.upstreams import ScimServer, WebDavServer
 
 from .conftest import Gateway, base_settings, serve
 from .test_hr_privacy import by_account, cast, chain

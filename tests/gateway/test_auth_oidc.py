@@ -34,7 +34,7 @@ from servers.oidc import (
 from gateway import auth
 from gateway.oidc import KeysUnavailable, RemoteKeys
 from gateway.settings import AuthSettings
-from gateway.upstreams import ScimServer, WebDavServer
+from townhall_demo.upstreams import ScimServer, WebDavServer
 
 from .conftest import Gateway, base_settings, serve
 

@@ -29,8 +29,8 @@ from connectors.social import PersonState
 from connectors.social.erasure import ERASED_BODY
 from gateway.data_protection import SubjectAccess
 from gateway.retention import run_if_due, run_retention
-from gateway.upstreams import ScimServer, WebDavServer
 from schema.ids import global_id
+from townhall_demo.upstreams import ScimServer, WebDavServer
 
 from .conftest import Gateway, base_settings, serve
 from .test_audit_e2e import DP_GROUP, EMPLOYMENT, database, members, run

@@ -35,8 +35,8 @@ from gateway.digests.content import gate_policy
 from gateway.digests.periods import due_period
 from gateway.digests.rounds import Digests
 from gateway.settings import Settings
-from gateway.upstreams import ScimServer, WebDavServer
 from schema.ids import global_id, parse_global_id
+from townhall_demo.upstreams import ScimServer, WebDavServer
 
 from .conftest import Gateway, base_settings, serve
 

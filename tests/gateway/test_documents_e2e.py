@@ -25,8 +25,8 @@ import pytest
 from servers import WEBDAV_PASSWORD, WEBDAV_USER, Council, start_test_webdav
 
 from gateway.settings import Settings
-from gateway.upstreams import ScimServer, WebDavServer
 from schema.ids import global_id
+from townhall_demo.upstreams import ScimServer, WebDavServer
 
 from .conftest import Gateway, base_settings, serve
 

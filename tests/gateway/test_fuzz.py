@@ -29,7 +29,7 @@ from schemathesis import GenerationMode
 from schemathesis.generation.case import Case
 from servers import Council
 
-from gateway.upstreams import ScimServer, WebDavServer
+from townhall_demo.upstreams import ScimServer, WebDavServer
 
 from .conftest import Gateway, base_settings, serve
 from .hostile_corpus import assert_clean

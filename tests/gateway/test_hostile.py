@@ -28,8 +28,8 @@ from pydantic import SecretStr
 from servers import Council
 from servers.oidc import AUDIENCE, ISSUER, public_pem, rsa_key
 
-from gateway.upstreams import ScimServer, WebDavServer
 from schema.ids import global_id
+from townhall_demo.upstreams import ScimServer, WebDavServer
 
 from .conftest import Gateway, base_settings, serve
 from .hostile_corpus import BOMBS, OK, REQUESTS, SLOW, Case, assert_clean

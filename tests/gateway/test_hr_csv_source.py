@@ -11,8 +11,8 @@ from pydantic import ValidationError
 from servers import Council
 
 from gateway.settings import HRSettings
-from gateway.upstreams import ScimServer, WebDavServer
 from schema.ids import global_id
+from townhall_demo.upstreams import ScimServer, WebDavServer
 
 from .conftest import base_settings, serve
 

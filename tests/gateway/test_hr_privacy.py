@@ -8,8 +8,8 @@ from typing import Any
 
 from servers import Council
 
-from gateway.upstreams import ScimServer, WebDavServer
 from schema.ids import global_id
+from townhall_demo.upstreams import ScimServer, WebDavServer
 
 from .conftest import Gateway, base_settings, serve
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 from servers import Council, start_test_scim
 
-from gateway.upstreams import WebDavServer
 from schema.ids import global_id
+from townhall_demo.upstreams import WebDavServer
 
 from .conftest import base_settings, serve
 

@@ -29,7 +29,7 @@ from servers.certificates import write_test_certificates
 from gateway.guard import RequestGuard
 from gateway.serving import LINGER_BYTES, MAX_HEADER_BYTES, uvicorn_config
 from gateway.settings import Settings
-from gateway.upstreams import ScimServer, WebDavServer
+from townhall_demo.upstreams import ScimServer, WebDavServer
 
 from .conftest import Gateway, base_settings, serve
 

@@ -20,9 +20,9 @@ from graphql import Undefined, parse
 from servers import Council
 
 from gateway.settings import Settings
-from gateway.upstreams import ScimServer, WebDavServer
 from schema import build_schema
 from schema.limits import FIELD_COSTS, measure
+from townhall_demo.upstreams import ScimServer, WebDavServer
 
 from .conftest import Gateway, base_settings, serve
 

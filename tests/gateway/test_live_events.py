@@ -30,10 +30,10 @@ from gateway.live.bus import RedisBus
 from gateway.live.events import Live, SlowConsumer
 from gateway.settings import Settings
 from gateway.signin import SignIn
-from gateway.upstreams import ScimServer, WebDavServer
 from schema import build_schema
 from schema.context import Context
 from schema.ids import global_id, parse_global_id
+from townhall_demo.upstreams import ScimServer, WebDavServer
 
 from .conftest import base_settings
 

@@ -21,7 +21,7 @@ from servers.redis import _free_port as free_port
 
 from gateway.metrics import MULTIPROC_ENV, operation_label
 from gateway.trusted import TrustedDocuments
-from gateway.upstreams import ScimServer, WebDavServer
+from townhall_demo.upstreams import ScimServer, WebDavServer
 
 from .conftest import Gateway, base_settings, serve
 

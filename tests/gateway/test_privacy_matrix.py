@@ -31,11 +31,11 @@ from gateway.scope.activity import ActivityGate, NotificationGate
 from gateway.scope.comments import CommentGate
 from gateway.scope.documents import DocumentGate
 from gateway.scope.moderation import ModerationGate
-from gateway.upstreams import ScimServer, WebDavServer
 from schema import build_schema, discussion
 from schema.context import StaleSources
 from schema.ids import global_id, parse_global_id
 from schema.scope import Scanned
+from townhall_demo.upstreams import ScimServer, WebDavServer
 
 from . import test_live_events
 from .conftest import Gateway, base_settings, serve

@@ -34,7 +34,7 @@ from servers.slapd import Slapd
 
 from connectors.social import SocialStore
 from gateway.metrics import MULTIPROC_ENV
-from gateway.upstreams import ScimServer, WebDavServer
+from townhall_demo.upstreams import ScimServer, WebDavServer
 
 WITHIN = 30.0  # seconds anything asynchronous may take on a loaded 2-core machine
 TAKEOVER = 20.0  # seconds a standing-by worker may take to become active

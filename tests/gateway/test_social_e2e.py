@@ -13,8 +13,8 @@ import pytest
 from servers import Council
 from servers.postgres import PostgresServer
 
-from gateway.upstreams import ScimServer, WebDavServer
 from schema.ids import global_id
+from townhall_demo.upstreams import ScimServer, WebDavServer
 
 from .conftest import Gateway, base_settings, serve
 
@@ -354,7 +354,7 @@ async def test_followed_document_changes_reach_followers(
 ) -> None:
     from servers import WEBDAV_PASSWORD, WEBDAV_USER
 
-    from gateway.upstreams import proppatch_body
+    from townhall_demo.upstreams import proppatch_body
 
     path = f"Planning/Plans/Social Test {id(gateway)}.md"
     namespace = council.documents["namespace"]

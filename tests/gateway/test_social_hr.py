@@ -17,8 +17,8 @@ from connectors.directory import DirectoryConnector, open_embedded
 from connectors.hr import HRCheckpoint, HRConnector
 from connectors.social import SocialStore
 from gateway.hr_activity import hr_activity_round, hr_activity_since
-from gateway.upstreams import ScimServer, WebDavServer
 from schema.ids import global_id
+from townhall_demo.upstreams import ScimServer, WebDavServer
 
 from .conftest import base_settings, serve
 

@@ -32,7 +32,7 @@ from servers import Council
 
 from gateway import logs
 from gateway.tracing import instrument_http_client
-from gateway.upstreams import ScimServer, WebDavServer
+from townhall_demo.upstreams import ScimServer, WebDavServer
 
 from .conftest import Gateway, base_settings, serve
 

@@ -18,7 +18,7 @@ import pytest
 from servers import Council
 
 from gateway.trusted import TrustedDocuments, document_hash
-from gateway.upstreams import ScimServer, WebDavServer
+from townhall_demo.upstreams import ScimServer, WebDavServer
 
 from .conftest import Gateway, base_settings, serve
 

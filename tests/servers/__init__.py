@@ -16,13 +16,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from gateway.upstreams import (
-    ScimServer,
-    WebDavServer,
-    WebDavUser,
-    start_scim_server,
-    start_webdav_server,
-)
+# The launchers of the real servers are the demo's (townhall_demo, never the gateway's):
+# re-exported here, so connector tests start their servers without importing the gateway.
+from townhall_demo.upstreams import ScimServer as ScimServer
+from townhall_demo.upstreams import WebDavServer as WebDavServer
+from townhall_demo.upstreams import WebDavUser as WebDavUser
+from townhall_demo.upstreams import free_port as free_port
+from townhall_demo.upstreams import start_scim_server, start_webdav_server
 
 REPO = Path(__file__).resolve().parents[2]
 SCIM_SCHEMAS_DIR = REPO / "fixtures" / "council" / "hr"

@@ -18,7 +18,7 @@ import pytest
 from ldap3.core.exceptions import LDAPSocketOpenError
 from ldap3.utils.dn import parse_dn
 
-from gateway.upstreams import ScimServer, WebDavServer
+from townhall_demo.upstreams import ScimServer, WebDavServer
 
 from . import (
     SCIM_TOKEN,

@@ -26,9 +26,9 @@ from servers import SCIM_TOKEN, WEBDAV_PASSWORD, WEBDAV_USER, Council
 from servers.gateway import Gateway, serve
 
 from gateway.settings import Settings
-from gateway.upstreams import ScimServer, WebDavServer
 from portal.app import UPN_DOMAIN
 from portal.tokens import TokenIssuer
+from townhall_demo.upstreams import ScimServer, WebDavServer
 
 from .browser import PageServer, free_port, launch_chromium, serve_pages
 

@@ -27,10 +27,12 @@ from typing import Any
 
 import uvicorn
 
-from .app import create_app
-from .serving import uvicorn_config
-from .settings import Settings
-from .worker import run_beside
+from gateway.app import create_app
+from gateway.serving import uvicorn_config
+from gateway.settings import Settings
+from gateway.worker import run_beside
+
+from . import upstreams
 
 log = logging.getLogger("townhall.demo")
 
@@ -110,8 +112,6 @@ def demo_settings(
 @contextlib.asynccontextmanager
 async def embedded_upstreams(fixtures: Path, workdir: Path) -> Any:
     """Start and seed scim2-server and wsgidav; stop them on exit."""
-    from . import upstreams
-
     token = secrets.token_urlsafe(24)
     dav_password = secrets.token_urlsafe(18)
     users = json.loads((fixtures / "hr" / "users.json").read_text(encoding="utf-8"))
@@ -144,7 +144,7 @@ async def embedded_upstreams(fixtures: Path, workdir: Path) -> Any:
 
 def load_portal() -> Any:
     """The demo portal's module (``portal.app``): demo code kept beside the source tree, as
-    the sample council is (never installed with the gateway), found there."""
+    the sample council and this package are (never installed with the gateway)."""
     root = str(Path(__file__).resolve().parent.parent)
     if root not in sys.path:
         sys.path.append(root)

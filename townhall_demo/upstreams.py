@@ -9,7 +9,7 @@ as child processes listening on 127.0.0.1 only:
   basic auth, its dead properties (author, tags, ...) seeded with ``PROPPATCH``
   and kept in a shelve file so that they survive a restart.
 
-This module depends on nothing else in Townhall. Every server object has
+This module imports nothing of Townhall (not the gateway). Every server object has
 ``url``, ``pid``, ``stop()`` (synchronous) and ``restart()`` (async, same port).
 """
 
