@@ -25,9 +25,11 @@ from connectors.directory import (
     DirectoryGroup,
     DirectoryPerson,
     DirectoryTimeout,
+    PeopleWhere,
     normalise_dn,
     search_key,
 )
+from connectors.directory.where import KEY_SEPARATOR
 from connectors.documents import DocumentRecord, DocumentSource, DocumentTimeout
 from connectors.hr import HRRecord, HRSource, HRTimeout
 from connectors.social import SocialStore
@@ -37,6 +39,9 @@ from .cache import RecordCache
 from .documents import DocumentSearch
 from .metrics import observe_batch, observe_upstream
 from .settings import Settings
+
+#: Above this many SCIM batches' worth of keys, HR records are listed, not looked up.
+HR_LISTING_BATCHES = 8
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -109,6 +114,7 @@ def build_loaders(
         fetch: Callable[[list[str]], Awaitable[Sequence[Any]]],
         ttl: float,
         normalise: Callable[[str], str] = str,
+        max_batch: int = 500,
     ) -> DataLoader[str, Any]:
         source = _SOURCES[kind]
         deadline, timeout_error = timeouts[source]
@@ -145,7 +151,7 @@ def build_loaders(
             except Exception as exc:  # fill every slot: only these keys fail
                 return [exc for _ in keys]
 
-        return SharedLoader(load_fn=batch, max_batch_size=500)
+        return SharedLoader(load_fn=batch, max_batch_size=max_batch)
 
     directory = up.directory
 
@@ -206,7 +212,16 @@ def build_loaders(
     async def hr_records(keys: list[str]) -> Sequence[HRRecord | None]:
         if hr is None:
             return [None for _ in keys]
-        return await hr.records_by(hr_settings.join, keys)
+        if len(keys) <= HR_LISTING_BATCHES * hr_settings.batch_size:
+            return await hr.records_by(hr_settings.join, keys)
+        # Most of the staff at once (a filter or a headcount over everyone): one paged
+        # listing is far cheaper for HR than dozens of `or` filters over the same records.
+        every = {
+            _lower(join): record
+            for record in await hr.all_records()
+            if (join := getattr(record, hr_settings.join))
+        }
+        return [every.get(_lower(k)) for k in keys]
 
     documents = up.documents
 
@@ -272,8 +287,10 @@ def build_loaders(
         # updates every cached search that lists them.
         results = []
         for key in keys:
-            leavers, _, text = key.partition("|")
-            people = await directory.search_people(text, include_leavers=leavers == "1")
+            leavers, text, where = _split_search_key(key)
+            people = await directory.search_people(
+                text, include_leavers=leavers == "1", where=where
+            )
             await cache.set_many(
                 "person",
                 {p.guid.lower(): p for p in people},
@@ -297,7 +314,8 @@ def build_loaders(
         group_members=cached(
             "group-members", list[str], group_members, c.directory_ttl, normalise_dn
         ),
-        hr=cached("hr", HRRecord, hr_records, c.hr_ttl, _lower),
+        # One batch for a whole filtered population, so it can be answered by a listing.
+        hr=cached("hr", HRRecord, hr_records, c.hr_ttl, _lower, max_batch=20_000),
         hr_without_account=cached("hr-unmatched", list[HRRecord], hr_unmatched, c.hr_ttl),
         following_count=SharedLoader(load_fn=following_count),
         people_search=cached(
@@ -363,8 +381,17 @@ def _lower(key: str) -> str:
     return key.strip().lower()
 
 
+def _split_search_key(key: str) -> tuple[str, str, PeopleWhere | None]:
+    """``"<leavers>|<text>"``, or with a filter ``"<leavers>|<text>\x1f<PeopleWhere>"``."""
+    leavers, _, rest = key.partition("|")
+    text, separator, where = rest.partition(KEY_SEPARATOR)
+    return leavers, text, PeopleWhere.decode(where) if separator else None
+
+
 def _people_search_key(key: str) -> str:
-    """``"<leavers>|<text as typed>"`` cached under the directory's own notion of the same
-    search (its case rule, both Unicode spellings): the text itself is sent as typed."""
-    leavers, _, text = key.partition("|")
-    return f"{leavers}|{search_key(text)}"
+    """``"<leavers>|<text as typed>[\x1f<filter>]"`` cached under the directory's own
+    notion of the same search (its case rule, both Unicode spellings, DNs as DNs): the
+    text and the filter's values themselves are sent as typed."""
+    leavers, text, where = _split_search_key(key)
+    base = f"{leavers}|{search_key(text)}"
+    return f"{base}{KEY_SEPARATOR}{where.normalised()}" if where else base

@@ -25,8 +25,10 @@ from .documents import Document, DocumentQueries, readable_document
 from .errors import BadInput, MaskInternalErrors, upstream
 from .execution import GuardedExecutor, PreparedDocument, TownhallSchema
 from .experts import ExpertQueries
+from .filters import PeopleFilter, filtered_people
 from .follows import FollowQueries
 from .groups import Group, GroupQueries, group_by_key
+from .headcount import HeadcountQueries
 from .hr_admin import HRAdminQueries
 from .ids import parse_global_id
 from .live import Subscription
@@ -83,8 +85,8 @@ class PeopleQueries:
 
     @strawberry.field(
         description="Staff whose name, job title, department or office contain every word of "
-        "`search` (everyone when empty), sorted by name. Leavers are left out unless "
-        "`includeLeavers` is true."
+        "`search` (everyone when empty) and who meet every criterion of `filter`, sorted by "
+        "name. Leavers are left out unless `includeLeavers` is true."
     )
     async def people(
         self,
@@ -99,15 +101,23 @@ class PeopleQueries:
         first: First = 20,
         after: After = None,
         include_leavers: IncludeLeavers = False,
+        filter: Annotated[
+            PeopleFilter | None,
+            strawberry.argument(
+                description="Criteria every person listed must meet besides `search`: "
+                "directory fields (department, office, title words, manager, group) and "
+                "HR fields (working pattern, work style, work location, start date; grade "
+                "for the HR role only)."
+            ),
+        ] = None,
     ) -> Connection[Person]:
         check_first(first)
         text = " ".join((search or "").split())
         if len(text) > MAX_SEARCH:
             raise BadInput(f"`search` is longer than {MAX_SEARCH} characters.", field="search")
         # The text goes to the directory as typed; only its cache key is normalised.
-        key = f"{int(include_leavers)}|{text}"
-        guids = await upstream(info.context.loaders.people_search.load(key))
-        return await people_page(info, guids, first, after)
+        found = await filtered_people(info, text, filter, include_leavers=include_leavers)
+        return await people_page(info, found.guids, first, after)
 
     @strawberry.field(description="Any object by its global id.")
     async def node(
@@ -142,6 +152,7 @@ class Query(
     TagQueries,
     HRAdminQueries,
     AuditQueries,
+    HeadcountQueries,
 ):
     pass
 

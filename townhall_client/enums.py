@@ -49,6 +49,14 @@ class HRStatus(str, Enum):
     NO_JOIN_KEY = "NO_JOIN_KEY"
 
 
+class HeadcountDimension(str, Enum):
+    DEPARTMENT = "DEPARTMENT"
+    WORKING_PATTERN = "WORKING_PATTERN"
+    WORK_STYLE = "WORK_STYLE"
+    WORK_LOCATION = "WORK_LOCATION"
+    GRADE = "GRADE"
+
+
 class MentionNotNotifiedReason(str, Enum):
     MAY_NOT_READ = "MAY_NOT_READ"
     LEFT = "LEFT"

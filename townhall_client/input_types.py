@@ -1,3 +1,4 @@
+from datetime import date
 from typing import Optional
 
 from pydantic import Field
@@ -86,6 +87,33 @@ class MarkReadInput(BaseModel):
     "These notifications."
     all: bool = False
     "Every unread notification."
+
+
+class PeopleFilter(BaseModel):
+    """Criteria a person must all meet (fields left out or null: no criterion). Text is compared as the directory and HR compare it: whole values (department, office, HR fields) without regard to case; `titleWords` each anywhere in the job title."""
+
+    department: Optional[str] = None
+    "The directory department, the whole name in any case, e.g. `Housing`."
+    office: Optional[str] = None
+    "The directory office, the whole name in any case."
+    title_words: Optional[list[str]] = Field(alias="titleWords", default=None)
+    'Words that must each appear in the directory job title (at most 8), e.g. `["officer"]`.'
+    manager: Optional[str] = None
+    "A Person id: only that person's direct reports (in the directory)."
+    group: Optional[str] = None
+    "A Group id or a group's name (any case): only its members, nested groups included where the directory expands them."
+    working_pattern: Optional[str] = Field(alias="workingPattern", default=None)
+    "The HR working pattern, e.g. `Part time` (as `Employment.workingPattern` shows it, any case). Visible to all staff."
+    work_style: Optional[str] = Field(alias="workStyle", default=None)
+    "The HR work style: `Office based`, `Hybrid`, `Home based` or `Mobile` (any case). Visible to all staff."
+    work_location: Optional[str] = Field(alias="workLocation", default=None)
+    "The HR work location, e.g. `County Hall, Northam` (any case). Visible to all staff."
+    started_after: Optional[date] = Field(alias="startedAfter", default=None)
+    "Only people whose HR start date is after this day (not on it). Visible to all staff."
+    started_before: Optional[date] = Field(alias="startedBefore", default=None)
+    "Only people whose HR start date is before this day (not on it). Visible to all staff."
+    grade: Optional[str] = None
+    "The HR pay grade, e.g. `SO1` (any case). For the HR role only; refused (`BAD_USER_INPUT`, reason `NOT_ALLOWED`) for anyone else."
 
 
 class ReactInput(BaseModel):

@@ -19,6 +19,7 @@ from .records import (
     DirectoryPerson,
     PeopleRule,
 )
+from .where import PeopleWhere
 
 __all__ = [
     "AttributeMap",
@@ -36,6 +37,7 @@ __all__ = [
     "LdapOptions",
     "LookupField",
     "PeopleRule",
+    "PeopleWhere",
     "normalise_dn",
     "open_embedded",
     "open_ldap",

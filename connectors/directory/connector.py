@@ -34,6 +34,7 @@ from .records import (
     PeopleRule,
 )
 from .search import Entry, paged_search, ranged_name
+from .where import PeopleWhere
 
 LookupField = Literal["guid", "account_name", "upn", "employee_id", "dn", "mail"]
 GroupLookupField = Literal["guid", "name"]
@@ -105,9 +106,14 @@ class DirectoryConnector:
         ]
 
     async def search_people(
-        self, text: str | None = None, *, include_leavers: bool = False
+        self,
+        text: str | None = None,
+        *,
+        include_leavers: bool = False,
+        where: PeopleWhere | None = None,
     ) -> list[DirectoryPerson]:
-        """Everyone matching every word of ``text`` in name, title, department or office.
+        """Everyone matching every word of ``text`` in name, title, department or office,
+        and every criterion of ``where`` (in the same one search).
 
         Paged (Simple Paged Results) so directories that cap page sizes, as AD
         does at 1,000, still return every match. Sorted by display name.
@@ -137,6 +143,8 @@ class DirectoryConnector:
                         f"({m.account_name}={value}*)({m.mail}={value}*)"
                     )
             clauses.append(f"(|{''.join(either)})")
+        if where:
+            clauses.append(where.clauses(m, self.features))
         query = f"(&{m.person_filter}{self.people_rule.filter}{''.join(clauses)})"
         now = datetime.now(UTC)
         people = [
