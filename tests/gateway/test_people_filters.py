@@ -337,3 +337,20 @@ def test_suppression_protects_a_lone_small_cell_in_every_line() -> None:
     # Row x and column p each need a second withheld cell: (x, q) and (y, p), and then
     # row y and column q need theirs too: (y, q).
     assert hidden == {("x", "p"), ("x", "q"), ("y", "p"), ("y", "q")}
+
+
+async def test_a_grade_filter_by_hr_is_audited_per_person_matched(
+    demo_gateway: Gateway, council: Council
+) -> None:
+    people = staff(council)
+    matched = {p["guid"] for p in people.values() if hr_value(p, "grade") == "PO4"}
+    async with demo_gateway.client(HR_MEMBER) as client:
+        response = await client.post(
+            "/graphql", json={"query": PEOPLE, "variables": {"filter": {"grade": "PO4"}}}
+        )
+    assert "errors" not in response.json()
+    request_id = response.headers["X-Request-Id"]
+    rows = await demo_gateway.upstreams.social.audit.rows(newest_first=True, limit=1000)
+    mine = [r for r in rows if r.request_id == request_id]
+    assert {r.subject for r in mine} == matched - {people[HR_MEMBER]["guid"]}
+    assert {(r.record, r.role, r.operation) for r in mine} == {("grade", "hr", "read")}
