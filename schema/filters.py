@@ -172,8 +172,8 @@ def _text(value: str | None, name: str) -> str | None:
         return None
     text = " ".join(value.split())
     if not text or len(text) > MAX_VALUE or not text.isprintable():
-        raise BadInput(f"`filter.{name}` must be 1 to {MAX_VALUE} printable characters.",
-                       field=f"filter.{name}")  # fmt: skip
+        message = f"`filter.{name}` must be 1 to {MAX_VALUE} printable characters."
+        raise BadInput(message, field=f"filter.{name}")
     return text
 
 
@@ -181,8 +181,8 @@ async def directory_criteria(info: Info, f: PeopleFilter) -> PeopleWhere | None:
     """The directory side of ``f`` (None: no criterion); the manager and the group are
     looked up (cached) for their DNs. An unknown manager is refused like an unknown group."""
     words = [w for value in (f.title_words or []) for w in value.split()]
-    if len(words) > MAX_TITLE_WORDS or any(len(w) > MAX_VALUE or not w.isprintable()
-                                           for w in words):  # fmt: skip
+    bad_word = any(len(w) > MAX_VALUE or not w.isprintable() for w in words)
+    if len(words) > MAX_TITLE_WORDS or bad_word:
         raise BadInput(
             f"`filter.titleWords` holds at most {MAX_TITLE_WORDS} printable words.",
             field="filter.titleWords",
