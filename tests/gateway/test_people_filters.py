@@ -4,10 +4,12 @@ fields to everyone else, suppresses small cells and caches a filter under its no
 
 from __future__ import annotations
 
+import logging
 from collections import Counter, defaultdict
 from datetime import date
 from typing import Any
 
+import pytest
 from servers import Council
 
 from schema.headcount import suppress
@@ -354,3 +356,18 @@ async def test_a_grade_filter_by_hr_is_audited_per_person_matched(
     mine = [r for r in rows if r.request_id == request_id]
     assert {r.subject for r in mine} == matched - {people[HR_MEMBER]["guid"]}
     assert {(r.record, r.role, r.operation) for r in mine} == {("grade", "hr", "read")}
+
+
+async def test_refusals_are_logged_at_info_without_a_traceback(
+    demo_gateway: Gateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    body = await demo_gateway.query(HEADCOUNT, {"by": ["GRADE"]}, user=STAFF)
+    assert body["errors"][0]["extensions"]["reason"] == "NOT_ALLOWED"
+    body = await demo_gateway.query(PEOPLE, {"filter": {"group": "No Such Group"}})
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    records = caplog.records
+    assert not [r for r in records if r.levelno >= logging.WARNING], caplog.text
+    assert not [r for r in records if r.exc_info or r.stack_info], caplog.text
+    requests = [r.getMessage() for r in records if r.name == "townhall.requests"]
+    assert len([m for m in requests if "errors=1" in m]) >= 2, requests
