@@ -45,6 +45,7 @@ from connectors.resilience import CircuitBreaker, RetryPolicy
 from connectors.social import SocialStore
 from schema import build_schema
 from schema.context import Policy, SocialLimits
+from schema.vocabulary import Vocabulary
 
 from .auth import Authenticator
 from .background import background_jobs
@@ -231,6 +232,7 @@ def create_app(settings: Settings) -> Starlette:
             g.casefold() for g in settings.access.data_protection_groups
         ),
         digest_default=settings.digests.default_frequency,
+        vocabulary=Vocabulary.from_files(settings.social.vocabulary_files),
         social_limits=SocialLimits(
             comment_length=settings.social.max_comment_length,
             tags_per_item=settings.social.max_tags_per_item,
