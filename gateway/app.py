@@ -45,7 +45,6 @@ from connectors.resilience import CircuitBreaker, RetryPolicy
 from connectors.social import SocialStore
 from schema import build_schema
 from schema.context import Policy, SocialLimits
-from schema.vocabulary import Vocabulary
 
 from .auth import Authenticator
 from .background import background_jobs
@@ -69,6 +68,7 @@ from .retention import data_protection
 from .settings import Settings
 from .signin import SignIn
 from .static import ASSETS_PATH, GraphiQLAssets, GraphiQLPage, assets_version
+from .state import AppState
 from .tracing import configure_tracing, instrument_engine, instrument_http_client
 from .trusted import DocumentResolver, TrustedDocuments
 from .warmup import warm_directory
@@ -213,13 +213,12 @@ def create_app(settings: Settings) -> Starlette:
     """The Townhall ASGI application."""
     configure_tracing(settings.tracing)
     origins = OriginPolicy.of(settings.server.public_url, settings.server.cors_origins)
-    state: dict[str, Any] = {"settings": settings, "auth": Authenticator(settings.auth, origins)}
     signer = PhotoSigner.from_settings(settings)
     access_file = settings.documents.access_file
     readers_from = settings.documents.readers_from
     downloads = DownloadSigner.from_settings(settings)
     unsubscribe = UnsubscribeSigner.from_settings(settings)
-    state["policy"] = Policy(
+    policy = Policy(
         hr_join=settings.hr.join,
         hr_groups=frozenset(g.casefold() for g in settings.access.hr_groups),
         document_access=FolderAccess.from_file(access_file, readers_from=readers_from)
@@ -232,7 +231,6 @@ def create_app(settings: Settings) -> Starlette:
             g.casefold() for g in settings.access.data_protection_groups
         ),
         digest_default=settings.digests.default_frequency,
-        vocabulary=Vocabulary.from_files(settings.social.vocabulary_files),
         social_limits=SocialLimits(
             comment_length=settings.social.max_comment_length,
             tags_per_item=settings.social.max_tags_per_item,
@@ -276,10 +274,12 @@ def create_app(settings: Settings) -> Starlette:
                 search = DocumentSearch(DocumentIndex.open(settings.documents.search_database_url))
                 stack.push_async_callback(search.close)
                 upstreams.document_sync = search
-            state["upstreams"] = upstreams
+            state.upstreams = upstreams
             sign_in.upstreams = upstreams
             app.state.upstreams = upstreams
-            await stack.enter_async_context(data_protection(app.state, settings, upstreams))
+            state.subject_access = await stack.enter_async_context(
+                data_protection(app.state, settings, upstreams)
+            )
             if settings.cache.warm_directory == "startup":
                 await warm_directory(upstreams, settings.cache)
             elif settings.cache.warm_directory == "background":
@@ -306,7 +306,8 @@ def create_app(settings: Settings) -> Starlette:
         async def page(request: Request) -> Response:
             return graphiql.render(request)
 
-    sign_in = SignIn(settings, state["auth"], state["policy"])
+    state = AppState(settings, Authenticator(settings.auth, origins), policy)
+    sign_in = SignIn(settings, state.authenticator, state.policy)
     budgets = Budgets.from_settings(settings)
     documents = (
         DocumentResolver.from_settings(
@@ -363,7 +364,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/readyz", readiness.endpoint),
             Route("/photos/{guid}", photo_endpoint(state, signer)),
             Route("/documents/content/{path:path}", download_endpoint(state, downloads)),
-            Route("/exports/{export_id}", export_endpoint()),
+            Route("/exports/{export_id}", export_endpoint(state)),
             Route(
                 UNSUBSCRIBE_PATH, unsubscribe_endpoint(state, unsubscribe), methods=["GET", "POST"]
             ),
@@ -375,7 +376,7 @@ def create_app(settings: Settings) -> Starlette:
                     schema=schema,
                     graphql=graphql,
                     sign_in=sign_in,
-                    authenticator=state["auth"],
+                    authenticator=state.authenticator,
                     origins=origins,
                     budgets=budgets if budgets.enabled else None,
                 ),

@@ -48,6 +48,7 @@ from connectors.social.privacy import FORMAT, SECTIONS, Erasure, PersonalData
 from .loaders import Upstreams
 from .settings import Settings
 from .signing import LinkSigner
+from .state import AppState
 
 log = logging.getLogger("townhall.data_protection")
 
@@ -309,11 +310,12 @@ class SubjectAccess:
         await self.upstreams.social.audit.append(entries)
 
 
-def export_endpoint() -> Callable[[Request], Awaitable[Response]]:
-    """``GET /exports/{export_id}``: a stored export, once, for the one who asked for it."""
+def export_endpoint(state: AppState) -> Callable[[Request], Awaitable[Response]]:
+    """``GET /exports/{export_id}``: a stored export, once, for the one who asked for it
+    (``state.subject_access``, set by the lifespan)."""
 
     async def download(request: Request) -> Response:
-        access: SubjectAccess | None = getattr(request.app.state, "subject_access", None)
+        access = state.subject_access
         export_id = request.path_params["export_id"]
         query = request.query_params
         viewer = query.get("viewer", "")

@@ -24,7 +24,6 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import quote
 
 from starlette.background import BackgroundTask
@@ -33,13 +32,14 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from connectors.directory import DirectoryPerson
 from connectors.documents import DocumentError, DocumentNotFound, Download, safe_path
-from schema.context import Policy, StaleSources
+from schema.context import StaleSources
 
 from .auth import AuthError
-from .loaders import Upstreams, build_loaders
+from .loaders import build_loaders
 from .scope import GatePolicy, build_scope
 from .settings import Settings
 from .signing import LinkSigner
+from .state import AppState
 
 log = logging.getLogger("townhall.downloads")
 
@@ -75,13 +75,13 @@ class DownloadSigner:
 
 
 def download_endpoint(
-    state: dict[str, Any], signer: DownloadSigner
+    state: AppState, signer: DownloadSigner
 ) -> Callable[[Request], Awaitable[Response]]:
     async def download(request: Request) -> Response:
         path = request.path_params["path"].strip("/")
-        settings: Settings = state["settings"]
-        upstreams: Upstreams = state["upstreams"]
-        policy: Policy = state["policy"]
+        settings, upstreams, policy = state.settings, state.upstreams, state.policy
+        if upstreams is None:
+            return _plain("Townhall is starting.", 503)
         if upstreams.documents is None or not safe_path(path):
             return _missing()
         loaders = build_loaders(upstreams, settings, lambda: "", StaleSources())
@@ -95,7 +95,7 @@ def download_endpoint(
                 if person is None or person.is_leaver(datetime.now(UTC)):
                     return _plain("This link is invalid or has expired.", 403)
             else:
-                person = await state["auth"].viewer(request, loaders.directory)
+                person = await state.authenticator.viewer(request, loaders.directory)
         except AuthError as exc:
             return JSONResponse(
                 {"error": str(exc)},

@@ -11,13 +11,13 @@ import hashlib
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from .settings import Settings
 from .signing import LinkSigner
+from .state import AppState
 
 _PNG = b"\x89PNG\r\n\x1a\n"
 _JPEG = b"\xff\xd8\xff"
@@ -47,14 +47,16 @@ class PhotoSigner:
 
 
 def photo_endpoint(
-    state: dict[str, Any], signer: PhotoSigner
+    state: AppState, signer: PhotoSigner
 ) -> Callable[[Request], Awaitable[Response]]:
     async def photo(request: Request) -> Response:
         guid = request.path_params["guid"]
         query = request.query_params
         if not signer.valid(guid, query.get("expires", ""), query.get("sig", "")):
             return Response("This photo link is invalid or has expired.", status_code=403)
-        directory = state["upstreams"].directory
+        if state.upstreams is None:
+            return Response("Townhall is starting.", status_code=503)
+        directory = state.upstreams.directory
         try:
             data = await directory.photo(guid)
         except Exception:

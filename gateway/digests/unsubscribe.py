@@ -23,7 +23,6 @@ import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -34,6 +33,7 @@ from connectors.social.digests import DigestLedger
 
 from ..settings import Settings
 from ..signing import LinkSigner
+from ..state import AppState
 
 log = logging.getLogger("townhall.digests")
 
@@ -82,9 +82,9 @@ class UnsubscribeSigner:
 
 
 def unsubscribe_endpoint(
-    state: dict[str, Any], signer: UnsubscribeSigner
+    state: AppState, signer: UnsubscribeSigner
 ) -> Callable[[Request], Awaitable[Response]]:
-    """The ``/digests/unsubscribe`` route: ``state["upstreams"]`` is read per request (the
+    """The ``/digests/unsubscribe`` route: ``state.upstreams`` is read per request (the
     lifespan sets it)."""
 
     async def endpoint(request: Request) -> Response:
@@ -102,7 +102,7 @@ def unsubscribe_endpoint(
             )
         if request.method != "POST":
             return _confirm(token)
-        upstreams = state.get("upstreams")
+        upstreams = state.upstreams
         if upstreams is None:
             return _page("Try again in a moment", "Townhall is starting.", 503)
         try:
