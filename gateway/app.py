@@ -45,6 +45,7 @@ from connectors.resilience import CircuitBreaker, RetryPolicy
 from connectors.social import SocialStore
 from schema import build_schema
 from schema.context import Policy, SocialLimits
+from schema.vocabulary import Vocabulary
 
 from .auth import Authenticator
 from .background import background_jobs
@@ -67,8 +68,8 @@ from .photos import PhotoSigner, photo_endpoint
 from .retention import data_protection
 from .settings import Settings
 from .signin import SignIn
-from .static import ASSETS_PATH, GraphiQLAssets, GraphiQLPage, assets_version
 from .state import AppState
+from .static import ASSETS_PATH, GraphiQLAssets, GraphiQLPage, assets_version
 from .tracing import configure_tracing, instrument_engine, instrument_http_client
 from .trusted import DocumentResolver, TrustedDocuments
 from .warmup import warm_directory
@@ -231,6 +232,7 @@ def create_app(settings: Settings) -> Starlette:
             g.casefold() for g in settings.access.data_protection_groups
         ),
         digest_default=settings.digests.default_frequency,
+        vocabulary=Vocabulary.from_files(settings.social.vocabulary_files),
         social_limits=SocialLimits(
             comment_length=settings.social.max_comment_length,
             tags_per_item=settings.social.max_tags_per_item,

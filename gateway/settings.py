@@ -250,6 +250,11 @@ class SocialSettings(BaseModel):
     max_comment_length: int = Field(5000, ge=1, le=100_000, description="Characters.")
     max_tags_per_item: int = Field(10, ge=0, le=100, description="#tags in one comment.")
     max_skills_per_profile: int = Field(30, ge=1, le=500)
+    vocabulary_files: list[Path] = Field(
+        default_factory=list,
+        description="JSON files of related terms (and the groups that know about them) that "
+        "`experts` applies to a topic; merged in order, concepts sharing a term joined.",
+    )
     directory_activity_interval: float = Field(
         300.0,
         ge=0,

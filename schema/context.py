@@ -23,6 +23,7 @@ from connectors.hr import HRRecord
 from connectors.social.audit import AuditEntry, AuditLog
 
 from .scope import ViewerScope
+from .vocabulary import Vocabulary
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -102,6 +103,7 @@ class Policy:
     data_protection_groups: frozenset[str] = frozenset({"data protection"})  # casefolded
     social_limits: SocialLimits = SocialLimits()
     digest_default: str = "never"  # email digest of who never chose: never|daily|weekly
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)  # related terms for experts
 
 
 @dataclass(slots=True)

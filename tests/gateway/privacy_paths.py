@@ -49,7 +49,7 @@ REPORT = """id reason status createdAt decidedAt note itemKind itemId
   comment { id bodyText } reporter { accountName }"""
 NOTIFICATION = f"""id kind createdAt read actor {{ accountName }}
   activity {{ id summary document {{ path }} comment {{ id bodyText }} }} report {{ {REPORT} }}"""
-EXPERT = "person { accountName } score reasons { kind detail weight }"
+EXPERT = "person { accountName } score reasons { kind detail weight relatedTerm }"
 DOCUMENT_REASONS = {"WROTE_DOCUMENTS", "CHANGED_DOCUMENTS", "COMMENTED"}
 
 

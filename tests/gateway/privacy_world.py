@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
 from typing import Any
 
 from servers import Council
@@ -148,7 +150,9 @@ async def build(gateway: Gateway, council: Council) -> World:
         secret.readers = {v.account for v in viewers if access.may_read(secret.path, v.groups)}
         assert secret.readers == {writer.account}, (secret.path, secret.readers)
         secret.exclusive = {secret.tag} | {
-            t for t in secret.tags if all(d.startswith(folder + "/") for d in _about(documents, t))
+            t
+            for t in secret.tags
+            if all(d.startswith(folder + "/") for d in _about(documents, t, council.root))
         }
         secrets.append(secret)
     return World(viewers, secrets, access, documents, guids)
@@ -158,16 +162,28 @@ def _path(doc: dict[str, Any]) -> str:
     return str(doc["path"])
 
 
-def _about(documents: list[dict[str, Any]], topic: str) -> list[str]:
-    """Paths of the documents ``experts(topic)`` counts (as ``schema.experts`` reads them:
-    the topic among their tags, or every word of it in their title)."""
+def _about(documents: list[dict[str, Any]], topic: str, root: PathLike[str]) -> list[str]:
+    """Paths of the documents ``experts(topic)`` counts (as ``schema.expert_evidence``
+    reads them: the topic among their tags, or every word of it in their title; or, as
+    the search index finds text, every word of it starting a word of their title, tags,
+    path, author, editor or text)."""
     words = {w for w in topic.split("-") if w}
-    return [
-        d["path"]
-        for d in documents
-        if topic in {normalise_tag(t) for t in d.get("tags", [])}
-        or words <= set(re.findall(r"\w+", (d.get("title") or "").casefold()))
-    ]
+    found = []
+    for d in documents:
+        if topic in {normalise_tag(t) for t in d.get("tags", [])} or words <= set(
+            re.findall(r"\w+", (d.get("title") or "").casefold())
+        ):
+            found.append(d["path"])
+            continue
+        body = Path(root, "documents", d["path"])
+        text = body.read_text("utf-8", errors="ignore") if body.is_file() else ""
+        fields = [d.get("title"), d["path"], d.get("author"), d.get("lastEditor"), text]
+        tokens = set(
+            re.findall(r"\w+", " ".join([*filter(None, fields), *d.get("tags", [])]).casefold())
+        )
+        if all(any(t.startswith(w) for t in tokens) for w in words):
+            found.append(d["path"])
+    return found
 
 
 # -- seeding ----------------------------------------------------------------------------
