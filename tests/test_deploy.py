@@ -137,7 +137,7 @@ def test_example_env_makes_valid_production_settings(monkeypatch: pytest.MonkeyP
         monkeypatch.delenv(name)
     for name, value in values.items():
         monkeypatch.setenv(name, str(value))
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     assert settings.environment == "production"
     assert settings.worker.mode == "separate"
     assert settings.cache.backend == "redis"
