@@ -86,6 +86,7 @@ def demo_settings(
         social={
             "database_url": f"sqlite+aiosqlite:///{workdir / 'townhall.db'}",
             "seed_file": fixtures / "social.json",
+            "vocabulary_files": [fixtures / "vocabulary.json"],  # related terms for experts
             # No moderator may open HR's confidential folder: its readers moderate it.
             "fallback_moderator_groups": ["HR Confidential"],
         },
