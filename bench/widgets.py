@@ -37,21 +37,13 @@ from typing import Any
 import httpx
 from playwright.async_api import Browser, BrowserContext, async_playwright
 
+from portal.screenshot import CHROMIUM as CHROMIUM_PATH
+from portal.screenshot import CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 GOAL_MS = 300.0
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
+CHROMIUM = CHROMIUM_PATH
 
 # Runs before the page's scripts (through DevTools, so the page's CSP does not apply):
 # stamps the first moment each card shows its person's name. The visitor's own card is

@@ -16,7 +16,8 @@ from playwright.async_api import Page, async_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
-# Debian's Chromium as these machines run it (see shared UPSTREAMS.md, Browser).
+# Debian's Chromium as these machines run it, with nothing of its own reaching the network
+# (the screenshot, the widget tests and the widget bench all launch it so).
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",

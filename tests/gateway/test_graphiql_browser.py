@@ -25,6 +25,8 @@ from servers import Council
 from starlette.requests import Request
 
 from gateway import static
+from portal.screenshot import CHROMIUM as CHROMIUM_PATH
+from portal.screenshot import CHROMIUM_ARGS
 
 from .conftest import Gateway
 
@@ -33,19 +35,7 @@ try:
 except ImportError as exc:  # a dev dependency: fail loudly, never skip
     raise ImportError("playwright is missing: pip install -e '.[dev]'") from exc
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Debian's Chromium as these machines run it (see shared UPSTREAMS.md, Browser).
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
+CHROMIUM = Path(CHROMIUM_PATH)
 SCREENSHOT = Path("/tmp/townhall-graphiql.png")
 REPO = Path(__file__).resolve().parents[2]
 

@@ -22,7 +22,8 @@ from urllib.parse import urlsplit
 import uvicorn
 
 from portal.app import PERSONA_COOKIE, Portal
-from portal.screenshot import WIDGETS_RENDERED
+from portal.screenshot import CHROMIUM as CHROMIUM_PATH
+from portal.screenshot import CHROMIUM_ARGS, WIDGETS_RENDERED
 from portal.tokens import TokenIssuer
 
 try:
@@ -30,19 +31,7 @@ try:
 except ImportError as exc:  # a dev dependency: fail loudly, never skip
     raise ImportError("playwright is missing: pip install -e '.[dev]'") from exc
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Debian's Chromium as these machines run it (see shared UPSTREAMS.md, Browser).
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
+CHROMIUM = Path(CHROMIUM_PATH)
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 # URLs that never leave the browser.
 _IN_BROWSER = ("data:", "blob:", "about:")
