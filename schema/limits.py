@@ -73,6 +73,8 @@ FIELD_COSTS: dict[str, FieldCost] = {
     "Query.tag": FieldCost(2),
     # Ranks everyone's skills, endorsements and titles for the topic: seconds when cold.
     "Query.experts": FieldCost(5000),
+    # Reads everyone's HR record (one listing of the whole population when cold: seconds).
+    "Query.headcount": FieldCost(5000),
     "Query.notifications": FieldCost(3),
     "Query.notificationDigest": FieldCost(5),
     "NotificationDigest.notifications": FieldCost(1, size=50),

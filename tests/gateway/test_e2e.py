@@ -127,7 +127,23 @@ def _check_export(data: dict[str, Any]) -> None:
     assert any(s["name"] == "comments" and s["rows"] for s in answer["sections"])
 
 
+def _check_part_time(data: dict[str, Any]) -> None:
+    people = data["people"]
+    nodes = [e["node"] for e in people["edges"]]
+    assert people["totalCount"] == len(nodes) > 0
+    assert all(n["employment"]["workingPattern"].casefold() == "part time" for n in nodes)
+
+
+def _check_headcount(data: dict[str, Any]) -> None:
+    table = data["headcount"]
+    assert table["total"] and table["cells"]
+    assert all((c["count"] is None) == c["suppressed"] for c in table["cells"])
+    assert all(c["count"] is None or c["count"] >= 5 for c in table["cells"])
+
+
 README_CHECKS = {
+    "PartTimeInHousing": _check_part_time,
+    "HousingByPattern": _check_headcount,
     "WhoReadPriya": _check_audit,
     "ExportPriya": _check_export,
     "PlanningTeam": _check_team,
