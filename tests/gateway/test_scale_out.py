@@ -31,10 +31,13 @@ from servers.haproxy import run_haproxy
 from servers.postgres import PostgresServer
 from servers.redis import RedisServer, _free_port
 from servers.slapd import Slapd
+from websockets.asyncio.client import connect
 
 from connectors.social import SocialStore
 from gateway.metrics import MULTIPROC_ENV
 from townhall_demo.upstreams import ScimServer, WebDavServer
+
+from .live_ws import ADD_COMMENT, COMMENT_EVENTS, SUBPROTOCOL, LiveClient
 
 WITHIN = 30.0  # seconds anything asynchronous may take on a loaded 2-core machine
 TAKEOVER = 20.0  # seconds a standing-by worker may take to become active
@@ -295,6 +298,32 @@ async def test_a_follow_on_one_instance_is_seen_on_the_other(deployment: Deploym
     assert followed["data"]["followPerson"] == {"__typename": "FollowSuccess", "changed": True}
     after = (await gql(other.url, PERSON, {"id": d.priya})).json()
     assert after["data"]["person"]["viewerIsFollowing"] is True, after
+
+
+async def test_a_subscription_on_one_instance_hears_a_write_on_the_other(
+    deployment: Deployment,
+) -> None:
+    d = deployment
+    one, other = d.webs
+    async with connect(
+        one.url.replace("http", "ws", 1) + "/graphql",
+        subprotocols=[SUBPROTOCOL],  # type: ignore[list-item]
+        open_timeout=10,
+        ping_interval=None,
+    ) as ws:
+        client = LiveClient(ws)
+        await client.init({"x-townhall-user": "alex.morgan"})
+        await client.subscribe("1", COMMENT_EVENTS, {"target": d.priya})
+        await asyncio.sleep(1)  # the protocol does not confirm a subscription
+        text = f"Heard across instances {uuid.uuid4().hex[:8]}"
+        written = (
+            await gql(other.url, ADD_COMMENT, {"input": {"targetId": d.priya, "body": text}})
+        ).json()
+        assert written["data"]["addComment"]["__typename"] == "CommentSuccess", written
+        event = await client.recv(within=10)
+        assert event["type"] == "next" and event["id"] == "1", event
+        heard = event["payload"]["data"]["commentEvents"]
+        assert heard["kind"] == "ADDED" and heard["comment"]["bodyText"] == text
 
 
 async def test_web_instances_run_no_feed_and_the_worker_does(deployment: Deployment) -> None:
