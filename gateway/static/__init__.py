@@ -27,6 +27,7 @@ from starlette.types import Scope
 ASSETS_PATH = "/static/graphiql"
 ASSETS_DIR = Path(__file__).parent / "graphiql"
 TEMPLATE_FILE = Path(__file__).parent / "graphiql.html"
+EXAMPLES_FILE = Path(__file__).parent / "graphiql-examples.json"
 TITLE = "Townhall — GraphiQL"
 # Only these are served; the folder's README, licences and update script are not.
 SERVED_SUFFIXES = frozenset({".js", ".css"})
@@ -109,6 +110,21 @@ class GraphiQLAssets(StaticFiles):
         return response
 
 
+def example_tabs(dev_sign_in: bool, dev_user: str) -> list[dict[str, str]]:
+    """The README's example operations as GraphiQL's first tabs (a first visit only: GraphiQL
+    keeps a visitor's own tabs after that). With the demo's sign-in, each tab's headers name
+    the person the README runs it as."""
+    data = json.loads(EXAMPLES_FILE.read_text(encoding="utf-8"))
+    tabs = []
+    for example in data["examples"]:
+        tab = {"query": example["query"]}
+        if dev_sign_in:
+            user = example.get("user") or dev_user
+            tab["headers"] = json.dumps({"X-Townhall-User": user}, indent=2)
+        tabs.append(tab)
+    return tabs
+
+
 class GraphiQLPage:
     """Renders the page; in the demo, the headers tab starts with the sign-in header."""
 
@@ -129,7 +145,11 @@ class GraphiQLPage:
                 "then re-fetch the schema (Shift+Ctrl+R)."
             )
         self._hint = hint
-        config = {"defaultQuery": DEFAULT_QUERY, "defaultHeaders": headers}
+        config = {
+            "defaultQuery": DEFAULT_QUERY,
+            "defaultHeaders": headers,
+            "defaultTabs": example_tabs(dev_sign_in, dev_user),
+        }
         # Inside <script type="application/json">: no "<", ">" or "&" may stay raw.
         self._config = (
             json.dumps(config)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import logging
 import re
 from pathlib import Path
@@ -15,6 +16,7 @@ from servers import Council, parse_ldif
 from servers.samba import SambaDC
 
 from connectors.directory import DirectoryGroup, normalise_dn
+from gateway import static
 from gateway.settings import Settings
 
 from .conftest import Gateway, base_settings, serve
@@ -164,6 +166,19 @@ async def test_readme_examples_work_as_pasted(demo_gateway: Gateway, name: str) 
     body = await demo_gateway.query(query, user=README_USERS.get(name))
     assert "errors" not in body, body.get("errors")
     README_CHECKS[name](body["data"])
+
+
+def test_graphiql_opens_with_the_readme_examples() -> None:
+    """The tabs GraphiQL opens with are the README's examples, as pasted, each run as the
+    person the README names (the demo persona otherwise)."""
+    examples = json.loads(static.EXAMPLES_FILE.read_text(encoding="utf-8"))["examples"]
+    assert [e["query"] for e in examples] == readme_queries()
+    assert {e["name"]: e.get("user") for e in examples if e.get("user")} == README_USERS
+    tabs = static.example_tabs(True, "alex.morgan")
+    assert [json.loads(t["headers"])["X-Townhall-User"] for t in tabs] == [
+        README_USERS.get(e["name"], "alex.morgan") for e in examples
+    ]
+    assert all("headers" not in t for t in static.example_tabs(False, ""))
 
 
 def test_every_readme_example_is_checked() -> None:

@@ -141,6 +141,12 @@ async def test_graphiql_runs_queries_with_nothing_from_outside(
         await page.wait_for_selector(QUERY_EDITOR, timeout=30_000)
 
         assert await page.title() == "Townhall — GraphiQL"
+        # A first visit opens the README's example operations, one a tab.
+        titles = await page.eval_on_selector_all(
+            ".graphiql-tab", "tabs => tabs.map(t => t.querySelector('button').title)"
+        )
+        examples = json.loads(static.EXAMPLES_FILE.read_text(encoding="utf-8"))["examples"]
+        assert titles == [e["name"] for e in examples]
         hint = await page.inner_text("#townhall-hint")
         assert "X-Townhall-User" in hint and "priya.shah" in hint
         # The headers tab is open and names the demo persona.

@@ -44,6 +44,9 @@
   };
   if (params.get("q")) {
     props.query = params.get("q");
+  } else if (config.defaultTabs && config.defaultTabs.length) {
+    // A first visit opens the README's example operations, one a tab.
+    props.defaultTabs = config.defaultTabs;
   }
   if (params.get("variables")) {
     props.variables = params.get("variables");
