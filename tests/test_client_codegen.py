@@ -35,3 +35,25 @@ def test_the_committed_client_matches_the_schema_and_queries(tmp_path: Path) -> 
     assert not drifted, (
         f"the client drifted from schema.graphql or client/queries: {drifted}; run `make client`"
     )
+
+
+def test_the_client_has_an_operation_for_every_query_and_mutation() -> None:
+    """Every root field of Query and Mutation is asked by some operation in client/queries/
+    (so a new field fails here until the typed client can call it)."""
+    from graphql import FieldNode, OperationDefinitionNode, parse
+
+    from schema import build_schema
+
+    schema = build_schema()._schema  # type: ignore[attr-defined]
+    asked: set[str] = set()
+    for path in sorted((REPO / "client" / "queries").glob("*.graphql")):
+        for definition in parse(path.read_text(encoding="utf-8")).definitions:
+            if isinstance(definition, OperationDefinitionNode):
+                root = definition.operation.value.capitalize()
+                for selection in definition.selection_set.selections:
+                    if isinstance(selection, FieldNode):
+                        asked.add(f"{root}.{selection.name.value}")
+    wanted = {f"Query.{f}" for f in schema.query_type.fields} | {
+        f"Mutation.{f}" for f in schema.mutation_type.fields
+    }
+    assert wanted - asked == set()

@@ -153,6 +153,7 @@ from .group_members import (
     GroupMembersGroupMembersNodes,
     GroupMembersGroupMembersPageInfo,
 )
+from .headcount import Headcount, HeadcountHeadcount, HeadcountHeadcountCells
 from .home_feed import (
     HomeFeed,
     HomeFeedHomeFeed,
@@ -436,7 +437,10 @@ __all__ = [
     "HRRecordsWithoutAccountHrRecordsWithoutAccountNodes",
     "HRRecordsWithoutAccountHrRecordsWithoutAccountPageInfo",
     "HRStatus",
+    "Headcount",
     "HeadcountDimension",
+    "HeadcountHeadcount",
+    "HeadcountHeadcountCells",
     "HomeFeed",
     "HomeFeedHomeFeed",
     "HomeFeedHomeFeedNodes",

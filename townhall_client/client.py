@@ -12,7 +12,7 @@ from .delete_comment import DeleteComment
 from .department_staff import DepartmentStaff
 from .edit_comment import EditComment
 from .endorse_skill import EndorseSkill
-from .enums import FollowKind
+from .enums import FollowKind, HeadcountDimension
 from .experts import Experts
 from .export_person_data import ExportPersonData
 from .find_people import FindPeople
@@ -20,6 +20,7 @@ from .folder_documents import FolderDocuments
 from .follow import Follow
 from .follow_person import FollowPerson
 from .group_members import GroupMembers
+from .headcount import Headcount
 from .home_feed import HomeFeed
 from .hr_records_without_account import HRRecordsWithoutAccount
 from .input_types import (
@@ -31,6 +32,7 @@ from .input_types import (
     ExportPersonDataInput,
     FollowInput,
     MarkReadInput,
+    PeopleFilter,
     ReactInput,
     ReportInput,
     UpdateProfileInput,
@@ -208,15 +210,17 @@ class TownhallClient(AsyncBaseClient):
         first: Union[Optional[int], UnsetType] = UNSET,
         after: Union[Optional[str], UnsetType] = UNSET,
         include_leavers: Union[Optional[bool], UnsetType] = UNSET,
+        filter_: Union[Optional[PeopleFilter], UnsetType] = UNSET,
         **kwargs: Any,
     ) -> FindPeople:
         query = gql("""
-            query FindPeople($search: String, $first: Int = 20, $after: String, $includeLeavers: Boolean = false) {
+            query FindPeople($search: String, $first: Int = 20, $after: String, $includeLeavers: Boolean = false, $filter: PeopleFilter = null) {
               people(
                 search: $search
                 first: $first
                 after: $after
                 includeLeavers: $includeLeavers
+                filter: $filter
               ) {
                 totalCount
                 pageInfo {
@@ -238,12 +242,41 @@ class TownhallClient(AsyncBaseClient):
             "first": first,
             "after": after,
             "includeLeavers": include_leavers,
+            "filter": filter_,
         }
         response = await self.execute(
             query=query, operation_name="FindPeople", variables=variables, **kwargs
         )
         data = self.get_data(response)
         return FindPeople.model_validate(data)
+
+    async def headcount(
+        self,
+        by: list[HeadcountDimension],
+        filter_: Union[Optional[PeopleFilter], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> Headcount:
+        query = gql("""
+            query Headcount($by: [HeadcountDimension!]!, $filter: PeopleFilter = null) {
+              headcount(by: $by, filter: $filter) {
+                total
+                totalSuppressed
+                threshold
+                cells {
+                  values
+                  count
+                  suppressed
+                  label
+                }
+              }
+            }
+            """)
+        variables: dict[str, object] = {"by": by, "filter": filter_}
+        response = await self.execute(
+            query=query, operation_name="Headcount", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return Headcount.model_validate(data)
 
     async def group_members(
         self,
@@ -300,6 +333,7 @@ class TownhallClient(AsyncBaseClient):
                   kind
                   detail
                   weight
+                  relatedTerm
                 }
               }
             }

@@ -27,6 +27,7 @@ class ExpertsExpertsReasons(BaseModel):
     kind: ExpertReasonKind
     detail: str
     weight: float
+    related_term: Optional[str] = Field(alias="relatedTerm")
 
 
 Experts.model_rebuild()

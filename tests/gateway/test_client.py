@@ -22,7 +22,9 @@ from townhall_client import (
     FollowInput,
     FollowKind,
     GraphQLClientGraphQLMultiError,
+    HeadcountDimension,
     MarkReadInput,
+    PeopleFilter,
     TownhallClient,
     UpdateProfileInput,
     UpdateProfileUpdateProfileInvalidInputError,
@@ -68,6 +70,12 @@ async def test_typed_reads(client: TownhallClient, council: Council) -> None:
     experts = (await client.experts(topic="planning", first=5)).experts
     assert experts and all(e.reasons for e in experts)
     assert all(isinstance(r.kind, ExpertReasonKind) for e in experts for r in e.reasons)
+
+    housing = (await client.find_people(filter_=PeopleFilter(department="Housing"), first=5)).people
+    assert housing.total_count and all(n.department == "Housing" for n in housing.nodes)
+    table = (await client.headcount(by=[HeadcountDimension.DEPARTMENT])).headcount
+    assert table.total and all((c.count is None) == c.suppressed for c in table.cells)
+    assert {"Housing"} <= {c.values[0] for c in table.cells}
 
 
 async def test_typed_mutations_and_errors(client: TownhallClient, council: Council) -> None:
