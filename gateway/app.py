@@ -72,7 +72,7 @@ from .state import AppState
 from .static import ASSETS_PATH, GraphiQLAssets, GraphiQLPage, assets_version
 from .tracing import configure_tracing, instrument_engine, instrument_http_client
 from .trusted import DocumentResolver, TrustedDocuments
-from .warmup import warm_directory
+from .warmup import warm_directory, warm_hr
 from .widgets import WIDGET_OPERATIONS, WidgetFiles
 
 log = logging.getLogger("townhall")
@@ -207,7 +207,7 @@ async def _stop(task: asyncio.Task[Any]) -> None:
 
 def _log_failure(task: asyncio.Task[Any]) -> None:
     if not task.cancelled() and task.exception() is not None:
-        log.warning("warming the directory cache failed: %s", task.exception())
+        log.warning("warming the cache failed: %s", task.exception())
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -288,6 +288,10 @@ def create_app(settings: Settings) -> Starlette:
                 task = asyncio.create_task(warm_directory(upstreams, settings.cache))
                 task.add_done_callback(_log_failure)
                 stack.push_async_callback(_stop, task)
+            if settings.cache.warm_hr and upstreams.hr is not None:
+                hr_task = asyncio.create_task(warm_hr(upstreams, settings.cache, settings.hr.join))
+                hr_task.add_done_callback(_log_failure)
+                stack.push_async_callback(_stop, hr_task)
             if settings.server.gc_threshold:
                 tune_gc(settings.server.gc_threshold)
             log.info("Townhall is ready")

@@ -286,6 +286,11 @@ class CacheSettings(BaseModel):
         description="Fill the cache with the whole directory at start-up (before serving, or "
         "in the background).",
     )
+    warm_hr: bool = Field(
+        False,
+        description="Fill the cache with every HR record at start-up, in the background (one "
+        "paged listing).",
+    )
     max_stale: float = Field(
         3600.0,
         ge=0,

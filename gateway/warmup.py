@@ -1,10 +1,11 @@
-"""Warm the record cache with the whole directory in one paged search.
+"""Warm the record cache with the whole directory in one paged search, and HR in one listing.
 
 One listing of everyone (a few seconds for tens of thousands of people) fills
 the caches the per-request loaders read — people by GUID, DN, UPN and account
 name, and every manager's direct reports — so a cold gateway does not pay for
-a burst of first requests. The embedded demo directory needs it most: ldap3's
-in-memory directory scans every entry for every search.
+a burst of first requests. ``warm_hr`` does the same for the HR system: one paged
+listing of every record, cached under its join key as a lookup would cache it, so the
+first card, filter or headcount that needs HR fields does not wait on the HR system.
 """
 
 from __future__ import annotations
@@ -29,6 +30,20 @@ async def warm_directory(upstreams: Upstreams, settings: CacheSettings) -> int:
     await store_people(upstreams.cache, people, settings)
     log.info("cached %d directory people in %.1fs", len(people), time.monotonic() - started)
     return len(people)
+
+
+async def warm_hr(upstreams: Upstreams, settings: CacheSettings, join: str) -> int:
+    """Cache every HR record under its join key (``hr.join``); how many were cached."""
+    if upstreams.hr is None:
+        return 0
+    started = time.monotonic()
+    records = await upstreams.hr.background().all_records()  # not a client's request
+    by_key = {key.strip().lower(): r for r in records if (key := getattr(r, join, None))}
+    await upstreams.cache.set_many(
+        "hr", by_key, ttl=settings.hr_ttl + settings.max_stale, missing_ttl=settings.missing_ttl
+    )
+    log.info("cached %d HR records in %.1fs", len(by_key), time.monotonic() - started)
+    return len(by_key)
 
 
 async def store_people(cache: RecordCache, people: list[DirectoryPerson], c: CacheSettings) -> None:

@@ -96,7 +96,12 @@ def demo_settings(
         access={"data_protection_groups": ["Data Protection Champions"]},
         retention={"export_dir": workdir / "exports"},
         # The embedded directory never changes while the demo runs: cache it whole, for long.
-        cache={"warm_directory": "startup", "directory_ttl": 86400, "search_ttl": 86400},
+        cache={
+            "warm_directory": "startup",
+            "warm_hr": True,  # the first HR filter or headcount then waits on nothing
+            "directory_ttl": 86400,
+            "search_ttl": 86400,
+        },
         server={
             "port": port,
             "public_url": f"http://127.0.0.1:{port}",

@@ -4,6 +4,7 @@ fields to everyone else, suppresses small cells and caches a filter under its no
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter, defaultdict
 from datetime import date
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 from servers import Council
 
+from gateway.warmup import warm_hr
 from schema.headcount import suppress
 from schema.ids import global_id
 
@@ -373,3 +375,15 @@ async def test_refusals_are_logged_at_info_without_a_traceback(
     assert not [r for r in records if r.exc_info or r.stack_info], caplog.text
     requests = [r.getMessage() for r in records if r.name == "townhall.requests"]
     assert len([m for m in requests if "errors=1" in m]) >= 2, requests
+
+
+async def test_a_warmed_hr_cache_answers_a_whole_population_filter_without_hr(
+    demo_gateway: Gateway, council: Council
+) -> None:
+    settings = demo_gateway.settings
+    cached = await warm_hr(demo_gateway.upstreams, settings.cache, settings.hr.join)
+    users = json.loads((council.root / "hr" / "users.json").read_text(encoding="utf-8"))
+    assert cached == len(users) > 1000
+    before = demo_gateway.calls()["hr"]
+    found = await listed(demo_gateway, {"workStyle": "Home based"})
+    assert found and demo_gateway.calls()["hr"] == before  # every record came from the cache
