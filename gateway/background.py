@@ -42,7 +42,7 @@ from .digests.unsubscribe import UnsubscribeSigner
 from .directory_sync import DirectorySync
 from .documents import DocumentSync
 from .hr_activity import hr_activity_round
-from .loaders import Upstreams
+from .loaders import Upstreams, hr_cache_keys
 from .metrics import observe_feed_round, observe_worker_active
 from .retention import FIRST_CHECK, run_if_due
 from .settings import Settings
@@ -236,8 +236,7 @@ def forget_hr_changes(up: Upstreams, join: str) -> Callable[[HRChanges], Awaitab
 
     async def forget(changes: HRChanges) -> None:
         records = [*changes.records, *changes.removed]
-        keys = {key.strip().lower() for r in records if (key := getattr(r, join))}
-        await up.cache.delete("hr", sorted(keys))
+        await up.cache.delete("hr", sorted(hr_cache_keys(records, join)))
 
     return forget
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -25,11 +25,10 @@ from connectors.directory import (
     DirectoryGroup,
     DirectoryPerson,
     DirectoryTimeout,
-    PeopleWhere,
     normalise_dn,
     search_key,
 )
-from connectors.directory.where import KEY_SEPARATOR
+from connectors.directory.where import KEY_SEPARATOR, split_people_search_key
 from connectors.documents import DocumentRecord, DocumentSource, DocumentTimeout
 from connectors.hr import HRRecord, HRSource, HRTimeout
 from connectors.social import SocialStore
@@ -287,7 +286,7 @@ def build_loaders(
         # updates every cached search that lists them.
         results = []
         for key in keys:
-            leavers, text, where = _split_search_key(key)
+            leavers, text, where = split_people_search_key(key)
             people = await directory.search_people(
                 text, include_leavers=leavers == "1", where=where
             )
@@ -381,17 +380,17 @@ def _lower(key: str) -> str:
     return key.strip().lower()
 
 
-def _split_search_key(key: str) -> tuple[str, str, PeopleWhere | None]:
-    """``"<leavers>|<text>"``, or with a filter ``"<leavers>|<text>\x1f<PeopleWhere>"``."""
-    leavers, _, rest = key.partition("|")
-    text, separator, where = rest.partition(KEY_SEPARATOR)
-    return leavers, text, PeopleWhere.decode(where) if separator else None
+def hr_cache_keys(records: Iterable[Any], join: str) -> dict[str, Any]:
+    """HR records by the key the ``hr`` loader caches them under (the join key, as
+    ``_lower`` normalises it): for the warm-up that fills the cache and the change feed
+    that empties it."""
+    return {_lower(key): r for r in records if (key := getattr(r, join, None))}
 
 
 def _people_search_key(key: str) -> str:
     """``"<leavers>|<text as typed>[\x1f<filter>]"`` cached under the directory's own
     notion of the same search (its case rule, both Unicode spellings, DNs as DNs): the
     text and the filter's values themselves are sent as typed."""
-    leavers, text, where = _split_search_key(key)
+    leavers, text, where = split_people_search_key(key)
     base = f"{leavers}|{search_key(text)}"
     return f"{base}{KEY_SEPARATOR}{where.normalised()}" if where else base

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from connectors.directory import DirectoryPerson, normalise_dn
 
 from .cache import RecordCache
-from .loaders import Upstreams
+from .loaders import Upstreams, hr_cache_keys
 from .settings import CacheSettings
 
 log = logging.getLogger("townhall.warmup")
@@ -38,7 +38,7 @@ async def warm_hr(upstreams: Upstreams, settings: CacheSettings, join: str) -> i
         return 0
     started = time.monotonic()
     records = await upstreams.hr.background().all_records()  # not a client's request
-    by_key = {key.strip().lower(): r for r in records if (key := getattr(r, join, None))}
+    by_key = hr_cache_keys(records, join)
     await upstreams.cache.set_many(
         "hr", by_key, ttl=settings.hr_ttl + settings.max_stale, missing_ttl=settings.missing_ttl
     )

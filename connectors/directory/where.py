@@ -100,3 +100,10 @@ def people_search_key(text: str, *, include_leavers: bool, where: PeopleWhere | 
     ``KEY_SEPARATOR`` when there is one (``text`` is whitespace-joined words)."""
     base = f"{int(include_leavers)}|{' '.join(text.split())}"
     return f"{base}{KEY_SEPARATOR}{where.encode()}" if where else base
+
+
+def split_people_search_key(key: str) -> tuple[str, str, PeopleWhere | None]:
+    """``people_search_key`` read back: (leavers flag, text, the filter or None)."""
+    leavers, _, rest = key.partition("|")
+    text, separator, where = rest.partition(KEY_SEPARATOR)
+    return leavers, text, PeopleWhere.decode(where) if separator else None
