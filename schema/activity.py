@@ -221,6 +221,20 @@ async def feed_page(
     ``count`` counts the feed's items through it."""
     check_first(first)
     position = parse_cursor(after)
+    if first == 0:  # counts only: the feed is read only if `hasNextPage` is asked
+
+        async def probe() -> bool:
+            at = position
+            for _ in range(_MAX_SCANS):
+                read = await upstream(fetch(at, 30))
+                if read.items:
+                    return True
+                if not read.more or read.end is None:
+                    return False
+                at = read.end
+            return True  # a sparse feed: as the paged read says
+
+        return keyset_page([], more=probe, after=after, end_cursor=after, count=count)
     groups: dict[tuple[str, ...], list[ActivityEvent]] = {}
     ends: dict[tuple[str, ...], int] = {}
     batch = max(3 * first, 30)

@@ -435,17 +435,21 @@ async def comment_thread(
     """Top-level comments on an item, oldest first (none on an item the viewer may not
     see); replies hang off each (``Comment.replies``)."""
     check_first(first)
-    rows = await upstream(
-        info.context.scope.comments.thread(
-            kind, target, first=first + 1, after=_parse_thread_cursor(after)
-        )
-    )
-    nodes = [Comment.of(r) for r in rows[:first]]
-    edges = [Edge(cursor=_thread_cursor(c), node=c) for c in nodes]
+    comments = info.context.scope.comments
+    position = _parse_thread_cursor(after)
 
     async def count() -> int:
-        return await info.context.scope.comments.thread_count(kind, target)
+        return await comments.thread_count(kind, target)
 
+    if first == 0:  # counts only: a comment is read only if `hasNextPage` is asked
+
+        async def probe() -> bool:
+            return bool(await upstream(comments.thread(kind, target, first=1, after=position)))
+
+        return keyset_page([], more=probe, after=after, count=count)
+    rows = await upstream(comments.thread(kind, target, first=first + 1, after=position))
+    nodes = [Comment.of(r) for r in rows[:first]]
+    edges = [Edge(cursor=_thread_cursor(c), node=c) for c in nodes]
     return keyset_page(edges, more=len(rows) > first, after=after, count=count)
 
 

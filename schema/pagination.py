@@ -17,14 +17,24 @@ Counter = Callable[[], Awaitable[int]]
 MAX_PAGE = 100
 
 
+Probe = Callable[[], Awaitable[bool]]
+
+
 @strawberry.type(description="Where a page sits in the whole list.")
 class PageInfo:
-    has_next_page: bool = strawberry.field(description="More items follow this page.")
+    # Known (a bool), or a probe run only when a client asks: a count-only page
+    # (``first: 0``) reads no items unless ``hasNextPage`` is selected.
+    more: strawberry.Private[bool | Probe]
     has_previous_page: bool = strawberry.field(description="Items come before this page.")
     start_cursor: str | None = strawberry.field(description="Cursor of the first item.")
     end_cursor: str | None = strawberry.field(
         description="Cursor of the last item; pass as `after`."
     )
+
+    @strawberry.field(description="More items follow this page.")
+    def has_next_page(self) -> bool:
+        # A plain value when known; the probe's awaitable otherwise (graphql-core awaits it).
+        return self.more if isinstance(self.more, bool) else self.more()  # type: ignore[return-value]
 
 
 @strawberry.type(description="An item of a page, with the cursor that points at it.")
@@ -68,19 +78,20 @@ _UNSET = object()
 def keyset_page(
     edges: list[Edge[T]],
     *,
-    more: bool,
+    more: bool | Probe,
     after: str | None,
     end_cursor: object = _UNSET,
     count: Counter | None = None,
 ) -> Connection[T]:
     """A keyset page: ``edges`` as found, ``more`` when items follow. ``end_cursor`` is
     where the next page starts when that is not the last edge (items were trimmed);
-    ``count`` counts the whole list (through the gate), awaited only for ``totalCount``."""
+    ``count`` counts the whole list (through the gate), awaited only for ``totalCount``;
+    ``more`` may be a probe, run only for ``hasNextPage``."""
     end = (edges[-1].cursor if edges else None) if end_cursor is _UNSET else end_cursor
     return Connection(
         edges=edges,
         page_info=PageInfo(
-            has_next_page=more,
+            more=more,
             has_previous_page=after is not None,
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=end,  # type: ignore[arg-type]
@@ -103,7 +114,7 @@ def offset_page(
     return Connection(
         edges=edges,
         page_info=PageInfo(
-            has_next_page=start + first < len(items),
+            more=start + first < len(items),
             has_previous_page=start > 0,
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,

@@ -289,6 +289,26 @@ class CommentsMixin(StoreBase):
         )
         return [_comment(r) for r in await self._rows(query)]
 
+    async def thread_starts(
+        self, kind: str, targets: Sequence[str], *, first: int
+    ) -> list[list[Comment]]:
+        """The first ``first`` top-level comments of each target's thread (as ``thread``
+        without a cursor), in target order: one statement for a page of targets."""
+        c = comments.c
+        rank = func.row_number().over(partition_by=c.target, order_by=(c.created_at, c.id))
+        ranked = (
+            select(comments, rank.label("rank"))
+            .where(c.target_kind == kind, c.target.in_(set(targets)), c.parent_id.is_(None))
+            .subquery()
+        )
+        query = (
+            select(ranked).where(ranked.c.rank <= first).order_by(ranked.c.target, ranked.c.rank)
+        )
+        by_target: dict[str, list[Comment]] = {}
+        for row in await self._rows(query):
+            by_target.setdefault(row.target, []).append(_comment(row))
+        return [by_target.get(t, []) for t in targets]
+
     async def replies(self, parent_ids: Sequence[str]) -> list[list[Comment]]:
         """Each comment's direct replies, oldest first, in key order."""
         query = (

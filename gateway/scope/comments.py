@@ -35,7 +35,10 @@ class CommentGate:
     ) -> list[Comment]:
         if not (await self._gate.visible(kind, target))[0]:
             return []
-        rows = await self._gate.store.thread(kind, target, first=first, after=after)
+        if after is None:  # a first page: batched across the page's items
+            rows = await self._gate.social.thread_start.load((kind, target, first))
+        else:
+            rows = await self._gate.store.thread(kind, target, first=first, after=after)
         return await self._gate.comments(rows)
 
     async def live(self, kind: str, target: str, *, limit: int) -> list[Comment]:

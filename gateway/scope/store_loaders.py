@@ -32,6 +32,8 @@ class StoreLoaders:
     comment: DataLoader[str, Comment | None]
     comment_links: DataLoader[str, tuple[list[str], list[str]]]  # (#tags, mentioned GUIDs)
     replies: DataLoader[str, list[Comment]]  # by parent comment id
+    # the first page of a thread: (kind, target, first) -> its first top-level comments
+    thread_start: DataLoader[tuple[str, str, int], list[Comment]]
     event: DataLoader[int, ActivityEvent | None]
     report: DataLoader[str, Report | None]
     reactions: DataLoader[tuple[str, str], dict[str, int]]  # (kind, target) -> counts
@@ -70,6 +72,14 @@ class StoreLoaders:
         async def replies(ids: list[str]) -> list[list[Comment]]:
             return await store.replies(ids)
 
+        async def thread_starts(keys: list[tuple[str, str, int]]) -> list[list[Comment]]:
+            found: dict[tuple[str, str, int], list[Comment]] = {}
+            for kind, first in {(k, f) for k, _, f in keys}:
+                targets = [t for k, t, f in keys if (k, f) == (kind, first)]
+                pages = await store.thread_starts(kind, targets, first=first)
+                found.update({(kind, t, first): p for t, p in zip(targets, pages, strict=True)})
+            return [found[k] for k in keys]
+
         async def events(ids: list[int]) -> list[ActivityEvent | None]:
             return await store.events_by_id(ids)
 
@@ -91,6 +101,7 @@ class StoreLoaders:
             comment=SharedLoader(load_fn=comments),
             comment_links=SharedLoader(load_fn=links),
             replies=SharedLoader(load_fn=replies),
+            thread_start=SharedLoader(load_fn=thread_starts),
             event=SharedLoader(load_fn=events),
             report=SharedLoader(load_fn=reports),
             reactions=by_kind(store.reaction_counts),

@@ -155,6 +155,24 @@ async def test_thread_pages_by_time_and_id(store: SocialStore) -> None:
     assert [c.id for c in page1 + page2 + page3] == ids
 
 
+async def test_first_pages_of_many_threads_in_one_read(store: SocialStore) -> None:
+    """``thread_starts`` answers as ``thread`` without a cursor would, per target."""
+    for target, n in (("p", 4), ("q", 1), ("r", 3)):
+        for i in range(n):
+            await store.add_comment("a", "person", target, text(f"{target}{i}"))
+    written = await store.add_comment("a", "person", "q", text("top"))
+    await store.add_comment("b", "person", "q", text("reply"), parent_id=written.id)
+    await store.add_comment("a", "document", "p", text("another kind"))
+    targets = ["r", "none", "p", "q"]
+    before = store.calls
+    pages = await store.thread_starts("person", targets, first=3)
+    assert store.calls - before == 1
+    for target, page in zip(targets, pages, strict=True):
+        expected = await store.thread("person", target, first=3)
+        assert [c.id for c in page] == [c.id for c in expected], target
+    assert [len(p) for p in pages] == [3, 0, 3, 2]  # a reply is not top-level
+
+
 async def test_mentions_notify_only_those_who_may_see(store: SocialStore) -> None:
     await store.follow("fan", "person", "ann")
     await store.follow("quiet-fan", "person", "ann", notify=False)
