@@ -115,10 +115,21 @@ class Person(Node):
         return not self.record.is_leaver(datetime.now(UTC))
 
     @strawberry.field(
-        description="URL of the person's photo, served by Townhall (404 when they have none). "
-        "The URL is signed and expires, so it works in an <img> tag without a token."
+        description="Whether the directory holds a photo of this person (Active Directory's "
+        "thumbnailPhoto, or the attribute map's photo). Source: directory."
     )
-    def photo_url(self, info: Info) -> str:
+    def has_photo(self) -> bool:
+        return self.record.has_photo
+
+    @strawberry.field(
+        description="URL of the person's photo, served by Townhall; null when they have none "
+        "(`hasPhoto` false), so no client asks for a photo that does not exist. The URL is "
+        "signed and expires, so it works in an <img> tag without a token; the photo is sent "
+        "with an ETag and `Cache-Control: private` for the rest of the URL's life."
+    )
+    def photo_url(self, info: Info) -> str | None:
+        if not self.record.has_photo:
+            return None
         return info.context.policy.photo_url(self.record.guid)
 
     @strawberry.field(description="Line manager in the directory. Source: directory.")

@@ -35,6 +35,8 @@ class DirectoryPerson(BaseModel):
     enabled: bool = True
     expires_at: datetime | None = None
     changed_at: datetime | None = None
+    # Whether the account holds a photo (the map's photo attribute); the bytes are not kept.
+    has_photo: bool = False
 
     def is_leaver(self, now: datetime) -> bool:
         """A disabled or expired account: kept for history, hidden from search."""
@@ -169,6 +171,9 @@ class AttributeMap:
             self.account_control,
             self.account_expires,
             self.changed,
+            # LDAP cannot ask whether an attribute is present without its values: the
+            # photo's bytes come with each person read, and only has_photo is kept.
+            self.photo,
         ]
         return list(dict.fromkeys(n for n in names if n))
 

@@ -443,6 +443,9 @@ async def test_photo(directory: DirectoryConnector, council: Council) -> None:
     assert data is not None and data.startswith(b"\x89PNG")
     assert await directory.photo(without["guid"]) is None
     assert await directory.photo("nonsense") is None
+    # A person's record says whether there is a photo, so nobody asks for a missing one.
+    found = await directory.people_by("guid", [with_photo["guid"], without["guid"]])
+    assert [p.has_photo if p else None for p in found] == [True, False]
 
 
 async def test_recovers_after_the_server_restarts(
