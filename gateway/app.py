@@ -83,7 +83,7 @@ def open_upstreams(settings: Settings, stack: contextlib.AsyncExitStack) -> Upst
     d = settings.directory
     features = DirectoryFeatures(
         reports_via=d.reports_via,
-        nested_groups="in_chain" if d.use_matching_rule_in_chain else "walk",
+        nested_groups="in_chain" if d.use_matching_rule_in_chain else "auto",
         anr=d.anr,
         range_step=d.range_step,
         change_tracking=d.change_tracking,

@@ -10,6 +10,7 @@ as escaped bytes). Group lookups live in :mod:`.groups`, change tracking in
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from . import changes, groups
+from .detect import DirectoryCapabilities, detect
 from .entries import EntryReader, normalise_dn
 from .errors import DirectoryNotFound, DirectoryRejected
 from .matching import spellings
@@ -70,6 +72,20 @@ class DirectoryConnector:
         self.batch_size = batch_size
         self.calls = 0  # searches sent (ranged and paged follow-ups not counted)
         self.on_close: list[Callable[[], None]] = []  # e.g. stopping the embedded server
+        self._capabilities: DirectoryCapabilities | None = None
+        self._detecting = asyncio.Lock()
+
+    async def capabilities(self) -> DirectoryCapabilities:
+        """What the server offers (in-chain rule, server-side sort, virtual list view):
+        read once, on first need, and kept for the connector's life."""
+        if self._capabilities is None:
+            async with self._detecting:
+                if self._capabilities is None:
+                    m, base = self.map, self.group_base_dn
+                    self._capabilities = await self._pool.run(
+                        lambda c: detect(c, base, m.group_filter, m.member)
+                    )
+        return self._capabilities
 
     @property
     def pool(self) -> ConnectionPool:
@@ -95,12 +111,15 @@ class DirectoryConnector:
         attribute = self._lookup_attribute(field)
         found: dict[str, DirectoryPerson] = {}
         wanted = [k for k in dict.fromkeys(keys) if _valid_key(field, k)]
-        for chunk in chunks(wanted, self.batch_size):
-            clauses = "".join(f"({attribute}={self._assertion(field, key)})" for key in chunk)
-            query = f"(&{self.map.person_filter}(|{clauses}))"
-            for entry in await self.search(self.base_dn, query, self.map.person_attributes()):
-                person = self.reader.person(entry)
-                found[self._key_of(field, person)] = person
+        queries = [
+            f"(&{self.map.person_filter}(|"
+            + "".join(f"({attribute}={self._assertion(field, key)})" for key in chunk)
+            + "))"
+            for chunk in chunks(wanted, self.batch_size)
+        ]
+        for entry in await self._search_all(self.base_dn, queries, self.map.person_attributes()):
+            person = self.reader.person(entry)
+            found[self._key_of(field, person)] = person
         return [
             found.get(_normalise(field, key)) if _valid_key(field, key) else None for key in keys
         ]
@@ -336,12 +355,24 @@ class DirectoryConnector:
     ) -> list[Entry]:
         """Entries of the given DNs matching ``object_filter``, one search per chunk."""
         unique = list({normalise_dn(dn): dn for dn in dns}.values())
-        found: list[Entry] = []
-        for chunk in chunks(unique, self.batch_size):
-            clauses = "".join(f"({self.map.dn_attribute}={escape_filter_chars(d)})" for d in chunk)
-            query = f"(&{object_filter}(|{clauses}))"
-            found += await self.search(base or self.base_dn, query, attributes)
-        return found
+        attribute = self.map.dn_attribute
+        queries = [
+            f"(&{object_filter}(|"
+            + "".join(f"({attribute}={escape_filter_chars(d)})" for d in chunk)
+            + "))"
+            for chunk in chunks(unique, self.batch_size)
+        ]
+        return await self._search_all(base or self.base_dn, queries, attributes)
+
+    async def _search_all(
+        self, base: str, queries: list[str], attributes: list[str]
+    ) -> list[Entry]:
+        """Several searches side by side over the pool (its size bounds them), entries in
+        query order: a batch's chunks, a level's groups and their ranged values overlap."""
+        if len(queries) == 1:
+            return await self.search(base, queries[0], attributes)
+        answers = await asyncio.gather(*(self.search(base, q, attributes) for q in queries))
+        return [entry for answer in answers for entry in answer]
 
     def _lookup_attribute(self, field: LookupField) -> str:
         m = self.map

@@ -1,21 +1,32 @@
 """Group membership, nested: a person's groups and a group's members.
 
-Two ways, chosen by ``DirectoryFeatures.nested_groups``:
+Three ways, chosen by ``DirectoryFeatures.nested_groups``:
 
+* ``auto`` (the default): a person's groups by reading ``memberOf`` level by level
+  (one search by DN per level, chunks side by side) where the attribute map has
+  ``memberOf``; else LDAP_MATCHING_RULE_IN_CHAIN when the server answers it
+  (probed once, :mod:`.detect`); else the ``member=`` walk. A group's members by
+  the walk below.
 * ``walk`` (any LDAP directory): one OR-filter search per level of the group
   graph for every key at once; a group cycle ends the walk. Members come from
   the groups' ``member`` values, read in ranges where the server sends them so.
 * ``in_chain`` (AD): LDAP_MATCHING_RULE_IN_CHAIN makes the DC expand nesting
-  itself: one search per key, returning only the answer (no member lists).
+  itself: one search per key (side by side), returning only the answer.
+
+Why ``memberOf`` before in-chain: on the Samba DC, a person in 320 groups takes
+0.6 s by in-chain (the DC evaluates the rule against every group), about 0.1 s by
+three ``memberOf`` levels, and 4 s by ``member=`` OR filters.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from ldap3.utils.conv import escape_filter_chars
 
+from .detect import IN_CHAIN
 from .entries import normalise_dn
 from .records import DirectoryGroup, DirectoryPerson
 from .search import ranged_name
@@ -27,24 +38,79 @@ if TYPE_CHECKING:
 # route, e.g. through its record cache, instead of a directory search.
 PeopleByDn = Callable[[list[str]], Awaitable[Sequence[DirectoryPerson | None]]]
 
-IN_CHAIN = "1.2.840.113556.1.4.1941"
+#: Nesting deeper than this is not followed (a guard; real directories nest a few levels).
+MAX_LEVELS = 64
 
 
 async def groups_of(
     d: DirectoryConnector, member_dns: Sequence[str]
 ) -> dict[str, list[DirectoryGroup]]:
-    if d.features.nested_groups == "in_chain":
-        result: dict[str, list[DirectoryGroup]] = {}
-        unique = {normalise_dn(dn): dn for dn in member_dns}
-        found: dict[str, list[DirectoryGroup]] = {}
-        for norm, dn in unique.items():
-            query = f"(&{d.map.group_filter}({d.map.member}:{IN_CHAIN}:={escape_filter_chars(dn)}))"
-            entries = await d.search(d.group_base_dn, query, d.map.group_attributes())
-            found[norm] = _sorted(d.reader.group(e) for e in entries)
-        for dn in member_dns:
-            result[dn] = found[normalise_dn(dn)]
-        return result
+    mode = d.features.nested_groups
+    if mode == "auto":
+        if d.map.member_of:
+            return await _walk_member_of(d, member_dns)
+        mode = "in_chain" if (await d.capabilities()).in_chain else "walk"
+    if mode == "in_chain":
+        return await _in_chain_up(d, member_dns)
     return await _walk_up(d, member_dns)
+
+
+async def _in_chain_up(
+    d: DirectoryConnector, member_dns: Sequence[str]
+) -> dict[str, list[DirectoryGroup]]:
+    """One in-chain search per key, the keys' searches side by side over the pool."""
+    unique = {normalise_dn(dn): dn for dn in member_dns}
+
+    async def one(dn: str) -> list[DirectoryGroup]:
+        query = f"(&{d.map.group_filter}({d.map.member}:{IN_CHAIN}:={escape_filter_chars(dn)}))"
+        entries = await d.search(d.group_base_dn, query, d.map.group_attributes())
+        return _sorted(d.reader.group(e) for e in entries)
+
+    found = dict(zip(unique, await asyncio.gather(*map(one, unique.values())), strict=True))
+    return {dn: found[normalise_dn(dn)] for dn in member_dns}
+
+
+async def _walk_member_of(
+    d: DirectoryConnector, member_dns: Sequence[str]
+) -> dict[str, list[DirectoryGroup]]:
+    """Read ``memberOf`` level by level: the keys' own, then their groups', and so on.
+
+    Each level is one search by DN (in chunks, side by side) for the groups first
+    reached at that level, so a person in 320 groups under one parent costs three
+    levels, not one OR filter of ``member=`` clauses per 100 groups. Only groups under
+    the group base that match the group filter count (and are walked through), as
+    with the ``member=`` walk; a cycle ends where it repeats; at most
+    :data:`MAX_LEVELS` levels are read."""
+    member_of = d.map.member_of
+    wanted = ranged_name(member_of, d.features.range_step)
+    parents: dict[str, set[str]] = {}  # norm dn -> norm dns of the groups holding it directly
+    groups: dict[str, DirectoryGroup] = {}
+    seen = {normalise_dn(dn) for dn in member_dns}
+    entries = await d._entries_by_dn(member_dns, "(objectClass=*)", [wanted])
+    for _ in range(MAX_LEVELS):
+        frontier: dict[str, str] = {}
+        for entry in entries:
+            holders = parents.setdefault(normalise_dn(entry["dn"]), set())
+            for value in d.reader.values(entry, member_of):
+                norm = normalise_dn(value)
+                holders.add(norm)
+                if norm not in seen:
+                    frontier[norm] = value
+        if not frontier:
+            break
+        seen |= set(frontier)
+        attributes = [*d.map.group_attributes(), wanted]
+        entries = await d._entries_by_dn(
+            frontier.values(), d.map.group_filter, attributes, d.group_base_dn
+        )
+        for entry in entries:
+            group = d.reader.group(entry)
+            groups[normalise_dn(group.dn)] = group
+    result: dict[str, list[DirectoryGroup]] = {}
+    for dn in member_dns:
+        closure = _closure(normalise_dn(dn), parents)
+        result[dn] = _sorted(groups[g] for g in closure if g in groups)
+    return result
 
 
 async def _walk_up(
@@ -81,15 +147,19 @@ async def _walk_up(
 async def members_of(
     d: DirectoryConnector, group_dns: Sequence[str], resolve: PeopleByDn | None = None
 ) -> dict[str, list[DirectoryPerson]]:
-    unique = {normalise_dn(dn): dn for dn in group_dns}
-    found: dict[str, list[DirectoryPerson]] = {}
+    # Only when configured: measured on Samba, the in-chain search for a group's people
+    # (2.4 s for 2,000) is slower than the walk (1.5 s); a DC with AD's link index may differ.
     if d.features.nested_groups == "in_chain" and d.map.member_of:
-        for norm, dn in unique.items():
+        unique = {normalise_dn(dn): dn for dn in group_dns}
+
+        async def one(dn: str) -> list[DirectoryPerson]:
             rule = f"({d.map.member_of}:{IN_CHAIN}:={escape_filter_chars(dn)})"
             entries = await d.search(
                 d.base_dn, f"(&{d.map.person_filter}{rule})", d.map.person_attributes()
             )
-            found[norm] = _sorted_people(d.reader.person(e) for e in entries)
+            return _sorted_people(d.reader.person(e) for e in entries)
+
+        found = dict(zip(unique, await asyncio.gather(*map(one, unique.values())), strict=True))
         return {dn: found[normalise_dn(dn)] for dn in group_dns}
     return await _walk_down(d, group_dns, resolve)
 

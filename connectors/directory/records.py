@@ -206,7 +206,10 @@ class DirectoryFeatures:
     ``reports_via="direct_reports"`` reads the ``directReports`` attribute AD
     computes instead of searching ``(manager=…)``; ``nested_groups="in_chain"``
     asks AD for nested membership with LDAP_MATCHING_RULE_IN_CHAIN (one search
-    per person or group) instead of walking the group graph level by level;
+    per person or group), ``"walk"`` walks the group graph by ``member=`` searches
+    level by level, and ``"auto"`` reads a person's groups through ``memberOf``
+    level by level where the map has it, else in-chain where the server answers
+    it (see :mod:`.groups`);
     ``anr`` searches names with AD's Ambiguous Name Resolution. ``range_step``
     reads big multi-valued attributes in fixed windows (``member;range=0-999``)
     rather than in the slices the server chooses. ``change_tracking`` picks
@@ -216,7 +219,7 @@ class DirectoryFeatures:
     """
 
     reports_via: Literal["manager_search", "direct_reports"] = "manager_search"
-    nested_groups: Literal["walk", "in_chain"] = "walk"
+    nested_groups: Literal["auto", "walk", "in_chain"] = "auto"
     anr: bool = False
     range_step: int | None = None
     change_tracking: Literal["usn", "dirsync", "timestamp"] = "usn"
