@@ -1,11 +1,16 @@
-"""Warm the record cache with the whole directory in one paged search, and HR in one listing.
+"""Warm the record cache with the whole directory in two paged searches, and HR in one listing.
 
 One listing of everyone (a few seconds for tens of thousands of people) fills
 the caches the per-request loaders read — people by GUID, DN, UPN and account
 name, and every manager's direct reports — so a cold gateway does not pay for
-a burst of first requests. ``warm_hr`` does the same for the HR system: one paged
-listing of every record, cached under its join key as a lookup would cache it, so the
-first card, filter or headcount that needs HR fields does not wait on the HR system.
+a burst of first requests. One listing of every group with its direct members
+(``connectors.directory.membership``) fills groups by GUID and name, each group's
+members and each person's groups, nesting followed as the connector follows it, so
+a big group's first ``members`` is not a search that reads the whole staff.
+
+``warm_hr`` does the same for the HR system: one paged listing of every record, cached
+under its join key as a lookup would cache it, so the first card, filter or headcount
+that needs HR fields does not wait on the HR system.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ import logging
 import time
 from datetime import UTC, datetime
 
-from connectors.directory import DirectoryPerson, normalise_dn
+from connectors.directory import DirectoryGroup, DirectoryPerson, normalise_dn
+from connectors.directory.membership import GroupGraph, group_graph
 
 from .cache import RecordCache
 from .loaders import Upstreams, hr_cache_keys
@@ -24,12 +30,69 @@ log = logging.getLogger("townhall.warmup")
 
 
 async def warm_directory(upstreams: Upstreams, settings: CacheSettings) -> int:
-    """Cache everyone in the directory; returns how many people were cached."""
+    """Cache everyone in the directory, then every group and its members; returns how many
+    people were cached."""
     started = time.monotonic()
     people = await upstreams.directory.search_people(None, include_leavers=True)
     await store_people(upstreams.cache, people, settings)
     log.info("cached %d directory people in %.1fs", len(people), time.monotonic() - started)
+    await warm_groups(upstreams, settings, people)
     return len(people)
+
+
+async def warm_groups(
+    upstreams: Upstreams, settings: CacheSettings, people: list[DirectoryPerson]
+) -> int:
+    """Cache every group by GUID and name and, where the listing answers them as the
+    connector would, each group's members and each of ``people``'s groups; how many
+    groups were cached."""
+    started = time.monotonic()
+    directory = upstreams.directory
+    graph = await group_graph(directory)
+    ttl, stale = settings.directory_ttl + settings.max_stale, settings.missing_ttl
+
+    async def put(kind: str, records: dict[str, object]) -> None:
+        await upstreams.cache.set_many(kind, records, ttl=ttl, missing_ttl=stale)
+
+    groups = list(graph.groups.values())
+    await put("group", {g.guid.strip().lower(): g for g in groups})
+    await put("group-name", {g.name.strip().lower(): g for g in groups})  # the last one wins
+    # Nesting is followed through the listed groups: what the walk does, and what AD's
+    # in-chain rule does when every group lies under the group base (else: not warmed).
+    features = directory.features
+    if features.nested_groups == "in_chain" and normalise_dn(
+        directory.group_base_dn
+    ) != normalise_dn(directory.base_dn):
+        log.info("cached %d directory groups in %.1fs", len(groups), time.monotonic() - started)
+        return len(groups)
+    by_dn = {normalise_dn(p.dn): p for p in people}
+    others = [dn for norm, dn in graph.not_groups().items() if norm not in by_dn]
+    if others:  # members the listing of people left out (e.g. service accounts)
+        found = [p for p in await directory.people_by("dn", others) if p is not None]
+        by_dn.update((normalise_dn(p.dn), p) for p in found)
+        await put("person", {p.guid.lower(): p for p in found})
+    await put("group-members", _members(graph, by_dn))
+    await put("groups", _groups_of(graph, people))
+    log.info(
+        "cached %d directory groups and their members in %.1fs",
+        len(groups),
+        time.monotonic() - started,
+    )
+    return len(groups)
+
+
+def _members(graph: GroupGraph, people: dict[str, DirectoryPerson]) -> dict[str, object]:
+    """Each group's members as the ``group-members`` loader caches them: GUIDs in name order."""
+    return {norm: [p.guid for p in graph.members(norm, people)] for norm in graph.groups}
+
+
+def _groups_of(graph: GroupGraph, people: list[DirectoryPerson]) -> dict[str, object]:
+    """Each person's groups, nested ones included, as the ``groups`` loader caches them."""
+    found: dict[str, object] = {}
+    for person in people:
+        groups: list[DirectoryGroup] = graph.groups_of(person.dn)
+        found[normalise_dn(person.dn)] = groups
+    return found
 
 
 async def warm_hr(upstreams: Upstreams, settings: CacheSettings, join: str) -> int:

@@ -265,6 +265,41 @@ def test_paging_returns_every_entry_once(embedded_connection: ldap3.Connection) 
     assert len(dns) == len(set(dns)) == len(whole) > 1000
 
 
+def test_attributes_sent_again_are_the_same() -> None:
+    """Whole attributes are encoded once and reused: a second search, a ranged one, one for
+    every attribute and one for types only still send exactly what was asked."""
+    people = [f"CN=Person {i},OU=Big,{BASE}" for i in range(1600)]
+    group = {"objectClass": ["group"], "cn": ["Big"], "member": people}
+    store = EmbeddedStore([(BASE, {"objectClass": ["domain"]}), (f"CN=Big,{BASE}", group)])
+    server = EmbeddedServer(store, f"{EMBEDDED_BIND_DN},{BASE}", EMBEDDED_PASSWORD, BASE).start()
+    connection = _connect(server)
+    assert connection.bind()
+
+    def raw(attributes: list[str], types_only: bool = False) -> dict[str, list[bytes]]:
+        connection.search(
+            f"CN=Big,{BASE}", "(objectClass=*)", ldap3.BASE, attributes=attributes,
+            types_only=types_only,
+        )  # fmt: skip
+        (entry,) = connection.response
+        return dict(entry["raw_attributes"])
+
+    try:
+        first = raw(["member", "cn"])
+        assert raw(["member", "cn"]) == first
+        assert first["member;range=0-1499"] == [p.encode() for p in people[:1500]]
+        assert first["cn"] == [b"Big"]
+        assert raw(["member;range=1500-*"]) == {
+            "member;range=1500-*": [p.encode() for p in people[1500:]]
+        }
+        assert list(raw(["cn"], types_only=True).items()) == [("cn", None)]  # no values
+        everything = raw(["*"])
+        assert everything["cn"] == [b"Big"] and everything["member;range=0-1499"]
+        assert raw(["cn"]) == {"cn": [b"Big"]}
+    finally:
+        connection.unbind()
+        server.stop()
+
+
 # -- the same searches on Samba ---------------------------------------------------------------
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from ..matching import fold_dn
 from . import ber
 from .ber import APPLICATION, BERError, Node
-from .store import EmbeddedStore, FilterError
+from .store import EmbeddedStore, Entry, FilterError
 
 log = logging.getLogger("townhall.directory.embedded")
 
@@ -169,8 +169,10 @@ class _Session:
             matched, rest = matched[:page_size], matched[page_size:]
         elif size_limit and len(matched) > size_limit:
             matched, code = matched[:size_limit], SIZE_LIMIT
+        asked, all_user = _asked(wanted)
+        entries = store.entries
         out = [
-            _entry(msgid, store.entries[i].dn, _select(store, i, wanted, types_only))
+            _entry(msgid, entries[i].dn, _select_asked(entries[i], asked, all_user, types_only))
             for i in matched
         ]
         response_controls = b""
@@ -183,7 +185,7 @@ class _Session:
         out.append(_done(msgid, code, controls=response_controls))
         return out
 
-    def root_dse(self, wanted: list[str]) -> list[tuple[str, list[bytes]]]:
+    def root_dse(self, wanted: list[str]) -> list[bytes]:
         base = self.server.base_dn
         attributes = {
             "namingContexts": [base],
@@ -195,50 +197,81 @@ class _Session:
         }
         keep = {w.lower() for w in wanted}
         return [
-            (name, [v.encode() for v in values])
+            _attribute(name, [v.encode() for v in values])
             for name, values in attributes.items()
             if not keep or "*" in keep or "+" in keep or name.lower() in keep
         ]
 
 
-def _select(
-    store: EmbeddedStore, index: int, wanted: list[str], types_only: bool
-) -> list[tuple[str, list[bytes]]]:
-    """The attributes of one entry a search asked for, big ones in AD's ranges."""
-    entry = store.entries[index]
-    asked: list[tuple[str, str | None]] = []  # (folded name, range option)
-    all_user = not wanted or any(w == "*" for w in wanted)
+def _asked(wanted: list[str]) -> tuple[list[tuple[str, str | None]], bool]:
+    """The attributes a search names, as (folded name, range option), and whether it asks
+    for every user attribute (``*`` or none named)."""
+    asked: list[tuple[str, str | None]] = []
     for w in wanted:
         base, _, option = w.partition(";")
         if base not in ("*", "1.1", "+"):
             asked.append((base.lower(), option.lower() or None))
+    return asked, not wanted or any(w == "*" for w in wanted)
+
+
+def _select(store: EmbeddedStore, index: int, wanted: list[str], types_only: bool) -> list[bytes]:
+    """The attributes of one entry a search asked for (BER), big ones in AD's ranges."""
+    return _select_asked(store.entries[index], *_asked(wanted), types_only)
+
+
+def _select_asked(
+    entry: Entry, asked: list[tuple[str, str | None]], all_user: bool, types_only: bool
+) -> list[bytes]:
     if all_user:
         named = {n for n, _ in asked}
-        asked += [(n, None) for n in entry.attributes if n not in named]
-    out: list[tuple[str, list[bytes]]] = []
+        asked = asked + [(n, None) for n in entry.attributes if n not in named]
+    out: list[bytes] = []
     for key, asked_range in asked:
-        option = asked_range or ""
         found = entry.attributes.get(key)
         if not found:
             continue
-        name, values = found
-        low, high = 0, None
-        if option and option.startswith("range="):
-            bounds = option[6:].split("-", 1)
-            try:
-                low = int(bounds[0])
-                high = None if len(bounds) < 2 or bounds[1] == "*" else int(bounds[1])
-            except ValueError:
-                continue
-        last = len(values) - 1
-        stop = last if high is None else min(high, last)
-        if stop - low + 1 > MAX_VALUES:
-            stop = low + MAX_VALUES - 1
-        if option or stop < last:
-            name = f"{name};range={low}-{'*' if stop >= last else stop}"
-        chosen = values[low : stop + 1]
-        out.append((name, [] if types_only else [_bytes(v) for v in chosen]))
+        # The common case, an attribute whole: encoded once, then reused (the store does
+        # not change once loaded, and most searches ask for the same attributes).
+        whole = asked_range is None and not types_only
+        cached = entry.encoded.get(key) if whole else None
+        if cached is not None:
+            out.append(cached)
+            continue
+        ranged = _ranged(found, asked_range or "")
+        if ranged is None:
+            continue
+        name, chosen = ranged
+        encoded = _attribute(name, [] if types_only else chosen)
+        if whole:
+            entry.encoded[key] = encoded
+        out.append(encoded)
     return out
+
+
+def _ranged(found: tuple[str, list[Any]], option: str) -> tuple[str, list[bytes]] | None:
+    """An attribute's name and values as sent: at most ``MAX_VALUES`` of them, from the
+    range ``option`` asks for (``range=low-high``), named with the range sent when partial."""
+    name, values = found
+    low, high = 0, None
+    if option and option.startswith("range="):
+        bounds = option[6:].split("-", 1)
+        try:
+            low = int(bounds[0])
+            high = None if len(bounds) < 2 or bounds[1] == "*" else int(bounds[1])
+        except ValueError:
+            return None
+    last = len(values) - 1
+    stop = last if high is None else min(high, last)
+    if stop - low + 1 > MAX_VALUES:
+        stop = low + MAX_VALUES - 1
+    if option or stop < last:
+        name = f"{name};range={low}-{'*' if stop >= last else stop}"
+    return name, [_bytes(v) for v in values[low : stop + 1]]
+
+
+def _attribute(name: str, values: list[bytes]) -> bytes:
+    """One PartialAttribute: its type and its set of values."""
+    return ber.sequence(ber.octets(name), ber.sequence(*map(ber.octets, values), tag=0x31))
 
 
 def _bytes(value: Any) -> bytes:
@@ -273,11 +306,5 @@ def _controls(oid: str, value: bytes) -> bytes:
     return ber.sequence(ber.sequence(ber.octets(oid), ber.octets(value)), tag=0xA0)
 
 
-def _entry(msgid: int, dn: str, attributes: list[tuple[str, list[bytes]]]) -> bytes:
-    body = ber.sequence(
-        *(
-            ber.sequence(ber.octets(name), ber.sequence(*map(ber.octets, values), tag=0x31))
-            for name, values in attributes
-        )
-    )
-    return _message(msgid, ber.sequence(ber.octets(dn), body, tag=0x64))
+def _entry(msgid: int, dn: str, attributes: list[bytes]) -> bytes:
+    return _message(msgid, ber.sequence(ber.octets(dn), ber.sequence(*attributes), tag=0x64))

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,8 @@ class FilterError(ValueError):
 class Entry:
     dn: str
     attributes: dict[str, tuple[str, list[Any]]]  # folded name -> (name as loaded, values)
+    # folded name -> the whole attribute as the server sends it (BER), filled when first sent
+    encoded: dict[str, bytes] = field(default_factory=dict)
 
     def values(self, name: str) -> list[Any]:
         found = self.attributes.get(name)
