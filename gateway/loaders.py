@@ -287,6 +287,10 @@ def build_loaders(
         results = []
         for key in keys:
             leavers, text, where = split_people_search_key(key)
+            if not text and where is None:
+                # Everyone: the sorted index (GUIDs only), so a page decodes its own people.
+                results.append(await directory.people_index(include_leavers=leavers == "1"))
+                continue
             people = await directory.search_people(
                 text, include_leavers=leavers == "1", where=where
             )

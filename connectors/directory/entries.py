@@ -72,6 +72,33 @@ class EntryReader:
             has_photo=bool(m.photo) and _present(attrs.get(m.photo)),
         )
 
+    def sort_name(self, entry: dict[str, Any]) -> str:
+        """The key people are listed by: the display name as :meth:`person` reads it
+        (displayName, else cn, else the account name), case-folded."""
+        m = self.map
+        attrs = entry["attributes"]
+        for name in (m.display_name, m.common_name, m.account_name):
+            value = attrs.get(name) if name else None
+            if isinstance(value, list):
+                value = value[0] if value else None
+            if isinstance(value, bytes):
+                value = value.decode("utf-8", "replace")
+            if value is not None and value != "":
+                return str(value).casefold()
+        return "?"
+
+    def leaver(self, entry: dict[str, Any], now: datetime) -> bool:
+        """:meth:`DirectoryPerson.is_leaver` without building the record."""
+        m = self.map
+        attrs = entry["attributes"]
+        control = _int(attrs.get(m.account_control)) if m.account_control else None
+        if (control or 0) & _ACCOUNT_DISABLED:
+            return True
+        expires = (
+            expiry(attrs.get(m.account_expires), m.expiry_format) if m.account_expires else None
+        )
+        return expires is not None and expires <= now
+
     def group(self, entry: dict[str, Any]) -> DirectoryGroup:
         attrs = entry["attributes"]
         name = attrs.get(self.map.group_name)
