@@ -22,6 +22,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError, GraphQLObjectType
+from graphql.type.definition import GraphQLResolveInfoHelpers
 from opentelemetry import trace
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -66,6 +67,25 @@ class GuardedExecutor(StrawberryGraphQLCoreExecutionContext):
             guard.trace_fields -= 1
             return _traced(result, f"{parent_type.name}.{field_details_list[0].node.name.value}")
         return result
+
+    def build_response(self, data: dict[str, Any] | None) -> Any:
+        response = super().build_response(data)
+        # The helpers are bound methods of this executor: a reference cycle that would keep
+        # the executor, and through ``context_value`` the whole request, until the cyclic
+        # collector runs. Resolvers that still run hold their own ``info``.
+        self.async_helpers = _NO_HELPERS
+        return response
+
+
+async def _gather_after(values: Any) -> list[Any]:
+    raise RuntimeError("the operation has finished")
+
+
+def _track_after(values: Any) -> None:
+    raise RuntimeError("the operation has finished")
+
+
+_NO_HELPERS = GraphQLResolveInfoHelpers(gather=_gather_after, track=_track_after)
 
 
 async def _traced(result: Awaitable[Any], name: str) -> Any:
