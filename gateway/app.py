@@ -65,6 +65,7 @@ from .loaders import Upstreams, forget_counts
 from .metrics import metrics_routes
 from .origins import OriginPolicy
 from .photos import PhotoSigner, photo_endpoint
+from .response_cache import ResponseCache
 from .retention import data_protection
 from .settings import Settings
 from .signin import SignIn
@@ -249,6 +250,9 @@ def create_app(settings: Settings) -> Starlette:
             if documents is not None:
                 stack.push_async_callback(documents.close)
             upstreams = open_upstreams(settings, stack)
+            if responses is not None:  # every write and change feed invalidates answers
+                stack.push_async_callback(responses.generation.close)
+                stack.callback(responses.generation.watch(upstreams))
             await upstreams.social.migrate()
             if settings.social.seed_file is not None:
                 await upstreams.social.seed(settings.social.seed_file)
@@ -324,6 +328,16 @@ def create_app(settings: Settings) -> Starlette:
         if settings.limits.trusted_documents != "off"
         else None
     )
+    responses = (
+        ResponseCache.from_settings(
+            settings,
+            documents.registry
+            if documents is not None
+            else TrustedDocuments.load(*settings.limits.trusted_sources, WIDGET_OPERATIONS),
+        )
+        if settings.cache.responses
+        else None
+    )
     graphql = GraphQLEndpoint(
         schema,
         settings,
@@ -333,6 +347,7 @@ def create_app(settings: Settings) -> Starlette:
         budgets=budgets if budgets.enabled else None,
         documents=documents,
         graphiql=page,
+        responses=responses,
     )
 
     async def health(_: Request) -> Response:

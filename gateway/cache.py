@@ -62,6 +62,9 @@ class RecordCache:
         self._failing: set[str] = set()  # kinds whose last upstream fetch failed
         self.hits = 0
         self.misses = 0
+        # Told after records are dropped for a change (change feeds) or all are cleared:
+        # the response cache stops serving answers built from them (gateway.response_cache).
+        self.change_listeners: list[Callable[[], Awaitable[None]]] = []
 
     @classmethod
     def memory(cls, namespace: str = "townhall") -> RecordCache:
@@ -92,6 +95,8 @@ class RecordCache:
 
     async def clear(self) -> None:
         await self._backend.clear()
+        for listener in self.change_listeners:
+            await listener()
 
     async def get_many(
         self, kind: str, keys: Sequence[str], model: type[R]
@@ -125,6 +130,8 @@ class RecordCache:
     async def delete(self, kind: str, keys: Sequence[str]) -> None:
         for key in keys:
             await self._backend.delete(f"{kind}:{key}")
+        for listener in self.change_listeners if keys else ():
+            await listener()
 
     async def load(
         self,

@@ -49,6 +49,7 @@ from schema.execution import OperationGuard
 from . import logs
 from .metrics import observe_request
 from .operations import OperationPreparer, OperationRefused, Prepared
+from .response_cache import ResponseCache
 from .settings import Settings
 from .tracing import incoming_context, tracer, traces_resolvers
 
@@ -193,6 +194,7 @@ class GraphQLEndpoint:
         budgets: Budget | None = None,
         documents: Documents | None = None,
         graphiql: Callable[[Request], Awaitable[Response]] | None = None,
+        responses: ResponseCache | None = None,
     ) -> None:
         self._schema = schema
         self._settings = settings
@@ -204,6 +206,7 @@ class GraphQLEndpoint:
         self._budgets = budgets
         self._documents = documents
         self._graphiql = graphiql
+        self._responses = responses  # answers of registered queries (gateway.response_cache)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # no subscriptions over websockets yet
@@ -258,6 +261,10 @@ class GraphQLEndpoint:
                 )
             context = await self._sign_in(request, entry)
             params = await self._params(request)
+            if self._responses is not None:
+                return await self._responses.answer(
+                    request, context, params, media, entry, self._run
+                )
             return await self._run(request, context, params, media, entry)
         except Refusal as refusal:
             entry.outcome = refusal.code

@@ -86,6 +86,11 @@ CACHE_LOOKUPS = Counter(
     "Record cache lookups, by record kind and result (hit, stale, miss).",
     ["kind", "result"],
 )
+RESPONSE_CACHE = Counter(
+    "townhall_response_cache_lookups",
+    "Response cache lookups of registered queries, by result (hit, miss).",
+    ["result"],
+)
 BATCH_SIZE = Histogram(
     "townhall_loader_batch_size",
     "Keys in one DataLoader batch, by record kind.",
@@ -202,6 +207,14 @@ def observe_cache(kind: str, hits: int, stale: int, misses: int) -> None:
         children[1].inc(stale)
     if misses:
         children[2].inc(misses)
+
+
+_response_children = {r: RESPONSE_CACHE.labels(r) for r in ("hit", "miss")}
+
+
+def observe_response_cache(result: str) -> None:
+    """One response cache lookup: ``hit`` or ``miss``."""
+    _response_children[result].inc()
 
 
 def observe_batch(kind: str, size: int) -> None:

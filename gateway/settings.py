@@ -297,6 +297,20 @@ class CacheSettings(BaseModel):
         description="Seconds past its freshness a record may still be served: at once while one "
         "background refresh runs, and for as long as the upstream keeps failing.",
     )
+    responses: bool = Field(
+        True,
+        description="Cache whole answers of registered query operations, per viewer access "
+        "class (gateway.response_cache); every write and change feed invalidates them.",
+    )
+    responses_ttl: float = Field(
+        30.0, ge=0, description="Seconds a cached answer is served at most (0: none cached)."
+    )
+    responses_max_bytes: int = Field(
+        64 * 1024 * 1024, ge=0, description="Bytes of cached answers kept per process (LRU)."
+    )
+    responses_max_entries: int = Field(
+        10_000, ge=0, description="Cached answers kept per process at most (LRU)."
+    )
 
 
 class DeadlineSettings(BaseModel):

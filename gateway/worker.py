@@ -43,6 +43,7 @@ from .digests.unsubscribe import UnsubscribeSigner
 from .live.events import open_live
 from .loaders import Upstreams
 from .metrics import registry
+from .response_cache import report_changes
 from .settings import Settings
 from .worker_lock import FileLock, Lease, PostgresLock, RedisLock, WorkerLock, lock_key
 
@@ -137,6 +138,7 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event, state: WorkerSt
     """The worker process's work: open the connectors, then ``hold_and_run``."""
     async with contextlib.AsyncExitStack() as stack:
         upstreams = open_upstreams(settings, stack)
+        report_changes(settings, upstreams, stack)  # cached answers on every instance go
         await upstreams.social.migrate()
         # What the jobs write (activity, document changes) reaches subscribers on every
         # instance through the bus, as web instances' writes do.
