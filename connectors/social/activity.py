@@ -1,7 +1,12 @@
 """Activity events and the feeds read from them; notifications and their read state.
 
 Feeds are keyset-paged by event id (newest first), so a page never shifts when
-new events arrive. The store returns every matching event; trimming events
+new events arrive. The home feed reads one index-ordered scan per source, each
+stopping at the page size, and keeps the newest of them; on PostgreSQL that is one
+statement of the same text for every viewer (each list of sources an array parameter,
+read by a ``LATERAL`` scan per element), so it is compiled and prepared once and its
+work is bounded by (sources x page size) index entries, however old or sparse the
+sources are. The store returns every matching event; trimming events
 about documents a viewer may not read is the access gate's job (the gateway
 knows who may read what), which is why every event carries the document it is
 about, whatever its verb (``StoreBase._record``).
@@ -9,11 +14,27 @@ about, whatever its verb (``StoreBase._record``).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import functools
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, and_, cast, func, or_, select, true, union, update
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    any_,
+    bindparam,
+    cast,
+    func,
+    or_,
+    select,
+    true,
+    union,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from .base import Event, StoreBase, utc
 from .changes import changes_of
@@ -80,9 +101,29 @@ class ActivityMixin(StoreBase):
             select(follows.c.target_kind, follows.c.target).where(follows.c.follower == viewer)
         ):
             followed.setdefault(kind, []).append(target)
+        people = sorted((set(followed.get("person", [])) | set(team)) - {viewer})
+        if not (people or any(followed.get(k) for k in ("document", "group", "tag"))):
+            return []
+        if self.dialect == "postgresql":
+            sources = {
+                "people": people, "followed_people": followed.get("person", []),
+                "documents": followed.get("document", []), "groups": followed.get("group", []),
+                "tags": followed.get("tag", []),
+            }  # fmt: skip
+            lists: dict[str, list[str]] = {}
+            for name, values in sources.items():
+                ordered = sorted(set(values))
+                lists[name], lists[f"{name}_rest"] = (
+                    ordered[:_MAX_BRANCHES],
+                    ordered[_MAX_BRANCHES:],
+                )
+            query = _home_postgresql(before is not None).params(
+                viewer=viewer, limit=limit, before=before,
+                before_tag=activity_tag_id(before) if before is not None else None, **lists,
+            )  # fmt: skip
+            return [_event(r) for r in await self._rows(query)]
         a = activity.c
         mine = a.actor != viewer
-        people = sorted((set(followed.get("person", [])) | set(team)) - {viewer})
         conditions: list[Any] = []
         if people:
             conditions.append(a.actor.in_(people))
@@ -199,6 +240,60 @@ class ActivityMixin(StoreBase):
                 update(notifications).where(condition).values(read_at=func.now())
             )
         return int(result.rowcount or 0)
+
+
+@functools.cache
+def _home_postgresql(paged: bool) -> Any:
+    """The home feed's statement on PostgreSQL (``paged``: after a cursor). For each of
+    the first ``_MAX_BRANCHES`` elements of each list of sources, its newest ``limit``
+    feed-worthy events by a backward scan of that source's index (``ix_activity_actor``,
+    ``ix_activity_target``, ``ix_activity_document``, ``ix_item_tags_tag``); the rest of
+    a list (``<name>_rest``) in one scan, skipped when empty; then the newest ``limit`` of
+    them all. Built once: its text is the same for every viewer, whatever they follow."""
+    a = activity.c
+    limit = bindparam("limit", type_=Integer)
+    not_mine = a.actor != bindparam("viewer", type_=String)
+
+    def newest(name: str, matches: Callable[[Any], Any] | None) -> list[Any]:
+        def scan(value: Any) -> Any:
+            if matches is None:  # tags: read in the tag index's order
+                joined = item_tags.join(activity, a.id == cast(item_tags.c.item_id, Integer))
+                query = (
+                    select(a.id)
+                    .select_from(joined)
+                    .where(item_tags.c.item_kind == "activity", item_tags.c.tag == value)
+                    .where(_shown(not_mine, None))
+                    .order_by(item_tags.c.item_id.desc())
+                )
+                if paged:
+                    query = query.where(item_tags.c.item_id < bindparam("before_tag", String))
+            else:
+                query = select(a.id).where(_shown(and_(matches(value), not_mine), None))
+                query = query.order_by(a.id.desc())
+                if paged:
+                    query = query.where(a.id < bindparam("before", type_=Integer))
+            return query.limit(limit)
+
+        value = _elements(name)
+        each = scan(value.c.value).lateral(f"{name}_each")
+        rest = bindparam(f"{name}_rest", type_=ARRAY(String))
+        together = scan(any_(rest)).where(func.cardinality(rest) > 0).subquery(f"{name}_rest")
+        return [select(each.c.id).select_from(value.join(each, true())), select(together.c.id)]
+
+    ids = union_all(
+        *newest("people", lambda v: a.actor == v),
+        *newest("followed_people", lambda v: and_(a.target_kind == "person", a.target_id == v)),
+        *newest("documents", lambda v: a.document == v),
+        *newest("groups", lambda v: and_(a.target_kind == "group", a.target_id == v)),
+        *newest("tags", None),
+    ).subquery("newest")
+    return select(activity).where(a.id.in_(select(ids.c.id))).order_by(a.id.desc()).limit(limit)
+
+
+def _elements(name: str) -> Any:
+    """``unnest(:name) AS name(value)``: the elements of an array parameter as rows."""
+    array = bindparam(name, type_=ARRAY(String))
+    return func.unnest(array).table_valued("value").render_derived(name=name)
 
 
 def _newest(condition: Any, before: int | None, limit: int) -> Any:

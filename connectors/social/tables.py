@@ -149,9 +149,22 @@ activity = Table(
     Column("document", String(1024), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("hidden_at", DateTime(timezone=True), nullable=True),
-    Index("ix_activity_actor", "actor", "id"),
-    Index("ix_activity_document", "document", "id"),
-    Index("ix_activity_target", "target_kind", "target_id", "id"),
+    # Feeds read these backwards, newest first; on PostgreSQL they carry what a feed
+    # filters by, so a page is read from the index alone (added by 0011).
+    Index("ix_activity_actor", "actor", "id", postgresql_include=["verb", "hidden_at"]),
+    Index(
+        "ix_activity_document",
+        "document",
+        "id",
+        postgresql_include=["actor", "verb", "hidden_at"],
+    ),
+    Index(
+        "ix_activity_target",
+        "target_kind",
+        "target_id",
+        "id",
+        postgresql_include=["actor", "verb", "hidden_at"],
+    ),
     Index("ix_activity_object", "object_kind", "object_id"),  # added by 0009
 )
 
