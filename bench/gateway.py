@@ -1,6 +1,8 @@
-"""Gateway core benchmark: ceiling vs warm, upstream calls, cold latency, single flight, memory.
+"""Gateway core benchmark: ceiling vs warm, the floor, upstream calls, photos, cold latency,
+single flight, the response cache, memory; each of issue #14's goals beside its figure.
 
-    python -m bench gateway [--duration 5] [--connections 16] [--delay 0.02]
+    python -m bench gateway [--duration 5] [--rounds 2] [--connections 16] [--delay 0.02]
+                            [--directory embedded|samba] [--only all|safety|observability]
 
 Against real upstreams started here (scim2-server, wsgidav; the directory is the
 embedded one, or the Samba AD DC from the test servers with ``--directory samba``),
@@ -9,25 +11,34 @@ in one run, printing a table and writing bench/results/gateway.json:
 1. ceiling vs warm: req/s and p50/p99 from ``wrk`` (a separate process) for each
    query shape, against the bare Strawberry app (bench/ceiling_app.py) and
    against Townhall with every record cached, both under uvicorn (uvloop,
-   httptools, one worker); their ratio.
-2. upstream calls per shape, cold and warm, counted at the connectors.
+   httptools, one worker), interleaved, the best of ``--rounds``; their ratio
+   (``throughput.<shape>.warm_over_ceiling``). Then Townhall's own floor:
+   ``{ __typename }`` with sign-in and context, its time per request over the
+   ceiling card's (``floor.share_of_ceiling_card``).
+2. upstream calls per shape, cold and warm, counted at the connectors; a photo fetched
+   cold, warm and with ``If-None-Match`` (``in_process.photo``).
 3. cold latency with a fixed delay on every upstream call (bench/latency_proxy.py),
-   divided by (delayed levels x delay); and the same with no delay, so that
-   (delayed - undelayed) / delay counts the delayed round trips on the critical path
-   apart from the fixed cost of the work (LDAP parsing, Samba's own time).
+   divided by (delayed levels x delay) (``cold_latency.<shape>.ratio``); and the same
+   with no delay, so that (delayed - undelayed) / delay counts the delayed round trips
+   on the critical path apart from the fixed cost of the work.
 4. single flight: N concurrent identical cold requests, upstream calls per key.
-5. memory: RSS of a worker with the sample council cached, and with 50,000 people.
+5. the response cache (bench/response_cache.py, when it is there):
+   ``response_cache.<shape>.over_ceiling``.
+6. limits, budgets and trusted documents; 7. logs and traces (bench/_overheads.py).
+8. memory: RSS of a worker with the sample council cached, and with 100,000 people
+   (bench/_memory.py).
+
+Every goal is written beside its figure (``goal``, ``met``) and gathered in ``goals``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import json
 import os
-import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,132 +48,43 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from bench._goals import annotate
+from bench._goals import report as report_goals
+from bench._memory import memory
+from bench._overheads import (
+    observability_overhead,
+    report_observability,
+    report_safety,
+    safety_overhead,
+)
+from bench._serving import (
+    DAV,
+    EMBEDDED,
+    FIXTURES,
+    FLOOR,
+    RESULTS,
+    ROOT,
+    TOKEN,
+    VIEWER,
+    index_ready,
+    settings_for,
+    shapes,
+    uvicorn_process,
+    wait_http,
+    wrk,
+)
 from bench.latency_proxy import LatencyProxy
 from gateway.settings import Settings
-from schema.ids import global_id
 from townhall_demo.upstreams import WebDavUser, free_port, start_scim_server, start_webdav_server
 
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = ROOT / "fixtures" / "council"
-RESULTS = ROOT / "bench" / "results"
-TOKEN = "bench-token"
-DAV = ("townhall", "bench-dav-password")
-VIEWER = "helen.carter"
-
-CARD = """query Card($id: ID!) { person(id: $id) { displayName title manager { displayName }
-  directReports { displayName } employment { grade } followerCount
-  activity(first: 5) { nodes { verb summary } } } }"""
-LIST = "query List { people(first: 100) { nodes { displayName manager { displayName } } } }"
-DOCUMENT = """query Doc($id: ID!) { document(id: $id) { title author { displayName }
-  comments(first: 20) { body author { displayName } } } }"""
-
-
-def shapes() -> dict[str, dict[str, Any]]:
-    people = json.loads((FIXTURES / "people.json").read_text())
-    subject = next(p for p in people if p["sAMAccountName"] == "alex.morgan")
-    social = json.loads((FIXTURES / "social.json").read_text())
-    counts: dict[str, int] = {}
-    for c in social["comments"]:
-        counts[c["path"]] = counts.get(c["path"], 0) + 1
-    path = max(
-        (p for p in counts if "/Team/" not in p and "Confidential" not in p), key=counts.__getitem__
-    )
-    return {
-        "card": {"query": CARD, "variables": {"id": global_id("Person", subject["guid"])}},
-        "list100": {"query": LIST, "variables": {}},
-        "document": {"query": DOCUMENT, "variables": {"id": global_id("Document", path)}},
-    }
-
-
-EMBEDDED = {"mode": "embedded", "ldif_file": str(FIXTURES / "directory.ldif"), "sync_interval": 0}
-
-
-def settings_for(
-    scim_url: str, dav_url: str, workdir: Path, port: int, directory: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "environment": "test",
-        "directory": dict(directory),
-        "hr": {"url": scim_url, "token": TOKEN},
-        "documents": {"url": dav_url, "username": DAV[0], "password": DAV[1],
-                      "access_file": str(FIXTURES / "document_access.json")},
-        "social": {"database_url": f"sqlite+aiosqlite:///{workdir / 'bench.db'}",
-                   "seed_file": str(FIXTURES / "social.json")},
-        "cache": {"directory_ttl": 3600, "hr_ttl": 3600, "documents_ttl": 3600, "search_ttl": 3600},
-        "auth": {"dev_sign_in": True, "dev_default_user": VIEWER},
-        "deadlines": {"directory": 120, "hr": 120, "documents": 120},
-        "server": {"port": port, "public_url": f"http://127.0.0.1:{port}"},
-    }  # fmt: skip
-
-
-# -- 1. ceiling vs warm ----------------------------------------------------------------
-
-
-def uvicorn_process(
-    target: str, port: int, env: dict[str, str], factory: bool = False
-) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port),
-               "--loop", "uvloop", "--http", "httptools", "--log-level", "warning", "--workers", "1"]  # fmt: skip
-    if factory:
-        command.append("--factory")
-    # Townhall logs a line per request, as in production: to a file, not the terminal.
-    log = open(Path(tempfile.gettempdir()) / f"townhall-bench-{port}.log", "wb")  # noqa: SIM115
-    return subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stderr=log)
-
-
-async def wait_http(url: str, within: float = 60) -> None:
-    deadline = time.monotonic() + within
-    async with httpx.AsyncClient() as client:
-        while time.monotonic() < deadline:
-            try:
-                if (await client.get(url)).status_code < 500:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer")
-
-
-async def index_ready(port: int) -> None:
-    """Wait for the gateway's document index build (start-up work) before measuring."""
-    async with httpx.AsyncClient(timeout=120, headers={"X-Townhall-User": VIEWER}) as client:
-        await client.post(
-            f"http://127.0.0.1:{port}/graphql",
-            json={"query": '{ searchDocuments(query: "plan", first: 1) { totalCount } }'},
-        )
-
-
-def wrk(
-    url: str, body: dict[str, Any], duration: float, connections: int, workdir: Path
-) -> dict[str, float]:
-    script = workdir / "post.lua"
-    payload = json.dumps(body).replace("\\", "\\\\").replace('"', '\\"')
-    script.write_text(
-        'wrk.method = "POST"\n'
-        f'wrk.body = "{payload}"\n'
-        'wrk.headers["Content-Type"] = "application/json"\n'
-        f'wrk.headers["X-Townhall-User"] = "{VIEWER}"\n'
-    )
-    out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency", "-s", str(script), url],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    if "Non-2xx" in out:
-        raise RuntimeError(f"wrk saw errors:\n{out}")
-
-    def latency(label: str) -> float:
-        match = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
-        if not match:
-            return float("nan")
-        return float(match.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[match.group(2)]
-
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    return {"rps": rps, "p50_ms": latency("50"), "p99_ms": latency("99")}
+# -- 1. ceiling vs warm, and the floor ---------------------------------------------------
 
 
 async def ceiling_vs_warm(
     args: argparse.Namespace, up: dict[str, Any], workdir: Path
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Each shape on the ceiling and on warm Townhall, then ``{ __typename }`` on Townhall,
+    interleaved round by round; each side's best round."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install -y wrk (make bench installs it)")
     ceiling_port, townhall_port = free_port(), free_port()
@@ -175,190 +97,88 @@ async def ceiling_vs_warm(
     )
     townhall = uvicorn_process("gateway.asgi:build", townhall_port,
                                {"TOWNHALL_SETTINGS_FILE": str(settings_file)}, factory=True)  # fmt: skip
-    results: dict[str, Any] = {}
+    ceiling_url = f"http://127.0.0.1:{ceiling_port}/graphql"
+    townhall_url = f"http://127.0.0.1:{townhall_port}/graphql"
+    floor_body = {"query": FLOOR, "variables": {}}
+    runs: dict[str, dict[str, list[dict[str, float]]]] = {
+        name: {"ceiling": [], "warm": []} for name in shapes()
+    }
+    floor_runs: list[dict[str, float]] = []
     try:
-        await wait_http(f"http://127.0.0.1:{ceiling_port}/graphql")
+        await wait_http(ceiling_url)
         await wait_http(f"http://127.0.0.1:{townhall_port}/healthz")
         await index_ready(townhall_port)
         async with httpx.AsyncClient(timeout=60, headers={"X-Townhall-User": VIEWER}) as client:
-            for name, body in shapes().items():
-                for port in (ceiling_port, townhall_port):  # warm every record, check answers
-                    answer = (
-                        await client.post(f"http://127.0.0.1:{port}/graphql", json=body)
-                    ).json()
-                    if answer.get("errors") or not answer.get("data"):
-                        raise RuntimeError(f"{name} on port {port}: {str(answer)[:500]}")
-        for name, body in shapes().items():  # interleaved: ceiling then warm, shape by shape
-            c = wrk(
-                f"http://127.0.0.1:{ceiling_port}/graphql",
-                body,
-                args.duration,
-                args.connections,
-                workdir,
+            checks = [(n, b, u) for n, b in shapes().items() for u in (ceiling_url, townhall_url)]
+            for name, body, url in [*checks, ("floor", floor_body, townhall_url)]:
+                answer = (await client.post(url, json=body)).json()  # warms, checks answers
+                if answer.get("errors") or not answer.get("data"):
+                    raise RuntimeError(f"{name} at {url}: {str(answer)[:500]}")
+        for _ in range(args.rounds):
+            for name, body in shapes().items():  # ceiling then warm, shape by shape
+                for side, url in (("ceiling", ceiling_url), ("warm", townhall_url)):
+                    measured = wrk(url, body, args.duration, args.connections, workdir)
+                    runs[name][side].append(measured)
+            floor_runs.append(
+                wrk(townhall_url, floor_body, args.duration, args.connections, workdir)
             )
-            w = wrk(
-                f"http://127.0.0.1:{townhall_port}/graphql",
-                body,
-                args.duration,
-                args.connections,
-                workdir,
-            )
-            results[name] = {
-                "ceiling": c,
-                "warm": w,
-                "warm_over_ceiling": round(w["rps"] / c["rps"], 3),
-            }
     finally:
         for process in (ceiling, townhall):
             process.terminate()
             process.wait(10)
-    return results
+
+    def best(found: list[dict[str, float]]) -> dict[str, float]:
+        return max(found, key=lambda r: r["rps"])
+
+    results: dict[str, Any] = {}
+    for name, sides in runs.items():
+        c, w = best(sides["ceiling"]), best(sides["warm"])
+        results[name] = {
+            "ceiling": c, "warm": w, "warm_over_ceiling": round(w["rps"] / c["rps"], 3),
+            "rounds": {side: [round(r["rps"]) for r in found] for side, found in sides.items()},
+        }  # fmt: skip
+    floor, card = best(floor_runs), results["card"]["ceiling"]
+    # Time per request: one worker saturated by wrk, so 1 / req/s.
+    floor_result = {
+        "query": FLOOR, "townhall": floor, "ceiling_card": card,
+        "rounds": [round(r["rps"]) for r in floor_runs],
+        "share_of_ceiling_card": round(card["rps"] / floor["rps"], 3),
+    }  # fmt: skip
+    return results, floor_result
 
 
-async def safety_steps(iterations: int = 20_000) -> dict[str, float]:
-    """CPU microseconds per request of the steps the limits add, in process: resolving the
-    document (trusted documents), preparing it (cached parse, validation, measure), and
-    spending the budget (in memory)."""
-    from gateway.budgets import Budgets
-    from gateway.operations import OperationPreparer
-    from gateway.settings import LimitsSettings
-    from gateway.trusted import DocumentResolver, TrustedDocuments
-    from schema import build_schema
-
-    body = shapes()["card"]
-    preparer = OperationPreparer(build_schema()._schema, LimitsSettings())
-    resolver = DocumentResolver(TrustedDocuments.load())
-    budgets = Budgets.memory(10**12)
-    preparer.prepare(body["query"], None, body["variables"], discovery=True)
-    results = {}
-    started = time.process_time()
-    for _ in range(iterations):
-        await resolver.resolve(body["query"], None, may_register=False)
-    results["trusted_us"] = (time.process_time() - started) / iterations * 1e6
-    started = time.process_time()
-    for _ in range(iterations):
-        preparer.prepare(body["query"], None, body["variables"], discovery=True)
-    results["prepare_us"] = (time.process_time() - started) / iterations * 1e6
-    started = time.process_time()
-    for i in range(iterations):
-        await budgets.spend(f"viewer-{i % 2000}", 31)
-    results["budget_us"] = (time.process_time() - started) / iterations * 1e6
-    return results
+# -- 2-4. upstream calls, photos, cold latency, single flight (in process) ---------------
 
 
-async def safety_overhead(
-    args: argparse.Namespace, up: dict[str, Any], workdir: Path, rounds: int = 3
-) -> dict[str, Any]:
-    """The warm card with the operation limits, budgets and trusted documents as shipped,
-    against the same gateway with budgets and trusted documents off and the limits out of
-    reach (the cached measure still runs): req/s interleaved over ``rounds``, one run."""
-    processes: dict[str, subprocess.Popen[bytes]] = {}
-    ports = {"safe": free_port(), "bare": free_port()}
-    try:
-        for label, port in ports.items():
-            settings = settings_for(up["scim"], up["dav"], workdir, port, up["directory"])
-            settings["cache"]["warm_directory"] = "startup"
-            settings["social"]["database_url"] = f"sqlite+aiosqlite:///{workdir / label}.db"
-            if label == "bare":
-                settings["limits"] = {"budget_per_minute": 0, "trusted_documents": "off",
-                                      "max_cost": 10**9, "max_depth": 100, "max_aliases": 10**6,
-                                      "max_objects": 10**9}  # fmt: skip
-            file = workdir / f"settings-{label}.json"
-            file.write_text(json.dumps(settings))
-            processes[label] = uvicorn_process("gateway.asgi:build", port,
-                                               {"TOWNHALL_SETTINGS_FILE": str(file)}, factory=True)  # fmt: skip
-        body = shapes()["card"]
-        async with httpx.AsyncClient(timeout=60, headers={"X-Townhall-User": VIEWER}) as client:
-            for port in ports.values():
-                await wait_http(f"http://127.0.0.1:{port}/healthz")
-                answer = (await client.post(f"http://127.0.0.1:{port}/graphql", json=body)).json()
-                if answer.get("errors"):
-                    raise RuntimeError(f"card on port {port}: {str(answer)[:500]}")
-        rps: dict[str, list[float]] = {"safe": [], "bare": []}
-        for _ in range(rounds):
-            for label, port in ports.items():
-                url = f"http://127.0.0.1:{port}/graphql"
-                rps[label].append(wrk(url, body, args.duration, args.connections, workdir)["rps"])
-    finally:
-        for process in processes.values():
-            process.terminate()
-            process.wait(10)
-    safe, bare = sum(rps["safe"]), sum(rps["bare"])
-    steps = await safety_steps()
-    card_us = 1e6 * rounds / safe  # one worker, saturated by wrk: wall time per request
-    added = steps["trusted_us"] + steps["prepare_us"] + steps["budget_us"]
+async def photo_calls(gw: Any) -> dict[str, Any]:
+    """The viewer's photo fetched cold, warm and with If-None-Match: directory calls each."""
+    body = await gw.query("{ me { photoUrl } }", user=VIEWER)
+    url = body["data"]["me"]["photoUrl"]
+    await gw.clear_cache()
+    calls = []
+    async with gw.client() as client:
+        before = gw.calls()["directory"]
+        cold = await client.get(url)
+        calls.append(gw.calls()["directory"] - before)
+        before = gw.calls()["directory"]
+        warm = await client.get(url)
+        calls.append(gw.calls()["directory"] - before)
+        before = gw.calls()["directory"]
+        again = await client.get(url, headers={"If-None-Match": warm.headers.get("etag", "")})
+        calls.append(gw.calls()["directory"] - before)
+    cache_control = warm.headers.get("cache-control", "")
     return {
-        "rps": rps,
-        "safe_over_bare": round(safe / bare, 3),
-        "rounds": rounds,
-        "steps_us": {k: round(v, 1) for k, v in steps.items()},
-        "card_us": round(card_us, 1),
-        "steps_share_of_card": round(added / card_us, 4),
-    }
+        "status": [cold.status_code, warm.status_code, again.status_code],
+        "cold_directory_calls": calls[0], "warm_directory_calls": calls[1],
+        "revalidated_directory_calls": calls[2], "cache_control": cache_control,
+        "etag": warm.headers.get("etag"),
+        "cacheable": cache_control.startswith("private, max-age=") and again.status_code == 304,
+    }  # fmt: skip
 
 
-TRACE_EVERY_REQUEST = {
-    "enabled": True,
-    "exporter": "none",
-    "sample_ratio": 1.0,
-    "resolver_sample_ratio": 0.0,
-}
-
-
-async def observability_overhead(
-    args: argparse.Namespace, up: dict[str, Any], workdir: Path, rounds: int = 3
-) -> dict[str, Any]:
-    """The warm card with logs as text and tracing off (as shipped), against JSON logs, and
-    against every request traced (spans made for the request, its SQL and upstream calls,
-    resolver spans off, not exported): req/s interleaved over ``rounds``, one run."""
-    variants: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
-        "shipped": ({}, {}),
-        "json_logs": ({}, {"TOWNHALL_LOG__FORMAT": "json"}),
-        "traced": ({"tracing": TRACE_EVERY_REQUEST}, {}),
-    }
-    processes: dict[str, subprocess.Popen[bytes]] = {}
-    ports = {label: free_port() for label in variants}
-    try:
-        for label, (extra, env) in variants.items():
-            port = ports[label]
-            settings = settings_for(up["scim"], up["dav"], workdir, port, up["directory"])
-            settings["cache"]["warm_directory"] = "startup"
-            settings["social"]["database_url"] = f"sqlite+aiosqlite:///{workdir / label}.db"
-            settings.update(extra)
-            file = workdir / f"settings-{label}.json"
-            file.write_text(json.dumps(settings))
-            processes[label] = uvicorn_process("gateway.asgi:build", port,
-                                               {"TOWNHALL_SETTINGS_FILE": str(file), **env},
-                                               factory=True)  # fmt: skip
-        body = shapes()["card"]
-        async with httpx.AsyncClient(timeout=60, headers={"X-Townhall-User": VIEWER}) as client:
-            for port in ports.values():
-                await wait_http(f"http://127.0.0.1:{port}/healthz")
-                answer = (await client.post(f"http://127.0.0.1:{port}/graphql", json=body)).json()
-                if answer.get("errors"):
-                    raise RuntimeError(f"card on port {port}: {str(answer)[:500]}")
-        rps: dict[str, list[float]] = {label: [] for label in variants}
-        for _ in range(rounds):
-            for label, port in ports.items():
-                url = f"http://127.0.0.1:{port}/graphql"
-                rps[label].append(wrk(url, body, args.duration, args.connections, workdir)["rps"])
-    finally:
-        for process in processes.values():
-            process.terminate()
-            process.wait(10)
-    shipped = sum(rps["shipped"])
-    return {
-        "rps": rps,
-        "rounds": rounds,
-        "json_logs_over_shipped": round(sum(rps["json_logs"]) / shipped, 3),
-        "traced_over_shipped": round(sum(rps["traced"]) / shipped, 3),
-    }
-
-
-# -- 2-4. upstream calls, cold latency, single flight (in process) ----------------------
-
-
-async def in_process(args: argparse.Namespace, up: dict[str, Any], workdir: Path) -> dict[str, Any]:
+async def in_process(
+    args: argparse.Namespace, up: dict[str, Any], workdir: Path
+) -> tuple[dict[str, Any], dict[str, Any]]:
     sys.path.insert(0, str(ROOT / "tests"))
     from servers.gateway import serve  # type: ignore[import-not-found]  # the tests' server
 
@@ -369,7 +189,7 @@ async def in_process(args: argparse.Namespace, up: dict[str, Any], workdir: Path
         data["social"]["database_url"] = f"sqlite+aiosqlite:///{workdir / db}"
         return Settings(**data)
 
-    out: dict[str, Any] = {"calls": {}, "cold_latency": {}, "single_flight": {}}
+    out: dict[str, Any] = {"calls": {}, "single_flight": {}}
     async with serve(settings(up["scim"], up["dav"], "calls.db")) as gw:
         await asyncio.wait_for(gw.upstreams.document_sync.ready.wait(), 120)
         for name, body in shapes().items():
@@ -383,6 +203,7 @@ async def in_process(args: argparse.Namespace, up: dict[str, Any], workdir: Path
                 "cold": {k: middle[k] - before[k] for k in before},
                 "warm": {k: after[k] - middle[k] for k in before},
             }
+        out["photo"] = await photo_calls(gw)
         # single flight: N identical cold requests at once
         body = shapes()["card"]
         await gw.clear_cache()
@@ -395,7 +216,6 @@ async def in_process(args: argparse.Namespace, up: dict[str, Any], workdir: Path
             )
         )
         after = gw.calls()
-        solo_before = gw.calls()
         await gw.clear_cache()
         await gw.query("{ me { displayName } }", user=VIEWER)
         solo_before = gw.calls()
@@ -407,25 +227,27 @@ async def in_process(args: argparse.Namespace, up: dict[str, Any], workdir: Path
             "calls_one_request": {k: solo_after[k] - solo_before[k] for k in before},
         }
 
-    # cold latency: every upstream call delayed (the embedded directory is in process),
-    # then the same with no delay: the difference over the delay is how many delayed
-    # round trips lie on the critical path, apart from the fixed cost of the work itself.
+    # cold latency: every upstream call delayed (not the embedded directory: the gateway
+    # opens it itself), then the same with no delay: the difference over the delay is how
+    # many delayed round trips lie on the critical path, apart from the work itself.
+    cold: dict[str, Any] = {}
     levels = EXPECTED_LEVELS[up["directory"]["mode"]]
-    undelayed = await cold_latencies(up, workdir, settings, serve, 0.0)
-    delayed = await cold_latencies(up, workdir, settings, serve, args.delay)
+    undelayed = await cold_latencies(up, settings, serve, 0.0)
+    delayed = await cold_latencies(up, settings, serve, args.delay)
     for name, best in delayed.items():
         trips = (best - undelayed[name]) / args.delay
-        out["cold_latency"][name] = {
+        cold[name] = {
             "seconds": round(best, 4), "seconds_undelayed": round(undelayed[name], 4),
             "delay": args.delay, "delayed_levels": levels[name],
+            # No delayed level (list100 on the embedded directory): no floor to divide by.
             "ratio": round(best / (levels[name] * args.delay), 3) if levels[name] else None,
             "delayed_round_trips": round(trips, 2),
         }  # fmt: skip
-    return out
+    return out, cold
 
 
 async def cold_latencies(
-    up: dict[str, Any], workdir: Path, settings: Any, serve: Any, delay: float
+    up: dict[str, Any], settings: Any, serve: Any, delay: float
 ) -> dict[str, float]:
     """Each shape's best of three cold requests, every upstream call ``delay`` late."""
     scim, dav = urlsplit(up["scim"]), urlsplit(up["dav"])
@@ -469,63 +291,30 @@ EXPECTED_LEVELS = {
 }
 
 
-# -- 5. memory ---------------------------------------------------------------------------
-
-MEMORY_SCRIPT = r"""
-import asyncio, json, sys, uuid, gc
-from pathlib import Path
-from connectors.directory import DirectoryPerson, open_embedded
-from connectors.hr import HRRecord
-from gateway.cache import RecordCache
-
-def rss():
-    for line in open("/proc/self/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-
-async def main(count, ldif):
-    cache = RecordCache.memory()
-    base = rss()
-    if count == 0:
-        directory = open_embedded(Path(ldif), "DC=ad,DC=northshire,DC=test")
-        people = await directory.search_people(None, include_leavers=True)
-        records = {p.guid: p for p in people}
-        await directory.close()
-    else:
-        records = {}
-        for n in range(count):
-            guid = str(uuid.UUID(int=n))
-            records[guid] = DirectoryPerson(guid=guid, dn=f"CN=Person {n},OU=Staff,DC=ad,DC=council,DC=test",
-                account_name=f"person.{n}", upn=f"person.{n}@council.test", display_name=f"Person {n}",
-                given_name="Person", surname=str(n), mail=f"person.{n}@council.test", title="Officer",
-                department="Department", office="County Hall", telephone="01632 960000",
-                employee_id=f"E{n:06d}", manager_dn="CN=Person 0,OU=Staff,DC=ad,DC=council,DC=test")
-    loaded = rss()
-    hr = {p.employee_id or p.guid: HRRecord(scim_id=p.guid, employee_number=p.employee_id, grade="PO3",
-          job_title=p.title, working_pattern="Full time", work_location=p.office) for p in records.values()}
-    await cache.set_many("person", records, ttl=3600, missing_ttl=60)
-    await cache.set_many("hr", hr, ttl=3600, missing_ttl=60)
-    del records, hr
-    gc.collect()
-    print(json.dumps({"people": len(cache._backend._cache) // 2, "rss_mb_start": round(base, 1),
-                      "rss_mb_cached": round(rss(), 1)}))
-
-asyncio.run(main(int(sys.argv[1]), sys.argv[2]))
-"""
+# -- 5. the response cache ---------------------------------------------------------------
 
 
-def memory() -> dict[str, Any]:
-    out = {}
-    for label, count in (("sample_council", 0), ("generated_50000", 50_000)):
-        result = subprocess.run(
-            [sys.executable, "-c", MEMORY_SCRIPT, str(count), str(FIXTURES / "directory.ldif")],
-            capture_output=True, text=True, check=True, cwd=ROOT,
-        )  # fmt: skip
-        out[label] = json.loads(result.stdout.strip().splitlines()[-1])
-    return out
+async def response_cache(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    """``bench.response_cache.measure`` when that module is there; the rest of the run goes
+    on without it, or when it fails (the failure is written down instead)."""
+    try:
+        step = importlib.import_module("bench.response_cache")
+    except ModuleNotFoundError as exc:
+        if exc.name != "bench.response_cache":
+            raise
+        return {"skipped": "bench/response_cache.py is not there"}
+    try:
+        found: dict[str, Any] = await step.measure(args, workdir)
+    except Exception as exc:  # one step's failure must not lose the others
+        return {"error": f"{type(exc).__name__}: {exc}"[:500]}
+    return found
 
 
 # -- main --------------------------------------------------------------------------------
+
+
+def loadavg() -> list[float]:
+    return [float(v) for v in Path("/proc/loadavg").read_text().split()[:3]]
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -551,43 +340,29 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 up["directory"] = samba.directory_settings(
                     ca_file=str(samba.ca_file), sync_interval=0
                 )
-            results: dict[str, Any] = {"machine": {"cpus": os.cpu_count()}}
+            results: dict[str, Any] = {
+                "machine": {"cpus": os.cpu_count(), "loadavg_start": loadavg()},
+                "directory": args.directory,
+            }
             if args.only == "safety":
                 results["safety"] = await safety_overhead(args, up, workdir)
                 return results
             if args.only == "observability":
                 results["observability"] = await observability_overhead(args, up, workdir)
                 return results
-            results["in_process"] = await in_process(args, up, workdir)
-            results["throughput"] = await ceiling_vs_warm(args, up, workdir)
+            results["in_process"], results["cold_latency"] = await in_process(args, up, workdir)
+            results["throughput"], results["floor"] = await ceiling_vs_warm(args, up, workdir)
+            results["response_cache"] = await response_cache(args, workdir)
             results["safety"] = await safety_overhead(args, up, workdir)
-            results["memory"] = memory()
+            results["memory"] = memory(workdir)
+            results["machine"]["loadavg_end"] = loadavg()
+            results["goals"] = annotate(results)
             return results
         finally:
             scim.stop()
             dav.stop()
             if samba is not None:
                 samba.stop()
-
-
-def report_safety(safety: dict[str, Any]) -> None:
-    print("\n6. limits, budgets and trusted documents: warm card req/s, interleaved rounds")
-    print(f"   on  {' '.join(f'{r:.0f}' for r in safety['rps']['safe'])}")
-    print(f"   off {' '.join(f'{r:.0f}' for r in safety['rps']['bare'])}")
-    print(f"   on/off = {safety['safe_over_bare']:.3f}")
-    steps = safety["steps_us"]
-    print(f"   in process, CPU us per request: trusted documents {steps['trusted_us']:.1f}, "
-          f"prepare (cached parse, validation, measure) {steps['prepare_us']:.1f}, "
-          f"budget {steps['budget_us']:.1f}; the card takes {safety['card_us']:.0f} us: "
-          f"{safety['steps_share_of_card'] * 100:.1f}% of it")  # fmt: skip
-
-
-def report_observability(o: dict[str, Any]) -> None:
-    print("\n7. logs and traces: warm card req/s, interleaved rounds")
-    for label, values in o["rps"].items():
-        print(f"   {label:10} {' '.join(f'{r:.0f}' for r in values)}")
-    print(f"   JSON logs / text logs = {o['json_logs_over_shipped']:.3f}; "
-          f"every request traced / tracing off = {o['traced_over_shipped']:.3f}")  # fmt: skip
 
 
 def report(results: dict[str, Any]) -> None:
@@ -597,43 +372,63 @@ def report(results: dict[str, Any]) -> None:
     if "throughput" not in results:
         report_safety(results["safety"])
         return
-    print("\n1. ceiling vs warm (req/s, p50/p99 ms; wrk, one worker)")
-    print(
-        f"{'shape':10} {'ceiling':>10} {'warm':>10} {'ratio':>7}   {'ceil p50/p99':>14} {'warm p50/p99':>14}"
-    )
+    print(f"\n1. ceiling vs warm (req/s, best of {len(results['floor']['rounds'])} rounds; "
+          "p50/p99 ms; wrk, one worker)")  # fmt: skip
+    print(f"{'shape':10} {'ceiling':>10} {'warm':>10} {'ratio':>7}   "
+          f"{'ceil p50/p99':>14} {'warm p50/p99':>14}")  # fmt: skip
     for name, r in results["throughput"].items():
         c, w = r["ceiling"], r["warm"]
         print(f"{name:10} {c['rps']:>10.0f} {w['rps']:>10.0f} {r['warm_over_ceiling']:>7.2f}   "
               f"{c['p50_ms']:>6.1f}/{c['p99_ms']:<7.1f} {w['p50_ms']:>6.1f}/{w['p99_ms']:<7.1f}")  # fmt: skip
+    f = results["floor"]
+    print(f"floor      {f['query']} on Townhall: {f['townhall']['rps']:.0f} req/s; its time per "
+          f"request is {f['share_of_ceiling_card']:.3f} of the ceiling card's "
+          f"({f['ceiling_card']['rps']:.0f} req/s)")  # fmt: skip
     print("\n2. upstream calls per shape (directory/hr/documents)")
     for name, r in results["in_process"]["calls"].items():
         cold, warm = r["cold"], r["warm"]
-        print(
-            f"{name:10} cold {cold['directory']}/{cold['hr']}/{cold['documents']}   warm {warm['directory']}/{warm['hr']}/{warm['documents']}"
-        )
+        print(f"{name:10} cold {cold['directory']}/{cold['hr']}/{cold['documents']}   "
+              f"warm {warm['directory']}/{warm['hr']}/{warm['documents']}")  # fmt: skip
+    p = results["in_process"]["photo"]
+    print(f"photo      directory calls cold {p['cold_directory_calls']}, warm "
+          f"{p['warm_directory_calls']}, If-None-Match {p['revalidated_directory_calls']} "
+          f"(HTTP {'/'.join(map(str, p['status']))}); {p['cache_control']}")  # fmt: skip
     print("\n3. cold latency with a fixed delay per upstream call (and with none)")
-    for name, r in results["in_process"]["cold_latency"].items():
-        # No delayed level (list100 on the embedded directory): no ratio to the floor.
+    for name, r in results["cold_latency"].items():
         ratio = f"{r['ratio']:.2f} x" if r["ratio"] is not None else "n/a"
-        print(
-            f"{name:10} {r['seconds'] * 1000:8.1f} ms = {ratio} ({r['delayed_levels']} level x {r['delay'] * 1000:.0f} ms); "
-            f"{r['seconds_undelayed'] * 1000:.1f} ms undelayed: {r['delayed_round_trips']:.1f} delayed round trips on the critical path"
-        )
+        print(f"{name:10} {r['seconds'] * 1000:8.1f} ms = {ratio} ({r['delayed_levels']} level x "
+              f"{r['delay'] * 1000:.0f} ms); {r['seconds_undelayed'] * 1000:.1f} ms undelayed: "
+              f"{r['delayed_round_trips']:.1f} delayed round trips on the critical path")  # fmt: skip
     sf = results["in_process"]["single_flight"]
     print(f"\n4. single flight: {sf['concurrent_requests']} identical cold card requests -> calls {sf['calls_concurrent']} "
           f"(one request alone: {sf['calls_one_request']})")  # fmt: skip
+    print("\n5. response cache: a repeated widget operation's req/s over the ceiling's")
+    cache = results["response_cache"]
+    for name, r in cache.items():
+        if isinstance(r, dict):
+            print(f"{name:10} {r.get('rps', float('nan')):>10.0f} req/s = "
+                  f"{r.get('over_ceiling', float('nan')):.2f} x the ceiling")  # fmt: skip
+        else:
+            print(f"   {name}: {r}")
     report_safety(results["safety"])
-    print("\n5. memory (RSS of one process, MB)")
+    print("\n8. memory (RSS of a worker process, MB)")
     for label, r in results["memory"].items():
-        print(
-            f"{label:16} {r['people']:>6} people cached: {r['rss_mb_cached']:.1f} MB (start {r['rss_mb_start']:.1f} MB)"
-        )
+        print(f"{label:18} {r['people']:>7} people cached: {r['rss_mb_cached']:.1f} MB "
+              f"(start {r['rss_mb_start']:.1f} MB)")  # fmt: skip
+    report_goals(results["goals"])
+    m = results["machine"]
+    print(f"\nload average {m['loadavg_start']} at the start, {m['loadavg_end']} at the end "
+          f"({m['cpus']} CPUs)")  # fmt: skip
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench gateway", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench gateway", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     parser.add_argument(
         "--duration", type=float, default=5.0, help="seconds of wrk per measurement"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="interleaved rounds of ceiling vs warm (best kept)"
     )
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument(
@@ -659,6 +454,8 @@ def main(argv: list[str]) -> int:
     results = asyncio.run(run(args))
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = "gateway.json" if args.only == "all" else f"gateway-{args.only}.json"
+    if args.only == "all" and args.directory == "samba":
+        name = "gateway-samba.json"
     (RESULTS / name).write_text(json.dumps(results, indent=2))
     report(results)
     return 0
