@@ -47,7 +47,9 @@ def annotate(results: dict[str, Any]) -> list[dict[str, Any]]:
         rows.append(_row(f"cold / (levels x delay), {shape}", ratio, f"<= {COLD_RATIO}",
                          None if ratio is None else ratio <= COLD_RATIO, note))  # fmt: skip
     photo = results.get("in_process", {}).get("photo")
-    if photo:
+    if photo and "skipped" in photo:
+        rows.append(_row("a photo", None, "0, 304", None, photo["skipped"]))
+    elif photo:
         met = photo["warm_directory_calls"] == 0 and photo["cacheable"]
         photo["goal"] = "0 directory calls warm; cacheable by the browser"
         photo["met"] = met

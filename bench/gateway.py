@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import inspect
 import json
 import os
 import shutil
@@ -49,14 +50,9 @@ from urllib.parse import urlsplit
 import httpx
 
 from bench._goals import annotate
-from bench._goals import report as report_goals
 from bench._memory import memory
-from bench._overheads import (
-    observability_overhead,
-    report_observability,
-    report_safety,
-    safety_overhead,
-)
+from bench._overheads import observability_overhead, safety_overhead
+from bench._report import report
 from bench._serving import (
     DAV,
     EMBEDDED,
@@ -76,6 +72,12 @@ from bench._serving import (
 from bench.latency_proxy import LatencyProxy
 from gateway.settings import Settings
 from townhall_demo.upstreams import WebDavUser, free_port, start_scim_server, start_webdav_server
+
+# The shared helpers stay importable from here (bench/response_cache.py uses them).
+__all__ = [
+    "DAV", "EMBEDDED", "FIXTURES", "FLOOR", "RESULTS", "ROOT", "TOKEN", "VIEWER",
+    "index_ready", "main", "run", "settings_for", "shapes", "uvicorn_process", "wait_http", "wrk",
+]  # fmt: skip
 
 # -- 1. ceiling vs warm, and the floor ---------------------------------------------------
 
@@ -154,6 +156,8 @@ async def photo_calls(gw: Any) -> dict[str, Any]:
     """The viewer's photo fetched cold, warm and with If-None-Match: directory calls each."""
     body = await gw.query("{ me { photoUrl } }", user=VIEWER)
     url = body["data"]["me"]["photoUrl"]
+    if url is None:
+        return {"skipped": f"{VIEWER} has no photo in this directory"}
     await gw.clear_cache()
     calls = []
     async with gw.client() as client:
@@ -294,9 +298,12 @@ EXPECTED_LEVELS = {
 # -- 5. the response cache ---------------------------------------------------------------
 
 
-async def response_cache(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
-    """``bench.response_cache.measure`` when that module is there; the rest of the run goes
-    on without it, or when it fails (the failure is written down instead)."""
+async def response_cache(
+    args: argparse.Namespace, workdir: Path, up: dict[str, Any]
+) -> dict[str, Any]:
+    """``bench.response_cache.measure`` when that module is there (given these upstreams
+    when it takes them); the rest of the run goes on without it, or when it fails (the
+    failure is written down instead)."""
     try:
         step = importlib.import_module("bench.response_cache")
     except ModuleNotFoundError as exc:
@@ -304,7 +311,8 @@ async def response_cache(args: argparse.Namespace, workdir: Path) -> dict[str, A
             raise
         return {"skipped": "bench/response_cache.py is not there"}
     try:
-        found: dict[str, Any] = await step.measure(args, workdir)
+        extra = {"up": up} if "up" in inspect.signature(step.measure).parameters else {}
+        found: dict[str, Any] = await step.measure(args, workdir, **extra)
     except Exception as exc:  # one step's failure must not lose the others
         return {"error": f"{type(exc).__name__}: {exc}"[:500]}
     return found
@@ -352,7 +360,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 return results
             results["in_process"], results["cold_latency"] = await in_process(args, up, workdir)
             results["throughput"], results["floor"] = await ceiling_vs_warm(args, up, workdir)
-            results["response_cache"] = await response_cache(args, workdir)
+            results["response_cache"] = await response_cache(args, workdir, up)
             results["safety"] = await safety_overhead(args, up, workdir)
             results["memory"] = memory(workdir)
             results["machine"]["loadavg_end"] = loadavg()
@@ -363,62 +371,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             dav.stop()
             if samba is not None:
                 samba.stop()
-
-
-def report(results: dict[str, Any]) -> None:
-    if "observability" in results:
-        report_observability(results["observability"])
-        return
-    if "throughput" not in results:
-        report_safety(results["safety"])
-        return
-    print(f"\n1. ceiling vs warm (req/s, best of {len(results['floor']['rounds'])} rounds; "
-          "p50/p99 ms; wrk, one worker)")  # fmt: skip
-    print(f"{'shape':10} {'ceiling':>10} {'warm':>10} {'ratio':>7}   "
-          f"{'ceil p50/p99':>14} {'warm p50/p99':>14}")  # fmt: skip
-    for name, r in results["throughput"].items():
-        c, w = r["ceiling"], r["warm"]
-        print(f"{name:10} {c['rps']:>10.0f} {w['rps']:>10.0f} {r['warm_over_ceiling']:>7.2f}   "
-              f"{c['p50_ms']:>6.1f}/{c['p99_ms']:<7.1f} {w['p50_ms']:>6.1f}/{w['p99_ms']:<7.1f}")  # fmt: skip
-    f = results["floor"]
-    print(f"floor      {f['query']} on Townhall: {f['townhall']['rps']:.0f} req/s; its time per "
-          f"request is {f['share_of_ceiling_card']:.3f} of the ceiling card's "
-          f"({f['ceiling_card']['rps']:.0f} req/s)")  # fmt: skip
-    print("\n2. upstream calls per shape (directory/hr/documents)")
-    for name, r in results["in_process"]["calls"].items():
-        cold, warm = r["cold"], r["warm"]
-        print(f"{name:10} cold {cold['directory']}/{cold['hr']}/{cold['documents']}   "
-              f"warm {warm['directory']}/{warm['hr']}/{warm['documents']}")  # fmt: skip
-    p = results["in_process"]["photo"]
-    print(f"photo      directory calls cold {p['cold_directory_calls']}, warm "
-          f"{p['warm_directory_calls']}, If-None-Match {p['revalidated_directory_calls']} "
-          f"(HTTP {'/'.join(map(str, p['status']))}); {p['cache_control']}")  # fmt: skip
-    print("\n3. cold latency with a fixed delay per upstream call (and with none)")
-    for name, r in results["cold_latency"].items():
-        ratio = f"{r['ratio']:.2f} x" if r["ratio"] is not None else "n/a"
-        print(f"{name:10} {r['seconds'] * 1000:8.1f} ms = {ratio} ({r['delayed_levels']} level x "
-              f"{r['delay'] * 1000:.0f} ms); {r['seconds_undelayed'] * 1000:.1f} ms undelayed: "
-              f"{r['delayed_round_trips']:.1f} delayed round trips on the critical path")  # fmt: skip
-    sf = results["in_process"]["single_flight"]
-    print(f"\n4. single flight: {sf['concurrent_requests']} identical cold card requests -> calls {sf['calls_concurrent']} "
-          f"(one request alone: {sf['calls_one_request']})")  # fmt: skip
-    print("\n5. response cache: a repeated widget operation's req/s over the ceiling's")
-    cache = results["response_cache"]
-    for name, r in cache.items():
-        if isinstance(r, dict):
-            print(f"{name:10} {r.get('rps', float('nan')):>10.0f} req/s = "
-                  f"{r.get('over_ceiling', float('nan')):.2f} x the ceiling")  # fmt: skip
-        else:
-            print(f"   {name}: {r}")
-    report_safety(results["safety"])
-    print("\n8. memory (RSS of a worker process, MB)")
-    for label, r in results["memory"].items():
-        print(f"{label:18} {r['people']:>7} people cached: {r['rss_mb_cached']:.1f} MB "
-              f"(start {r['rss_mb_start']:.1f} MB)")  # fmt: skip
-    report_goals(results["goals"])
-    m = results["machine"]
-    print(f"\nload average {m['loadavg_start']} at the start, {m['loadavg_end']} at the end "
-          f"({m['cpus']} CPUs)")  # fmt: skip
 
 
 def main(argv: list[str]) -> int:
