@@ -62,6 +62,12 @@ class RecordCache:
         self._failing: set[str] = set()  # kinds whose last upstream fetch failed
         self.hits = 0
         self.misses = 0
+        # The memory backend's own dict (live entries only: expired ones are removed by its
+        # timers), read directly by ``fresh``; None for Redis.
+        memory = (
+            getattr(backend, "_cache", None) if isinstance(backend, SimpleMemoryCache) else None
+        )
+        self._memory: dict[str, Any] | None = memory if isinstance(memory, dict) else None
         # Told after records are dropped for a change (change feeds) or all are cleared:
         # the response cache stops serving answers built from them (gateway.response_cache).
         self.change_listeners: list[Callable[[], Awaitable[None]]] = []
@@ -110,6 +116,31 @@ class RecordCache:
         self.hits += hits
         self.misses += len(entries) - hits
         return entries
+
+    def fresh(
+        self, kind: str, keys: Sequence[str], *, ttl: float, missing_ttl: float
+    ) -> list[Any] | None:
+        """The records for ``keys`` when every one is a fresh hit in the in-memory cache,
+        read without waiting; else ``None`` (ask ``load``). A warm request's lookups come
+        here: the memory backend's API would read an environment variable and set up a
+        timeout on every call, which cost more than the lookup itself."""
+        mapping = self._memory
+        if mapping is None:
+            return None
+        backend = self._backend
+        now = time.time()
+        found: list[Any] = []
+        for key in keys:
+            entry = mapping.get(backend.build_key(f"{kind}:{key}"))
+            if not isinstance(entry, Entry):
+                return None
+            record = entry.record
+            if now - entry.fetched_at > (ttl if record is not None else missing_ttl):
+                return None  # stale: ``load`` serves it and refreshes it in the background
+            found.append(record)
+        self.hits += len(found)
+        observe_cache(kind, len(found), 0, 0)
+        return found
 
     async def set_many(
         self, kind: str, records: dict[str, Any], *, ttl: float, missing_ttl: float

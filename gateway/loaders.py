@@ -13,9 +13,11 @@ gate (``gateway.scope``) reads them, and schema code sees what it lets through.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -32,7 +34,7 @@ from connectors.directory.where import KEY_SEPARATOR, split_people_search_key
 from connectors.documents import DocumentRecord, DocumentSource, DocumentTimeout
 from connectors.hr import HRRecord, HRSource, HRTimeout
 from connectors.social import SocialStore
-from schema.context import Loaders, SharedLoader, StaleSources
+from schema.context import SharedLoader, StaleSources
 
 from .cache import RecordCache
 from .documents import DocumentSearch
@@ -56,31 +58,132 @@ class Upstreams:
     social: SocialStore
     cache: RecordCache
     document_sync: DocumentSearch | None = None  # the search index (its writer, or a reader)
+    # The loaders' makers, and the settings and connectors they were made over: built once,
+    # not per request (made again if either changes, e.g. the search index set at start-up).
+    makers: tuple[tuple[object, ...], dict[str, Maker]] | None = None
+
+    def makers_for(self, settings: Settings) -> dict[str, Maker]:
+        over = (settings, self.directory, self.hr, self.documents, self.document_sync,
+                self.social, self.cache)  # fmt: skip
+        made = self.makers
+        if made is None or any(a is not b for a, b in zip(made[0], over, strict=True)):
+            made = self.makers = (over, _makers(self, settings))
+        return made[1]
 
 
-@dataclass(slots=True)
-class DocumentLoaders:
+class _Lazy:
+    """Loaders made on first use (most requests use a few of them): each by its maker,
+    from what the request gives them. A maker never stores this object in the loader it
+    makes, so a request's loaders hold no reference cycle and are freed when it ends."""
+
+    def __init__(
+        self, makers: dict[str, Maker], stale: StaleSources, viewer_guid: Callable[[], str]
+    ) -> None:
+        self._makers = makers
+        self.stale = stale
+        self.viewer_guid = viewer_guid
+
+    def _make(self, name: str) -> Any:
+        return self._makers[name](self)
+
+
+class DirectoryLoaders(_Lazy):
+    """``schema.context.Loaders``: the directory and HR, for schema code."""
+
+    @cached_property
+    def person(self) -> DataLoader[str, DirectoryPerson | None]:  # by objectGUID
+        return self._make("person")  # type: ignore[no-any-return]
+
+    @cached_property
+    def person_by_dn(self) -> DataLoader[str, DirectoryPerson | None]:
+        return self._make("person_by_dn")  # type: ignore[no-any-return]
+
+    @cached_property
+    def person_by_upn(self) -> DataLoader[str, DirectoryPerson | None]:
+        return self._make("person_by_upn")  # type: ignore[no-any-return]
+
+    @cached_property
+    def person_by_account(self) -> DataLoader[str, DirectoryPerson | None]:
+        return self._make("person_by_account")  # type: ignore[no-any-return]
+
+    @cached_property
+    def reports(self) -> DataLoader[str, list[DirectoryPerson]]:
+        return self._make("reports")  # type: ignore[no-any-return]
+
+    @cached_property
+    def groups(self) -> DataLoader[str, list[DirectoryGroup]]:
+        return self._make("groups")  # type: ignore[no-any-return]
+
+    @cached_property
+    def group(self) -> DataLoader[str, DirectoryGroup | None]:
+        return self._make("group")  # type: ignore[no-any-return]
+
+    @cached_property
+    def group_by_name(self) -> DataLoader[str, DirectoryGroup | None]:
+        return self._make("group_by_name")  # type: ignore[no-any-return]
+
+    @cached_property
+    def group_members(self) -> DataLoader[str, list[str]]:
+        return self._make("group_members")  # type: ignore[no-any-return]
+
+    @cached_property
+    def hr(self) -> DataLoader[str, HRRecord | None]:
+        return self._make("hr")  # type: ignore[no-any-return]
+
+    @cached_property
+    def hr_without_account(self) -> DataLoader[str, list[HRRecord]]:
+        return self._make("hr_without_account")  # type: ignore[no-any-return]
+
+    @cached_property
+    def following_count(self) -> DataLoader[str, int]:
+        return self._make("following_count")  # type: ignore[no-any-return]
+
+    @cached_property
+    def people_search(self) -> DataLoader[str, list[str]]:
+        return self._make("people_search")  # type: ignore[no-any-return]
+
+
+class DocumentLoaders(_Lazy):
     """Every document-store record, unjudged: read only by the access gate."""
 
-    document: DataLoader[str, DocumentRecord | None]  # by path
-    index: DataLoader[str, list[DocumentRecord]]  # by root folder ("")
-    search: DataLoader[str, list[DocumentRecord]]  # by query text, best first
+    @cached_property
+    def document(self) -> DataLoader[str, DocumentRecord | None]:  # by path
+        return self._make("document")  # type: ignore[no-any-return]
+
+    @cached_property
+    def index(self) -> DataLoader[str, list[DocumentRecord]]:  # by root folder ("")
+        return self._make("index")  # type: ignore[no-any-return]
+
+    @cached_property
+    def search(self) -> DataLoader[str, list[DocumentRecord]]:  # by query text, best first
+        return self._make("search")  # type: ignore[no-any-return]
 
 
-@dataclass(slots=True)
-class CountLoaders:
+class CountLoaders(_Lazy):
     """Follows and comments counted for any target, unjudged: read only by the gate."""
 
-    follower_count: DataLoader[tuple[str, str], int]  # (kind, target)
-    viewer_follows: DataLoader[tuple[str, str], bool]  # (kind, target) the viewer follows
-    comment_count: DataLoader[tuple[str, str], int]
+    @cached_property
+    def follower_count(self) -> DataLoader[tuple[str, str], int]:  # (kind, target)
+        return self._make("follower_count")  # type: ignore[no-any-return]
+
+    @cached_property
+    def viewer_follows(self) -> DataLoader[tuple[str, str], bool]:  # the viewer follows
+        return self._make("viewer_follows")  # type: ignore[no-any-return]
+
+    @cached_property
+    def comment_count(self) -> DataLoader[tuple[str, str], int]:
+        return self._make("comment_count")  # type: ignore[no-any-return]
+
+
+#: Makes one loader for a request, from what the request gives it (``_Lazy``).
+Maker = Callable[[Any], DataLoader[Any, Any]]
 
 
 @dataclass(slots=True)
 class RequestLoaders:
     """One request's loaders: ``directory`` for schema code, the rest for the gate."""
 
-    directory: Loaders
+    directory: DirectoryLoaders
     documents: DocumentLoaders
     counts: CountLoaders
 
@@ -95,8 +198,20 @@ def build_loaders(
 
     Each source has a per-request deadline: a slow upstream fails its own fields
     (as a timeout) instead of holding the whole response. Stale records served
-    from the cache are noted in ``stale`` for the response's extensions.
+    from the cache are noted in ``stale`` for the response's extensions. Each loader
+    is made when first used; what does not depend on the request (the batch functions)
+    is made once (``Upstreams.makers_for``).
     """
+    makers = up.makers_for(settings)
+    return RequestLoaders(
+        directory=DirectoryLoaders(makers, stale, viewer_guid),
+        documents=DocumentLoaders(makers, stale, viewer_guid),
+        counts=CountLoaders(makers, stale, viewer_guid),
+    )
+
+
+def _makers(up: Upstreams, settings: Settings) -> dict[str, Maker]:
+    """Every loader's maker over ``up``: the batch functions, built once."""
     c = settings.cache
     hr_settings = settings.hr
     cache = up.cache
@@ -110,22 +225,28 @@ def build_loaders(
     def cached(
         kind: str,
         model: Any,
-        fetch: Callable[[list[str]], Awaitable[Sequence[Any]]],
+        fetch: Callable[[list[str]], Awaitable[Sequence[Any]]] | None,
         ttl: float,
         normalise: Callable[[str], str] = str,
         max_batch: int = 500,
-    ) -> DataLoader[str, Any]:
+        fetch_of: Callable[[Any], Callable[[list[str]], Awaitable[Sequence[Any]]]] | None = None,
+    ) -> Maker:
+        # ``fetch_of`` (instead of ``fetch``): a fetch made from the request's loaders.
         source = _SOURCES[kind]
         deadline, timeout_error = timeouts[source]
 
-        def note_stale(fetched_at: float, failing: bool) -> None:
-            stale.note(source, fetched_at, failing)
-
-        async def batch(keys: list[str]) -> list[Any]:
+        async def batch(
+            stale: StaleSources,
+            fetch: Callable[[list[str]], Awaitable[Sequence[Any]]],
+            keys: list[str],
+        ) -> list[Any]:
             # Cache keys are normalised; the upstream is asked with the keys as given
             # (a normalised DN is for comparing, not for putting in a filter).
             observe_batch(kind, len(keys))
             norm = [normalise(k) for k in keys]
+            found = cache.fresh(kind, norm, ttl=ttl, missing_ttl=c.missing_ttl)
+            if found is not None:  # all fresh in memory: no deadline or fetch to set up
+                return found
             original = dict(zip(norm, keys, strict=True))
 
             async def fetch_as_given(wanted: list[str]) -> Sequence[Any]:
@@ -142,7 +263,7 @@ def build_loaders(
                 async with asyncio.timeout(deadline):
                     return await cache.load(
                         kind, norm, model, fetch_as_given, ttl=ttl, missing_ttl=c.missing_ttl,
-                        stale_for=c.max_stale, on_stale=note_stale,
+                        stale_for=c.max_stale, on_stale=functools.partial(stale.note, source),
                     )  # fmt: skip
             except TimeoutError:
                 error = timeout_error(f"the {source} source did not answer within {deadline:g}s")
@@ -150,7 +271,14 @@ def build_loaders(
             except Exception as exc:  # fill every slot: only these keys fail
                 return [exc for _ in keys]
 
-        return SharedLoader(load_fn=batch, max_batch_size=max_batch)
+        def make(owner: Any) -> DataLoader[str, Any]:
+            load = fetch_of(owner) if fetch_of is not None else fetch
+            assert load is not None
+            return SharedLoader(
+                load_fn=functools.partial(batch, owner.stale, load), max_batch_size=max_batch
+            )
+
+        return make
 
     directory = up.directory
 
@@ -180,9 +308,9 @@ def build_loaders(
     async def group_by_name(keys: list[str]) -> Sequence[DirectoryGroup | None]:
         return await directory.groups_by("name", keys)
 
-    person_by_dn = cached("person-dn", DirectoryPerson, people_by_dn, c.directory_ttl, normalise_dn)
-
-    async def group_members(keys: list[str]) -> Sequence[list[str]]:
+    async def group_members(
+        person_by_dn: DataLoader[str, DirectoryPerson | None], keys: list[str]
+    ) -> Sequence[list[str]]:
         # As a search result is: GUIDs in name order, the people to the person cache.
         # Members are looked up by DN through the record cache (a warmed directory
         # answers a big group at once); only the misses are searched for.
@@ -273,7 +401,9 @@ def build_loaders(
     async def following_count(keys: list[str]) -> list[int]:
         return await counted("following-count", keys, count_following)
 
-    async def viewer_follows(keys: list[tuple[str, str]]) -> list[bool]:
+    async def viewer_follows(
+        viewer_guid: Callable[[], str], keys: list[tuple[str, str]]
+    ) -> list[bool]:
         found: set[tuple[str, str]] = set()
         for kind in {k for k, _ in keys}:
             targets = [t for k, t in keys if k == kind]
@@ -303,41 +433,51 @@ def build_loaders(
             results.append([p.guid for p in people])
         return results
 
-    directory_loaders = Loaders(
-        person=cached("person", DirectoryPerson, people, c.directory_ttl, _lower),
-        person_by_dn=person_by_dn,
-        person_by_upn=cached("person-upn", DirectoryPerson, people_by_upn, c.directory_ttl, _lower),
-        person_by_account=cached(
+    def plain(load_fn: Callable[[list[Any]], Awaitable[Sequence[Any]]]) -> Maker:
+        return lambda owner: SharedLoader(load_fn=load_fn)
+
+    return {
+        "person": cached("person", DirectoryPerson, people, c.directory_ttl, _lower),
+        "person_by_dn": cached(
+            "person-dn", DirectoryPerson, people_by_dn, c.directory_ttl, normalise_dn
+        ),
+        "person_by_upn": cached(
+            "person-upn", DirectoryPerson, people_by_upn, c.directory_ttl, _lower
+        ),
+        "person_by_account": cached(
             "person-account", DirectoryPerson, people_by_account, c.directory_ttl, _lower
         ),
-        reports=cached("reports", list[DirectoryPerson], reports, c.directory_ttl, normalise_dn),
-        groups=cached("groups", list[DirectoryGroup], groups, c.directory_ttl, normalise_dn),
-        group=cached("group", DirectoryGroup, group, c.directory_ttl, _lower),
-        group_by_name=cached("group-name", DirectoryGroup, group_by_name, c.directory_ttl, _lower),
-        group_members=cached(
-            "group-members", list[str], group_members, c.directory_ttl, normalise_dn
+        "reports": cached("reports", list[DirectoryPerson], reports, c.directory_ttl, normalise_dn),
+        "groups": cached("groups", list[DirectoryGroup], groups, c.directory_ttl, normalise_dn),
+        "group": cached("group", DirectoryGroup, group, c.directory_ttl, _lower),
+        "group_by_name": cached(
+            "group-name", DirectoryGroup, group_by_name, c.directory_ttl, _lower
+        ),
+        # Members are looked up through the request's own person-by-DN loader.
+        "group_members": cached(
+            "group-members",
+            list[str],
+            None,
+            c.directory_ttl,
+            normalise_dn,
+            fetch_of=lambda owner: functools.partial(group_members, owner.person_by_dn),
         ),
         # One batch for a whole filtered population, so it can be answered by a listing.
-        hr=cached("hr", HRRecord, hr_records, c.hr_ttl, _lower, max_batch=20_000),
-        hr_without_account=cached("hr-unmatched", list[HRRecord], hr_unmatched, c.hr_ttl),
-        following_count=SharedLoader(load_fn=following_count),
-        people_search=cached(
+        "hr": cached("hr", HRRecord, hr_records, c.hr_ttl, _lower, max_batch=20_000),
+        "hr_without_account": cached("hr-unmatched", list[HRRecord], hr_unmatched, c.hr_ttl),
+        "following_count": plain(following_count),
+        "people_search": cached(
             "people-search", list[str], people_search, c.search_ttl, _people_search_key
         ),
-    )
-    return RequestLoaders(
-        directory=directory_loaders,
-        documents=DocumentLoaders(
-            document=cached("document", DocumentRecord, document, c.documents_ttl),
-            index=cached("document-index", list[DocumentRecord], document_index, c.documents_ttl),
-            search=SharedLoader(load_fn=document_search),
+        "document": cached("document", DocumentRecord, document, c.documents_ttl),
+        "index": cached("document-index", list[DocumentRecord], document_index, c.documents_ttl),
+        "search": plain(document_search),
+        "follower_count": plain(follower_count),
+        "viewer_follows": lambda owner: SharedLoader(
+            load_fn=functools.partial(viewer_follows, owner.viewer_guid)
         ),
-        counts=CountLoaders(
-            follower_count=SharedLoader(load_fn=follower_count),
-            viewer_follows=SharedLoader(load_fn=viewer_follows),
-            comment_count=SharedLoader(load_fn=comment_count),
-        ),
-    )
+        "comment_count": plain(comment_count),
+    }
 
 
 def count_key(kind: str, target: str) -> str:

@@ -54,24 +54,37 @@ class Viewer:
         return self.person.guid
 
 
-@dataclass(slots=True)
-class Loaders:
+class Loaders(Protocol):
     """Per-request DataLoaders of the directory and HR: one upstream call per source per
-    batch. Documents and social data are read through ``Context.scope``."""
+    batch. Documents and social data are read through ``Context.scope``. The gateway
+    makes each one when it is first read (``gateway.loaders``)."""
 
-    person: DataLoader[str, DirectoryPerson | None]  # by objectGUID
-    person_by_dn: DataLoader[str, DirectoryPerson | None]
-    person_by_upn: DataLoader[str, DirectoryPerson | None]
-    person_by_account: DataLoader[str, DirectoryPerson | None]  # by sAMAccountName
-    reports: DataLoader[str, list[DirectoryPerson]]  # by manager DN
-    groups: DataLoader[str, list[DirectoryGroup]]  # by member DN, nested included
-    group: DataLoader[str, DirectoryGroup | None]  # by objectGUID
-    group_by_name: DataLoader[str, DirectoryGroup | None]  # by name (cn), any case
-    group_members: DataLoader[str, list[str]]  # member GUIDs in name order, by group DN
-    hr: DataLoader[str, HRRecord | None]  # by the join key (employeeNumber or userName)
-    hr_without_account: DataLoader[str, list[HRRecord]]  # key "": records no account joins
-    following_count: DataLoader[str, int]  # people a person follows
-    people_search: DataLoader[str, list[str]]  # GUIDs in name order, by "leavers|text"
+    @property
+    def person(self) -> DataLoader[str, DirectoryPerson | None]: ...  # by objectGUID
+    @property
+    def person_by_dn(self) -> DataLoader[str, DirectoryPerson | None]: ...
+    @property
+    def person_by_upn(self) -> DataLoader[str, DirectoryPerson | None]: ...
+    @property
+    def person_by_account(self) -> DataLoader[str, DirectoryPerson | None]: ...  # sAMAccountName
+    @property
+    def reports(self) -> DataLoader[str, list[DirectoryPerson]]: ...  # by manager DN
+    @property
+    def groups(self) -> DataLoader[str, list[DirectoryGroup]]: ...  # by member DN, nested too
+    @property
+    def group(self) -> DataLoader[str, DirectoryGroup | None]: ...  # by objectGUID
+    @property
+    def group_by_name(self) -> DataLoader[str, DirectoryGroup | None]: ...  # cn, any case
+    @property
+    def group_members(self) -> DataLoader[str, list[str]]: ...  # GUIDs in name order, by DN
+    @property
+    def hr(self) -> DataLoader[str, HRRecord | None]: ...  # by employeeNumber or userName
+    @property
+    def hr_without_account(self) -> DataLoader[str, list[HRRecord]]: ...  # key "": unjoined
+    @property
+    def following_count(self) -> DataLoader[str, int]: ...  # people a person follows
+    @property
+    def people_search(self) -> DataLoader[str, list[str]]: ...  # by "leavers|text", in order
 
 
 @dataclass(frozen=True, slots=True)

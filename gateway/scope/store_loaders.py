@@ -1,14 +1,15 @@
 """Per-request DataLoaders over the social store: the raw reads the access gate judges.
 
 Each batch is one SQL ``IN`` query. They are made per request (batching never
-crosses viewers) and answer for any item, whoever asks: only ``gateway.scope``
-reads them.
+crosses viewers), each when first used, and answer for any item, whoever asks: only
+``gateway.scope`` reads them. The batch functions are module functions given the store
+(and the viewer) as arguments, so a request's loaders hold no reference cycle.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from functools import cached_property, partial
 from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -27,88 +28,127 @@ from schema.context import SharedLoader
 V = TypeVar("V")
 
 
-@dataclass(slots=True)
 class StoreLoaders:
-    comment: DataLoader[str, Comment | None]
-    comment_links: DataLoader[str, tuple[list[str], list[str]]]  # (#tags, mentioned GUIDs)
-    replies: DataLoader[str, list[Comment]]  # by parent comment id
-    # the first page of a thread: (kind, target, first) -> its first top-level comments
-    thread_start: DataLoader[tuple[str, str, int], list[Comment]]
-    event: DataLoader[int, ActivityEvent | None]
-    report: DataLoader[str, Report | None]
-    reactions: DataLoader[tuple[str, str], dict[str, int]]  # (kind, target) -> counts
-    my_reactions: DataLoader[tuple[str, str], set[str]]  # what the viewer gave
-    profile_fields: DataLoader[str, dict[str, ProfileField]]
-    profile_tags: DataLoader[tuple[str, str], list[ProfileTag]]  # (kind, person)
+    """One request's loaders over the social store, each made when first read."""
+
+    def __init__(self, store: SocialStore, viewer: str) -> None:
+        self.store = store
+        self.viewer = viewer
+
+    @cached_property
+    def comment(self) -> DataLoader[str, Comment | None]:
+        return SharedLoader(load_fn=partial(_comments, self.store))
+
+    @cached_property
+    def comment_links(self) -> DataLoader[str, tuple[list[str], list[str]]]:
+        # (#tags, mentioned GUIDs)
+        return SharedLoader(load_fn=partial(_links, self.store))
+
+    @cached_property
+    def replies(self) -> DataLoader[str, list[Comment]]:  # by parent comment id
+        return SharedLoader(load_fn=partial(_replies, self.store))
+
+    @cached_property
+    def thread_start(self) -> DataLoader[tuple[str, str, int], list[Comment]]:
+        # the first page of a thread: (kind, target, first) -> its first top-level comments
+        return SharedLoader(load_fn=partial(_thread_starts, self.store))
+
+    @cached_property
+    def event(self) -> DataLoader[int, ActivityEvent | None]:
+        return SharedLoader(load_fn=partial(_events, self.store))
+
+    @cached_property
+    def report(self) -> DataLoader[str, Report | None]:
+        return SharedLoader(load_fn=partial(_reports, self.store))
+
+    @cached_property
+    def reactions(self) -> DataLoader[tuple[str, str], dict[str, int]]:  # (kind, target)
+        return _by_kind(self.store.reaction_counts)
+
+    @cached_property
+    def my_reactions(self) -> DataLoader[tuple[str, str], set[str]]:  # what the viewer gave
+        return _by_kind(partial(_my_reactions, self.store, self.viewer))
+
+    @cached_property
+    def profile_fields(self) -> DataLoader[str, dict[str, ProfileField]]:
+        return SharedLoader(load_fn=partial(_fields, self.store))
+
+    @cached_property
+    def profile_tags(self) -> DataLoader[tuple[str, str], list[ProfileTag]]:  # (kind, person)
+        return _by_kind(self.store.profile_tags_of)
+
     # totalCount of lists, one COUNT per batch of parents (a page of people or documents)
-    thread_count: DataLoader[tuple[str, str], int]  # top-level comments on (kind, target)
-    person_feed_count: DataLoader[str, ByDocument]  # a person's feed items, per document
-    document_feed_count: DataLoader[str, int]  # a document's feed items
+    @cached_property
+    def thread_count(self) -> DataLoader[tuple[str, str], int]:  # top-level comments
+        return _by_kind(StoreCounts(self.store).thread_counts)
+
+    @cached_property
+    def person_feed_count(self) -> DataLoader[str, ByDocument]:  # feed items, per document
+        return SharedLoader(load_fn=StoreCounts(self.store).person_feeds)
+
+    @cached_property
+    def document_feed_count(self) -> DataLoader[str, int]:  # a document's feed items
+        return SharedLoader(load_fn=StoreCounts(self.store).document_feeds)
 
     @classmethod
     def over(cls, store: SocialStore, viewer: str) -> StoreLoaders:
-        def by_kind(
-            fetch: Callable[[str, Sequence[str]], Awaitable[list[V]]],
-        ) -> DataLoader[tuple[str, str], V]:
-            async def batch(keys: list[tuple[str, str]]) -> list[V]:
-                found: dict[tuple[str, str], V] = {}
-                for kind in {k for k, _ in keys}:
-                    targets = [t for k, t in keys if k == kind]
-                    for target, value in zip(targets, await fetch(kind, targets), strict=True):
-                        found[(kind, target)] = value
-                return [found[k] for k in keys]
+        return cls(store, viewer)
 
-            return SharedLoader(load_fn=batch)
 
-        async def my_reactions(kind: str, targets: Sequence[str]) -> list[set[str]]:
-            return await store.reactions_by(viewer, kind, targets)
+def _by_kind(
+    fetch: Callable[[str, Sequence[str]], Awaitable[list[V]]],
+) -> DataLoader[tuple[str, str], V]:
+    """A loader of (kind, target) keys: one ``fetch`` per kind in a batch."""
+    return SharedLoader(load_fn=partial(_batch_by_kind, fetch))
 
-        async def comments(ids: list[str]) -> list[Comment | None]:
-            return await store.comments_by_id(ids)
 
-        async def links(ids: list[str]) -> list[tuple[list[str], list[str]]]:
-            return await store.comment_links(ids)
+async def _batch_by_kind(
+    fetch: Callable[[str, Sequence[str]], Awaitable[list[V]]], keys: list[tuple[str, str]]
+) -> list[V]:
+    found: dict[tuple[str, str], V] = {}
+    for kind in {k for k, _ in keys}:
+        targets = [t for k, t in keys if k == kind]
+        for target, value in zip(targets, await fetch(kind, targets), strict=True):
+            found[(kind, target)] = value
+    return [found[k] for k in keys]
 
-        async def replies(ids: list[str]) -> list[list[Comment]]:
-            return await store.replies(ids)
 
-        async def thread_starts(keys: list[tuple[str, str, int]]) -> list[list[Comment]]:
-            found: dict[tuple[str, str, int], list[Comment]] = {}
-            for kind, first in {(k, f) for k, _, f in keys}:
-                targets = [t for k, t, f in keys if (k, f) == (kind, first)]
-                pages = await store.thread_starts(kind, targets, first=first)
-                found.update({(kind, t, first): p for t, p in zip(targets, pages, strict=True)})
-            return [found[k] for k in keys]
+async def _my_reactions(
+    store: SocialStore, viewer: str, kind: str, targets: Sequence[str]
+) -> list[set[str]]:
+    return await store.reactions_by(viewer, kind, targets)
 
-        async def events(ids: list[int]) -> list[ActivityEvent | None]:
-            return await store.events_by_id(ids)
 
-        async def reports(ids: list[str]) -> list[Report | None]:
-            return await store.reports_by_id(ids)
+async def _comments(store: SocialStore, ids: list[str]) -> list[Comment | None]:
+    return await store.comments_by_id(ids)
 
-        async def fields(people: list[str]) -> list[dict[str, ProfileField]]:
-            return await store.profile_fields_of(people)
 
-        counts = StoreCounts(store)
+async def _links(store: SocialStore, ids: list[str]) -> list[tuple[list[str], list[str]]]:
+    return await store.comment_links(ids)
 
-        async def person_feeds(people: list[str]) -> list[ByDocument]:
-            return await counts.person_feeds(people)
 
-        async def document_feeds(paths: list[str]) -> list[int]:
-            return await counts.document_feeds(paths)
+async def _replies(store: SocialStore, ids: list[str]) -> list[list[Comment]]:
+    return await store.replies(ids)
 
-        return cls(
-            comment=SharedLoader(load_fn=comments),
-            comment_links=SharedLoader(load_fn=links),
-            replies=SharedLoader(load_fn=replies),
-            thread_start=SharedLoader(load_fn=thread_starts),
-            event=SharedLoader(load_fn=events),
-            report=SharedLoader(load_fn=reports),
-            reactions=by_kind(store.reaction_counts),
-            my_reactions=by_kind(my_reactions),
-            profile_fields=SharedLoader(load_fn=fields),
-            profile_tags=by_kind(store.profile_tags_of),
-            thread_count=by_kind(counts.thread_counts),
-            person_feed_count=SharedLoader(load_fn=person_feeds),
-            document_feed_count=SharedLoader(load_fn=document_feeds),
-        )
+
+async def _thread_starts(
+    store: SocialStore, keys: list[tuple[str, str, int]]
+) -> list[list[Comment]]:
+    found: dict[tuple[str, str, int], list[Comment]] = {}
+    for kind, first in {(k, f) for k, _, f in keys}:
+        targets = [t for k, t, f in keys if (k, f) == (kind, first)]
+        pages = await store.thread_starts(kind, targets, first=first)
+        found.update({(kind, t, first): p for t, p in zip(targets, pages, strict=True)})
+    return [found[k] for k in keys]
+
+
+async def _events(store: SocialStore, ids: list[int]) -> list[ActivityEvent | None]:
+    return await store.events_by_id(ids)
+
+
+async def _reports(store: SocialStore, ids: list[str]) -> list[Report | None]:
+    return await store.reports_by_id(ids)
+
+
+async def _fields(store: SocialStore, people: list[str]) -> list[dict[str, ProfileField]]:
+    return await store.profile_fields_of(people)
