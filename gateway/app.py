@@ -73,7 +73,7 @@ from .state import AppState
 from .static import ASSETS_PATH, GraphiQLAssets, GraphiQLPage, assets_version
 from .tracing import configure_tracing, instrument_engine, instrument_http_client
 from .trusted import DocumentResolver, TrustedDocuments
-from .warmup import warm_directory, warm_hr
+from .warmup import warm_before_serving, warm_directory, warm_hr
 from .widgets import WIDGET_OPERATIONS, WidgetFiles
 
 log = logging.getLogger("townhall")
@@ -286,13 +286,12 @@ def create_app(settings: Settings) -> Starlette:
             state.subject_access = await stack.enter_async_context(
                 data_protection(app.state, settings, upstreams)
             )
-            if settings.cache.warm_directory == "startup":
-                await warm_directory(upstreams, settings.cache)
-            elif settings.cache.warm_directory == "background":
+            await warm_before_serving(upstreams, settings.cache, settings.hr.join)
+            if settings.cache.warm_directory == "background":
                 task = asyncio.create_task(warm_directory(upstreams, settings.cache))
                 task.add_done_callback(_log_failure)
                 stack.push_async_callback(_stop, task)
-            if settings.cache.warm_hr and upstreams.hr is not None:
+            if settings.cache.warm_hr == "background" and upstreams.hr is not None:
                 hr_task = asyncio.create_task(warm_hr(upstreams, settings.cache, settings.hr.join))
                 hr_task.add_done_callback(_log_failure)
                 stack.push_async_callback(_stop, hr_task)

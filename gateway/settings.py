@@ -286,11 +286,22 @@ class CacheSettings(BaseModel):
         description="Fill the cache with the whole directory at start-up (before serving, or "
         "in the background).",
     )
-    warm_hr: bool = Field(
-        False,
-        description="Fill the cache with every HR record at start-up, in the background (one "
-        "paged listing).",
+    warm_hr: Literal["off", "startup", "background"] = Field(
+        "off",
+        description="Fill the cache with every HR record at start-up (one paged listing): "
+        "before serving, at the same time as the directory, or in the background "
+        "(true/false: background/off).",
     )
+
+    @field_validator("warm_hr", mode="before")
+    @classmethod
+    def _warm_hr_flag(cls, value: Any) -> Any:
+        # It was a flag for the background warm-up; a flag still means that.
+        flags = {"true": "background", "1": "background", "false": "off", "0": "off"}
+        if isinstance(value, bool):
+            return "background" if value else "off"
+        return flags.get(value.strip().lower(), value) if isinstance(value, str) else value
+
     max_stale: float = Field(
         3600.0,
         ge=0,

@@ -15,6 +15,7 @@ that needs HR fields does not wait on the HR system.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from datetime import UTC, datetime
@@ -93,6 +94,19 @@ def _groups_of(graph: GroupGraph, people: list[DirectoryPerson]) -> dict[str, ob
         groups: list[DirectoryGroup] = graph.groups_of(person.dn)
         found[normalise_dn(person.dn)] = groups
     return found
+
+
+async def warm_before_serving(upstreams: Upstreams, settings: CacheSettings, join: str) -> None:
+    """The warm-ups set to ``startup``: the directory's listing (this process's work) and
+    HR's (the HR system's) at once, so the two take about as long as the longer one."""
+    await asyncio.gather(
+        *([warm_directory(upstreams, settings)] if settings.warm_directory == "startup" else []),
+        *(
+            [warm_hr(upstreams, settings, join)]
+            if settings.warm_hr == "startup" and upstreams.hr is not None
+            else []
+        ),
+    )
 
 
 async def warm_hr(upstreams: Upstreams, settings: CacheSettings, join: str) -> int:

@@ -96,9 +96,11 @@ def demo_settings(
         access={"data_protection_groups": ["Data Protection Champions"]},
         retention={"export_dir": workdir / "exports"},
         # The embedded directory never changes while the demo runs: cache it whole, for long.
+        # The directory (people, groups, memberships) and HR are warmed together before the
+        # demo serves: a visitor's first queries then wait on no listing in progress.
         cache={
             "warm_directory": "startup",
-            "warm_hr": True,  # the first HR filter or headcount then waits on nothing
+            "warm_hr": "startup",
             "directory_ttl": 86400,
             "search_ttl": 86400,
         },
@@ -122,11 +124,14 @@ async def embedded_upstreams(fixtures: Path, workdir: Path) -> Any:
     dav_password = secrets.token_urlsafe(18)
     users = json.loads((fixtures / "hr" / "users.json").read_text(encoding="utf-8"))
     props = json.loads((fixtures / "documents.json").read_text(encoding="utf-8"))
-    scim = await upstreams.start_scim_server(
-        token=token, schemas_dir=fixtures / "hr", users=users, workdir=workdir / "scim"
+    # Both started at once: each is a process of its own, seeded over HTTP.
+    scim_task = asyncio.create_task(
+        upstreams.start_scim_server(
+            token=token, schemas_dir=fixtures / "hr", users=users, workdir=workdir / "scim"
+        )
     )
-    try:
-        dav = await upstreams.start_webdav_server(
+    dav_task = asyncio.create_task(
+        upstreams.start_webdav_server(
             root=fixtures / "documents",
             props=props,
             users={
@@ -135,17 +140,20 @@ async def embedded_upstreams(fixtures: Path, workdir: Path) -> Any:
             },
             workdir=workdir / "webdav",
         )
-        try:
-            yield {
-                "hr_url": scim.url,
-                "hr_token": token,
-                "dav_url": dav.url,
-                "dav_password": dav_password,
-            }
-        finally:
-            dav.stop()
+    )
+    await asyncio.wait([scim_task, dav_task])
+    started = [t.result() for t in (scim_task, dav_task) if not t.cancelled() and not t.exception()]
+    try:
+        scim, dav = scim_task.result(), dav_task.result()  # raises the first that failed
+        yield {
+            "hr_url": scim.url,
+            "hr_token": token,
+            "dav_url": dav.url,
+            "dav_password": dav_password,
+        }
     finally:
-        scim.stop()
+        for server in reversed(started):
+            server.stop()
 
 
 def load_portal() -> Any:
