@@ -44,7 +44,7 @@ from strawberry.types.graphql import OperationType as AllowedOperation
 from connectors.social import SocialError
 from schema.audit import write_audit
 from schema.context import Context
-from schema.execution import OperationGuard
+from schema.execution import OperationGuard, execute_prepared
 
 from . import logs
 from .metrics import observe_request
@@ -259,12 +259,12 @@ class GraphQLEndpoint:
                     "NOT_ACCEPTABLE",
                     f"Accept {GRAPHQL_RESPONSE} or {JSON}.",
                 )
+            if self._responses is not None:  # signs in and reads the parameters as below
+                return await self._responses.answer(
+                    request, media, entry, self._sign_in, self._params, self._run
+                )
             context = await self._sign_in(request, entry)
             params = await self._params(request)
-            if self._responses is not None:
-                return await self._responses.answer(
-                    request, context, params, media, entry, self._run
-                )
             return await self._run(request, context, params, media, entry)
         except Refusal as refusal:
             entry.outcome = refusal.code
@@ -421,12 +421,15 @@ class GraphQLEndpoint:
         )
         try:
             async with asyncio.timeout(self._limits.operation_timeout):
-                result = await self._schema.execute(
-                    prepared.text,
-                    variable_values=prepared.variables,
-                    context_value=context,
+                result = await execute_prepared(
+                    self._schema,
+                    text=prepared.text,
+                    document=prepared.document,
+                    operation=prepared.operation.operation,
+                    variables=prepared.variables,
+                    context=context,
                     operation_name=prepared.name,
-                    allowed_operation_types=allowed,
+                    allowed=allowed,
                 )
         except asyncio.CancelledError:
             task = asyncio.current_task()

@@ -14,34 +14,32 @@ change generation, and *who may see the same answer*:
   own readers), the HR, data-protection, moderator, fallback-moderator and analyst groups.
   Most staff are in the same class, so they share entries;
 - the viewer's own GUID as well, when the operation selects a viewer-personal field
-  (``PERSONAL_FIELDS``, any ``viewer…`` or ``my…`` field, restricted HR fields whose
-  audience is the person and their managers): still cached, for that viewer alone.
+  (``gateway.response_operations``): still cached, for that viewer alone.
 
-Invalidation is by generation: a number bumped after every mutation (before its answer is
-sent, so the writer sees its own write at once), after every committed write the social
-store tells its change or follow listeners of (background jobs included), and whenever the
-change feeds or a reset drop records from the record cache (``RecordCache.change_listeners``).
-Entries of an older generation are never served; in memory they are dropped at once. With
-the Redis cache backend the generation is a Redis counter that every instance and the
-worker bump and read, so all instances agree; entries stay in each process's memory. A
-short TTL (``cache.responses_ttl``) bounds what no event reports (records expiring upstream
-changes with no change feed). Nothing is served stale.
+Invalidation is by the change generation (``gateway.response_generation``): bumped after
+every mutation before its answer is sent (the writer sees its own write at once), after
+every committed store write its listeners hear of, and whenever the change feeds drop
+records; entries of an older generation are never served (in memory they are dropped at
+once). A short TTL (``cache.responses_ttl``) bounds what no event reports. Nothing is
+served stale. Entries live in each process's memory, an LRU bounded by bytes and count.
+
+A hit costs no sign-in when the very same credentials (the headers sign-in reads) signed
+in successfully in this generation within the TTL, never past a token's ``exp``: the
+viewer's identity and access class are remembered for them. Anything else signs in first.
+Hits spend no budget (``limits.budget_per_minute``): they cost the upstreams nothing.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from graphql import FieldNode, GraphQLError, OperationDefinitionNode, parse, visit
-from graphql.language import Visitor
+import jwt
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -49,159 +47,17 @@ from connectors.social.audit import AuditEntry
 from schema.context import Context
 
 from .metrics import observe_response_cache
+from .response_generation import Generation
+from .response_operations import Cacheable, classify
 from .trusted import TrustedDocuments
 
 if TYPE_CHECKING:
-    from redis.asyncio import Redis
-
     from .graphql_http import RequestLog
-    from .loaders import Upstreams
     from .settings import Settings
 
-log = logging.getLogger("townhall.responses")
-
 Run = Callable[[Request, Context, dict[str, Any], str, "RequestLog"], Awaitable[Response]]
-
-# Fields whose value depends on who asks, beyond the viewer's groups: an operation that
-# selects any of them is cached per viewer. Any field named ``viewer…`` or ``my…`` too.
-PERSONAL_FIELDS = frozenset(
-    {
-        "me",
-        "homeFeed",
-        "notifications",
-        "unreadNotificationCount",
-        "notificationDigest",
-        "moderationQueue",
-        "auditLog",
-        "digestFrequency",  # one's own profile only
-        "revisions",  # the author and moderators only
-        "reporter",  # moderators and the reporter only
-        "downloadUrl",  # signed for the viewer
-        "notNotified",
-        # HR fields for the person, their line-management chain and HR (schema.access)
-        "employeeNumber",
-        "grade",
-        "fte",
-        "contractType",
-        "externalId",
-    }
-)
-
-
-def is_personal_field(name: str) -> bool:
-    return (
-        name in PERSONAL_FIELDS
-        or (name.startswith("viewer") and len(name) > 6 and name[6].isupper())
-        or (name.startswith("my") and len(name) > 2 and name[2].isupper())
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class Cacheable:
-    """What the cache knows of a registered document: its hash and name, whether it is
-    all queries (cached) or holds a mutation (bumps the generation), whether its answer
-    is the viewer's own."""
-
-    sha256: str
-    name: str
-    query: bool
-    mutation: bool
-    personal: bool
-
-
-def classify(sha256: str, name: str, document: str) -> Cacheable:
-    """A registered document judged by what it selects (fragments included)."""
-    try:
-        ast = parse(document)
-    except GraphQLError:
-        return Cacheable(sha256, name, query=False, mutation=False, personal=True)
-    kinds = {d.operation.value for d in ast.definitions if isinstance(d, OperationDefinitionNode)}
-    names: set[str] = set()
-
-    class Fields(Visitor):
-        def enter_field(self, node: FieldNode, *_: Any) -> None:
-            names.add(node.name.value)
-
-    visit(ast, Fields())
-    return Cacheable(
-        sha256,
-        name,
-        query=kinds == {"query"},
-        mutation="mutation" in kinds,
-        personal=any(is_personal_field(n) for n in names),
-    )
-
-
-class Generation:
-    """The change generation: in this process, and in Redis shared by instances."""
-
-    def __init__(self, redis: Redis | None = None, key: str = "townhall:responses:generation"):
-        self.local = 0
-        self.listeners: list[Callable[[], None]] = []  # told of every bump made here
-        self._redis = redis
-        self._key = key
-        self._failing = False
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Generation:
-        if settings.cache.backend != "redis":
-            return cls()
-        from redis.asyncio import Redis
-
-        redis = Redis.from_url(settings.cache.redis_url, socket_timeout=2)
-        return cls(redis, f"{settings.cache.namespace}:responses:generation")
-
-    async def current(self) -> tuple[int, int] | None:
-        """This generation (``None``: Redis cannot be read, nothing may be cached)."""
-        if self._redis is None:
-            return self.local, 0
-        try:
-            shared = await self._redis.get(self._key)
-        except Exception as exc:  # redis down: answers run, nothing is cached
-            self._note_failure(exc)
-            return None
-        self._failing = False
-        return self.local, int(shared or 0)
-
-    async def bump(self) -> None:
-        self.local += 1
-        for listener in self.listeners:
-            listener()
-        if self._redis is not None:
-            try:
-                await self._redis.incr(self._key)
-            except Exception as exc:
-                self._note_failure(exc)
-
-    def _note_failure(self, exc: Exception) -> None:
-        if not self._failing:
-            self._failing = True
-            log.warning("the response cache's generation is unreachable (%s)", type(exc).__name__)
-
-    def watch(self, upstreams: Upstreams) -> Callable[[], None]:
-        """Bump on every change the store and the record cache report; returns the undo."""
-
-        async def on_store(*_: Any) -> None:
-            await self.bump()
-
-        hooks: list[tuple[list[Any], Any]] = [
-            (upstreams.social.change_listeners, on_store),
-            (upstreams.social.follow_listeners, on_store),
-            (upstreams.cache.change_listeners, self.bump),
-        ]
-        for listeners, hook in hooks:
-            listeners.append(hook)
-
-        def undo() -> None:
-            for listeners, hook in hooks:
-                with contextlib.suppress(ValueError):
-                    listeners.remove(hook)
-
-        return undo
-
-    async def close(self) -> None:
-        if self._redis is not None:
-            await self._redis.aclose()
+SignInStep = Callable[[Request, "RequestLog"], Awaitable[Context]]
+ParamsStep = Callable[[Request], Awaitable[dict[str, Any]]]
 
 
 class _AuditNotes(dict[tuple[str, str, str], AuditEntry]):
@@ -219,6 +75,18 @@ class _AuditNotes(dict[tuple[str, str, str], AuditEntry]):
         super().__setitem__(key, value)
 
 
+@dataclass(frozen=True, slots=True)
+class _SignedIn:
+    """What a successful sign-in with some credentials told: who, in which access class,
+    under which generation, until when (Unix time: never past a token's ``exp``)."""
+
+    generation: tuple[int, int]
+    expires_at: float
+    guid: str
+    log_name: str
+    access_class: str
+
+
 class ResponseCache:
     """Answers of registered queries by (operation, variables, generation, who), in an LRU
     bounded by bytes and entries; ``answer`` is the endpoint's one hook."""
@@ -232,6 +100,7 @@ class ResponseCache:
         max_entries: int,
         by_hash: bool,
         role_groups: Iterable[str] = (),
+        token_cookie: str = "",
         generation: Generation | None = None,
     ) -> None:
         self.ttl = ttl
@@ -245,10 +114,11 @@ class ResponseCache:
         self._by_text = {op.document: self._by_hash[op.sha256] for op in registry.operations()}
         self._hash_lookups = by_hash  # hashes alone are honoured (trusted documents on)
         self._role_groups = frozenset(g.casefold() for g in role_groups)
+        self._token_cookie = token_cookie
         self._relevant: tuple[int, frozenset[str] | None] | None = None
         self._entries: OrderedDict[tuple[Any, ...], tuple[float, bytes]] = OrderedDict()
         self._bytes = 0
-        self._classes: dict[str, tuple[Any, float, str]] = {}
+        self._signed: dict[tuple[Any, ...], _SignedIn] = {}
         self.hits = 0
         self.misses = 0
 
@@ -265,6 +135,7 @@ class ResponseCache:
                 *settings.social.fallback_moderator_groups,
                 *settings.limits.analyst_groups,
             ],
+            token_cookie=settings.auth.token_cookie,
             generation=Generation.from_settings(settings),
         )
 
@@ -276,34 +147,56 @@ class ResponseCache:
     async def answer(
         self,
         request: Request,
-        context: Context,
-        params: dict[str, Any],
         media: str,
         entry: RequestLog,
+        sign_in: SignInStep,
+        read_params: ParamsStep,
         run: Run,
     ) -> Response:
-        """The request's answer: from the cache, or run (and kept when it may be)."""
-        op = self._operation(params)
+        """The request's answer, signed in and read as the endpoint does (``sign_in``,
+        ``read_params``), then from the cache, or ``run`` (and kept when it may be).
+
+        Credentials that signed in successfully in this generation, not long ago (never
+        past a token's expiry), are trusted again for a cached answer without signing in
+        anew; anything else signs in first, as every request does."""
+        generation = await self.generation.current()
+        credentials = _credentials(request) if generation is not None else None
+        known = self._signed.get(credentials) if credentials is not None else None
+        if known is not None and (
+            known.generation != generation or known.expires_at <= time.time()
+        ):
+            del self._signed[credentials]  # type: ignore[arg-type]
+            known = None
+        if known is not None and generation is not None:
+            params = await read_params(request)
+            op = self._operation(params)
+            if op is not None and op.query:
+                key = _key(op, params, generation, known.access_class, known.guid)
+                if key is not None and (body := self._fresh(key)) is not None:
+                    entry.viewer = known.log_name
+                    return self._hit(op, body, media, entry)
+            context = await sign_in(request, entry)
+        else:
+            context = await sign_in(request, entry)
+            params = await read_params(request)
+            op = self._operation(params)
         if op is None or not op.query:
             try:
                 return await run(request, context, params, media, entry)
             finally:
                 if op.mutation if op is not None else _may_write(request, params):
                     await self.generation.bump()  # before the answer goes out
-        key = await self._key(op, context, params)
+        access_class = await self._access_class(context) if generation is not None else None
+        if access_class is None or generation is None:
+            return await run(request, context, params, media, entry)
+        if credentials is not None:
+            self._remember(request, credentials, generation, context, entry, access_class)
+        key = _key(op, params, generation, access_class, context.viewer.guid)
         if key is None:
             return await run(request, context, params, media, entry)
-        found = self._entries.get(key)
-        if found is not None:
-            if found[0] > time.monotonic():
-                self._entries.move_to_end(key)
-                self.hits += 1
-                observe_response_cache("hit")
-                entry.operation = op.name
-                entry.document_hash = op.sha256[:16]
-                context.release()
-                return Response(found[1], media_type=f"{media}; charset=utf-8")
-            self._forget(key)
+        if (body := self._fresh(key)) is not None:
+            context.release()
+            return self._hit(op, body, media, entry)
         self.misses += 1
         observe_response_cache("miss")
         notes = _AuditNotes()
@@ -320,61 +213,58 @@ class ResponseCache:
             self._keep(key, bytes(response.body))
         return response
 
-    # -- keys -------------------------------------------------------------------------
+    def _hit(self, op: Cacheable, body: bytes, media: str, entry: RequestLog) -> Response:
+        self.hits += 1
+        observe_response_cache("hit")
+        entry.operation = op.name
+        entry.document_hash = op.sha256[:16]
+        return Response(body, media_type=f"{media}; charset=utf-8")
 
-    def _operation(self, params: dict[str, Any]) -> Cacheable | None:
-        query = params.get("query")
-        if isinstance(query, str):
-            return self._by_text.get(query)
-        if not self._hash_lookups:
-            return None
-        extensions = params.get("extensions")
-        persisted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
-        sha = persisted.get("sha256Hash") if isinstance(persisted, dict) else None
-        if not isinstance(sha, str) or persisted.get("version") != 1:  # type: ignore[union-attr]
-            return None
-        return self._by_hash.get(sha.lower())
+    # -- who is asking ----------------------------------------------------------------
 
-    async def _key(
-        self, op: Cacheable, context: Context, params: dict[str, Any]
-    ) -> tuple[Any, ...] | None:
-        generation = await self.generation.current()
-        if generation is None:
-            return None
-        who = await self._access_class(context, generation)
-        if who is None:
-            return None
-        if op.personal:
-            who = f"{who}/{context.viewer.guid}"
-        variables = params.get("variables") or {}
-        try:
-            canonical = json.dumps(variables, sort_keys=True, separators=(",", ":"))
-        except (TypeError, ValueError):
-            return None
-        name = params.get("operationName") or ""
-        return (op.sha256, name, canonical, generation, who)
+    def _remember(
+        self,
+        request: Request,
+        credentials: tuple[Any, ...],
+        generation: tuple[int, int],
+        context: Context,
+        entry: RequestLog,
+        access_class: str,
+    ) -> None:
+        """Trust these credentials again for cached answers until the TTL ends, the
+        generation changes, or the token they carry expires (a token whose expiry cannot
+        be read is not remembered)."""
+        expires_at = time.time() + self.ttl
+        tokens = [
+            value.partition(" ")[2].strip()
+            for name, value in request.headers.items()
+            if name == "authorization"
+        ]
+        if self._token_cookie and (cookie := request.cookies.get(self._token_cookie)):
+            tokens.append(cookie)
+        for token in tokens:
+            exp = _token_expiry(token)
+            if exp is None:
+                return
+            expires_at = min(expires_at, exp)
+        if len(self._signed) >= 10_000:
+            self._signed.clear()
+        self._signed[credentials] = _SignedIn(
+            generation, expires_at, context.viewer.guid, entry.viewer, access_class
+        )
 
-    async def _access_class(self, context: Context, generation: Any) -> str | None:
+    async def _access_class(self, context: Context) -> str | None:
         """The digest of the viewer's groups that can change an answer (``None``: the
         directory cannot say now; the request runs uncached)."""
-        viewer = context.viewer.person
-        now = time.monotonic()
-        memo = self._classes.get(viewer.guid)
-        if memo is not None and memo[0] == generation and memo[1] > now:
-            return memo[2]
         try:
-            groups = await context.loaders.groups.load(viewer.dn)
+            groups = await context.loaders.groups.load(context.viewer.person.dn)
         except Exception:  # the directory failing: the request runs and reports it
             return None
         relevant = self._relevant_groups(context)
         names = sorted(
             {g.name.casefold() for g in groups if relevant is None or g.name.casefold() in relevant}
         )
-        digest = hashlib.blake2b("\n".join(names).encode(), digest_size=12).hexdigest()
-        if len(self._classes) >= 10_000:
-            self._classes.clear()
-        self._classes[viewer.guid] = (generation, now + self.ttl, digest)
-        return digest
+        return hashlib.blake2b("\n".join(names).encode(), digest_size=12).hexdigest()
 
     def _relevant_groups(self, context: Context) -> frozenset[str] | None:
         """The groups any access rule names (``None``: all of them count, as when
@@ -396,7 +286,30 @@ class ResponseCache:
         self._relevant = (id(policy), relevant)
         return relevant
 
+    def _operation(self, params: dict[str, Any]) -> Cacheable | None:
+        query = params.get("query")
+        if isinstance(query, str):
+            return self._by_text.get(query)
+        if not self._hash_lookups:
+            return None
+        extensions = params.get("extensions")
+        persisted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
+        sha = persisted.get("sha256Hash") if isinstance(persisted, dict) else None
+        if not isinstance(sha, str) or persisted.get("version") != 1:  # type: ignore[union-attr]
+            return None
+        return self._by_hash.get(sha.lower())
+
     # -- the LRU ----------------------------------------------------------------------
+
+    def _fresh(self, key: tuple[Any, ...]) -> bytes | None:
+        found = self._entries.get(key)
+        if found is None:
+            return None
+        if found[0] <= time.monotonic():
+            self._forget(key)
+            return None
+        self._entries.move_to_end(key)
+        return found[1]
 
     def _keep(self, key: tuple[Any, ...], body: bytes) -> None:
         size = len(body) + 200  # the key and bookkeeping, roughly
@@ -420,10 +333,49 @@ class ResponseCache:
         """Entries of older generations can never be served again: free them."""
         self._entries.clear()
         self._bytes = 0
-        self._classes.clear()
+        self._signed.clear()
 
     def clear(self) -> None:
         self._drop_local()
+
+
+def _key(
+    op: Cacheable, params: dict[str, Any], generation: Any, access_class: str, guid: str
+) -> tuple[Any, ...] | None:
+    """An entry's key: the viewer's GUID joins the access class when the operation is
+    the viewer's own."""
+    variables = params.get("variables") or {}
+    try:
+        canonical = json.dumps(variables, sort_keys=True, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return None
+    who = f"{access_class}/{guid}" if op.personal else access_class
+    return (op.sha256, params.get("operationName") or "", canonical, generation, who)
+
+
+# Request headers that sign a request in (``gateway.auth.Authenticator.credentials``).
+_CREDENTIAL_HEADERS = frozenset(
+    {b"authorization", b"cookie", b"x-townhall-user", b"origin", b"host"}
+)
+
+
+def _credentials(request: Request) -> tuple[Any, ...]:
+    """Everything sign-in reads of a request, as it came: equal tuples sign in alike."""
+    scope = request.scope
+    return (
+        scope.get("scheme"),
+        scope.get("method") in ("GET", "HEAD"),
+        *(item for item in scope["headers"] if item[0] in _CREDENTIAL_HEADERS),
+    )
+
+
+def _token_expiry(token: str) -> float | None:
+    """A JWT's ``exp`` (its signature was checked by this request's sign-in)."""
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+        return float(claims["exp"])
+    except Exception:
+        return None
 
 
 def _may_write(request: Request, params: dict[str, Any]) -> bool:
@@ -433,15 +385,3 @@ def _may_write(request: Request, params: dict[str, Any]) -> bool:
         return False
     query = params.get("query")
     return not isinstance(query, str) or "mutation" in query
-
-
-def report_changes(
-    settings: Settings, upstreams: Upstreams, stack: contextlib.AsyncExitStack
-) -> None:
-    """In a process that serves no GraphQL (``townhall worker``): bump the shared
-    generation on what its jobs change, so every instance's cached answers go (Redis
-    only: a worker beside memory caches shares nothing with them)."""
-    if settings.cache.responses and settings.cache.backend == "redis":
-        generation = Generation.from_settings(settings)
-        stack.push_async_callback(generation.close)
-        stack.callback(generation.watch(upstreams))

@@ -43,7 +43,7 @@ from .digests.unsubscribe import UnsubscribeSigner
 from .live.events import open_live
 from .loaders import Upstreams
 from .metrics import registry
-from .response_cache import report_changes
+from .response_generation import report_changes
 from .settings import Settings
 from .worker_lock import FileLock, Lease, PostgresLock, RedisLock, WorkerLock, lock_key
 

@@ -12,13 +12,18 @@ from __future__ import annotations
 import asyncio
 import re
 import shutil
+import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
+from pydantic import SecretStr
 from servers import Council
+from servers.oidc import AUDIENCE, ISSUER, claims, public_pem, rsa_key, sign
 
-from gateway.response_cache import classify, is_personal_field
+from gateway.response_operations import classify, is_personal_field
 from gateway.trusted import TrustedDocuments, document_hash
 from gateway.widgets import WIDGET_OPERATIONS
 from schema.ids import global_id
@@ -300,3 +305,38 @@ async def test_marking_notifications_read_is_seen_at_once(gateway: Gateway) -> N
     after = await ask(gateway, "Notifications", {"first": 5}, COLLEAGUE)
     assert after["data"]["unreadNotificationCount"] == 0
     await ask(gateway, "UnfollowPerson", {"id": me["data"]["me"]["id"]}, CARER)
+
+
+async def test_a_cached_answer_is_never_served_past_its_token(
+    council: Council, scim_server: ScimServer, webdav_server: WebDavServer, tmp_path: Path
+) -> None:
+    key = rsa_key()
+    settings = base_settings(council, scim_server, webdav_server, tmp_path)
+    settings.auth.dev_sign_in = False
+    settings.auth.jwt_public_key = SecretStr(public_pem(key))
+    settings.auth.jwt_issuer = ISSUER
+    settings.auth.jwt_audience = AUDIENCE
+    settings.auth.leeway = 0
+    settings.cache.responses_ttl = 600
+    upn = next(p for p in council.people if p["sAMAccountName"] == CARER)["userPrincipalName"]
+    body = {"query": registered("Me"), "variables": {}}
+    async with serve(settings) as gateway, gateway.client() as client:
+        sync = gateway.upstreams.document_sync
+        assert sync is not None
+        await asyncio.wait_for(sync.ready.wait(), 60)  # its first index ends every entry
+        token = sign(key, "RS256", claims(lifetime=3, upn=upn))
+        headers = {"Authorization": f"Bearer {token}"}
+        first = await client.post("/graphql", json=body, headers=headers)
+        before = await hits(gateway)
+        second = await client.post("/graphql", json=body, headers=headers)
+        assert second.status_code == first.status_code == 200, first.text
+        assert second.json() == first.json()
+        assert await hits(gateway) == before + 1  # answered without signing in again
+        expiry = jwt.decode(token, options={"verify_signature": False})["exp"]
+        await asyncio.sleep(max(0.0, expiry - time.time()) + 1.1)
+        expired = await client.post("/graphql", json=body, headers=headers)
+        assert expired.status_code == 401, expired.text
+        assert expired.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        refused = await client.post("/graphql", json=body, headers={"Authorization": "Bearer x"})
+        assert refused.status_code == 401
+        assert await hits(gateway) == before + 1
