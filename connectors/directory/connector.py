@@ -11,6 +11,7 @@ as escaped bytes). Group lookups live in :mod:`.groups`, change tracking in
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
@@ -21,11 +22,10 @@ from ldap3.utils.conv import escape_bytes, escape_filter_chars
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from . import changes, groups
+from . import changes, groups, listing
 from .detect import DirectoryCapabilities, detect
 from .entries import EntryReader, normalise_dn
 from .errors import DirectoryNotFound, DirectoryRejected
-from .matching import spellings
 from .pool import ConnectionPool
 from .records import (
     AttributeMap,
@@ -35,14 +35,13 @@ from .records import (
     DirectoryPerson,
     PeopleRule,
 )
-from .search import Entry, paged_search, ranged_name
+from .search import Entry, is_ranged, paged_search, ranged_name
+from .search import complete_ranges as complete_entry_ranges
 from .where import PeopleWhere
 
 LookupField = Literal["guid", "account_name", "upn", "employee_id", "dn", "mail"]
 GroupLookupField = Literal["guid", "name"]
 
-#: Words of a search beyond this are ignored (each adds a clause to the filter).
-MAX_SEARCH_WORDS = 8
 MAX_KEY_LENGTH = 1024
 
 
@@ -138,37 +137,13 @@ class DirectoryConnector:
         does at 1,000, still return every match. Sorted by display name.
         Leavers (disabled or expired accounts) only when ``include_leavers``.
         """
-        m = self.map
-        clauses = []
-        words = (text or "").split()[:MAX_SEARCH_WORDS]
-        if any(not word.isprintable() or len(word) > MAX_KEY_LENGTH for word in words):
-            # No name holds a control character; some servers drop NULs while
-            # matching, which would turn the word into "match everyone".
+        query = listing.people_query(self, text, where)
+        if query is None:
             return []
-        for word in words:
-            # The word as typed (escaped, never case-folded: the directory applies its own
-            # case rule), in both its NFC and NFD spellings, which a DC tells apart.
-            either = []
-            for form in spellings(word):
-                value = escape_filter_chars(form)
-                fields = f"({m.title}=*{value}*)({m.department}=*{value}*)({m.office}=*{value}*)"
-                if self.features.anr:
-                    # ANR covers the names, account name and mail through AD's own index.
-                    either.append(f"(anr={value}){fields}")
-                else:
-                    # cn too: an account without a displayName is listed by its cn.
-                    either.append(
-                        f"({m.display_name}=*{value}*)({m.common_name}=*{value}*){fields}"
-                        f"({m.account_name}={value}*)({m.mail}={value}*)"
-                    )
-            clauses.append(f"(|{''.join(either)})")
-        if where:
-            clauses.append(where.clauses(m, self.features))
-        query = f"(&{m.person_filter}{self.people_rule.filter}{''.join(clauses)})"
         now = datetime.now(UTC)
         people = [
             self.reader.person(e)
-            for e in await self.search(self.base_dn, query, m.person_attributes())
+            for e in await self.search(self.base_dn, query, self.map.person_attributes())
         ]
         rule = self.people_rule
         people = [p for p in people if not rule.excludes(p.dn)]
@@ -176,27 +151,17 @@ class DirectoryConnector:
             people = [p for p in people if not p.is_leaver(now)]
         return sort_people(people)
 
-    async def people_index(self, *, include_leavers: bool = False) -> list[str]:
-        """Everyone's GUID in the order :meth:`search_people` lists them (display name,
-        then GUID), read with only the attributes that order and the leaver rule need.
-
-        The whole-directory page index: a page of people then costs only its own
-        records (looked up by GUID), not decoding every person to sort them."""
-        m = self.map
-        wanted = [m.guid, m.display_name, m.common_name, m.account_name]
-        if not include_leavers:
-            wanted += [m.account_control, m.account_expires]
-        query = f"(&{m.person_filter}{self.people_rule.filter})"
-        entries = await self.search(self.base_dn, query, [n for n in dict.fromkeys(wanted) if n])
-        now = datetime.now(UTC)
-        rule, reader = self.people_rule, self.reader
-        keyed = [
-            (reader.sort_name(entry), reader.guid(entry))
-            for entry in entries
-            if not rule.excludes(entry["dn"]) and (include_leavers or not reader.leaver(entry, now))
-        ]
-        keyed.sort()
-        return [guid for _, guid in keyed]
+    async def people_index(
+        self,
+        text: str | None = None,
+        *,
+        include_leavers: bool = False,
+        where: PeopleWhere | None = None,
+    ) -> list[str]:
+        """The GUIDs :meth:`search_people` would list, in its order, read with only the
+        attributes that order and the leaver rule need: a page of them then costs only
+        its own records (looked up by GUID), not decoding every match to sort them."""
+        return await listing.people_index(self, text, include_leavers=include_leavers, where=where)
 
     async def photo(self, guid: str) -> bytes | None:
         """The person's photo bytes, or ``None``."""
@@ -347,8 +312,11 @@ class DirectoryConnector:
 
     # -- plumbing -----------------------------------------------------------------------
 
-    async def search(self, base: str, query: str, attributes: list[str]) -> list[Entry]:
-        """One paged search in a pool thread, ranged attributes completed."""
+    async def search(
+        self, base: str, query: str, attributes: list[str], *, complete_ranges: bool = True
+    ) -> list[Entry]:
+        """One paged search in a pool thread, ranged attributes completed (unless
+        ``complete_ranges`` is false: then :meth:`finish_ranges` completes them)."""
         self.calls += 1
         page_size, step = self.page_size, self.features.range_step
         with _tracer.start_as_current_span(
@@ -360,7 +328,13 @@ class DirectoryConnector:
             try:
                 entries = await self._pool.run(
                     lambda c: paged_search(
-                        c, base, query, attributes, page_size=page_size, range_step=step
+                        c,
+                        base,
+                        query,
+                        attributes,
+                        page_size=page_size,
+                        range_step=step,
+                        complete=complete_ranges,
                     )
                 )
             except Exception as exc:
@@ -372,8 +346,24 @@ class DirectoryConnector:
                 )
             return entries
 
+    async def finish_ranges(self, entries: list[Entry]) -> None:
+        """Complete the ranged attributes of entries searched without, each entry's
+        slices in its own pool call, side by side (in place)."""
+        step = self.features.range_step
+        ranged = [e for e in entries if is_ranged(e)]
+        if ranged:
+            await asyncio.gather(
+                *(self._pool.run(functools.partial(_complete, entry=e, step=step)) for e in ranged)
+            )
+
     async def _entries_by_dn(
-        self, dns: Iterable[str], object_filter: str, attributes: list[str], base: str = ""
+        self,
+        dns: Iterable[str],
+        object_filter: str,
+        attributes: list[str],
+        base: str = "",
+        *,
+        complete_ranges: bool = True,
     ) -> list[Entry]:
         """Entries of the given DNs matching ``object_filter``, one search per chunk."""
         unique = list({normalise_dn(dn): dn for dn in dns}.values())
@@ -384,16 +374,16 @@ class DirectoryConnector:
             + "))"
             for chunk in chunks(unique, self.batch_size)
         ]
-        return await self._search_all(base or self.base_dn, queries, attributes)
+        return await self._search_all(base or self.base_dn, queries, attributes, complete_ranges)
 
     async def _search_all(
-        self, base: str, queries: list[str], attributes: list[str]
+        self, base: str, queries: list[str], attributes: list[str], complete_ranges: bool = True
     ) -> list[Entry]:
         """Several searches side by side over the pool (its size bounds them), entries in
         query order: a batch's chunks, a level's groups and their ranged values overlap."""
-        if len(queries) == 1:
-            return await self.search(base, queries[0], attributes)
-        answers = await asyncio.gather(*(self.search(base, q, attributes) for q in queries))
+        answers = await asyncio.gather(
+            *(self.search(base, q, attributes, complete_ranges=complete_ranges) for q in queries)
+        )
         return [entry for answer in answers for entry in answer]
 
     def _lookup_attribute(self, field: LookupField) -> str:
@@ -425,6 +415,10 @@ class DirectoryConnector:
             "mail": person.mail,
         }[field]
         return _normalise(field, value or "")
+
+
+def _complete(connection: Connection, *, entry: Entry, step: int | None) -> None:
+    complete_entry_ranges(connection, entry, step)
 
 
 def _first_entry(connection: Connection, base: str) -> None:

@@ -29,7 +29,7 @@ from ldap3.utils.conv import escape_filter_chars
 from .detect import IN_CHAIN
 from .entries import normalise_dn
 from .records import DirectoryGroup, DirectoryPerson
-from .search import ranged_name
+from .search import Entry, ranged_name
 
 if TYPE_CHECKING:
     from .connector import DirectoryConnector
@@ -167,30 +167,46 @@ async def members_of(
 async def _walk_down(
     d: DirectoryConnector, group_dns: Sequence[str], resolve: PeopleByDn | None = None
 ) -> dict[str, list[DirectoryPerson]]:
-    """Read the groups' members level by level: each level one search for groups, one for people.
+    """Read the groups' members level by level: each level one search for groups (chunks
+    side by side), then the people among their members.
 
-    A member DN that is neither a group nor a person under the base (a
-    contact, a computer, something outside the base) is left out."""
+    A big group's members come in slices (``member;range=0-1499``, AD's cap): the
+    people of the first slices are looked up while the rest of every big group's
+    slices are read, side by side. A member DN that is neither a group nor a person
+    under the base (a contact, a computer, something outside the base) is left out."""
     children: dict[str, set[str]] = {}  # norm group dn -> norm dns of its direct members
     people: dict[str, DirectoryPerson] = {}
+    asked: set[str] = set()  # member DNs already looked up as people
     visited: set[str] = set()
     pending = list(dict.fromkeys(group_dns))
-    member = d.map.member
-    attributes = [d.map.guid, ranged_name(member, d.features.range_step)]
-    while pending:
-        visited |= {normalise_dn(dn) for dn in pending}
-        entries = await d._entries_by_dn(pending, d.map.group_filter, attributes, d.group_base_dn)
-        values: dict[str, str] = {}
-        for entry in entries:
-            dns = d.reader.values(entry, member)
-            children[normalise_dn(entry["dn"])] = {normalise_dn(v) for v in dns}
-            values.update((normalise_dn(v), v) for v in dns)
-        unknown = [dn for norm, dn in values.items() if norm not in people and norm not in visited]
+    attributes = [d.map.guid, ranged_name(d.map.member, d.features.range_step)]
+
+    async def look_up(values: dict[str, str]) -> None:
+        unknown = [dn for norm, dn in values.items() if norm not in asked and norm not in visited]
+        asked.update(normalise_dn(dn) for dn in unknown)
         if unknown:
             found = await resolve(unknown) if resolve else await d.people_by("dn", unknown)
-            for person in found:
-                if person is not None:
-                    people[normalise_dn(person.dn)] = person
+            people.update((normalise_dn(p.dn), p) for p in found if p is not None)
+
+    for _ in range(MAX_LEVELS):
+        if not pending:
+            break
+        visited |= {normalise_dn(dn) for dn in pending}
+        entries = await d._entries_by_dn(
+            pending, d.map.group_filter, attributes, d.group_base_dn, complete_ranges=False
+        )
+        rest = asyncio.ensure_future(d.finish_ranges(entries))
+        try:
+            await look_up(_member_values(d, entries))  # the first slices, meanwhile
+            await rest
+        finally:
+            rest.cancel()  # only when the lookup failed: the level fails whole
+        values = _member_values(d, entries)
+        await look_up(values)  # what the later slices added
+        for entry in entries:
+            children[normalise_dn(entry["dn"])] = {
+                normalise_dn(v) for v in d.reader.values(entry, d.map.member)
+            }
         # Whatever is not a person may be a group: the next level finds out.
         pending = [dn for norm, dn in values.items() if norm not in people and norm not in visited]
     result: dict[str, list[DirectoryPerson]] = {}
@@ -198,6 +214,19 @@ async def _walk_down(
         reached = _closure(normalise_dn(dn), children)
         result[dn] = _sorted_people(people[n] for n in reached if n in people)
     return result
+
+
+def _member_values(d: DirectoryConnector, entries: list[Entry]) -> dict[str, str]:
+    """Every member DN the entries hold so far (a first slice included), by normal form."""
+    member = d.map.member.casefold()
+    values: dict[str, str] = {}
+    for entry in entries:
+        for name, raw in (entry.get("raw_attributes") or {}).items():
+            if name.split(";", 1)[0].casefold() == member:
+                for value in raw or []:
+                    text = value.decode("utf-8") if isinstance(value, bytes) else str(value)
+                    values[normalise_dn(text)] = text
+    return values
 
 
 def _closure(start: str, edges: dict[str, set[str]]) -> set[str]:

@@ -51,8 +51,11 @@ def paged_search(
     range_step: int | None = None,
     scope: str = SUBTREE,
     controls: list[tuple[str, bool, Any]] | None = None,
+    complete: bool = True,
 ) -> list[Entry]:
-    """Every entry matching ``query`` under ``base``, paged, ranged attributes completed."""
+    """Every entry matching ``query`` under ``base``, paged, ranged attributes completed
+    (unless ``complete`` is false: then they keep their first slice, for the caller to
+    complete with :func:`complete_ranges` when it chooses)."""
     size = max(1, min(page_size, AD_MAX_PAGE))
     entries: list[Entry] = []
     cookie: bytes | None = None
@@ -82,9 +85,15 @@ def paged_search(
                 # would look like people had left.
                 raise DirectoryRejected("the directory cut the search short (size limit)")
             break
-    for entry in entries:
-        complete_ranges(connection, entry, range_step)
+    if complete:
+        for entry in entries:
+            complete_ranges(connection, entry, range_step)
     return entries
+
+
+def is_ranged(entry: Entry) -> bool:
+    """Whether some attribute of ``entry`` came as a first slice, with more to read."""
+    return any(";range=" in name.lower() for name in entry.get("raw_attributes") or {})
 
 
 def ranged_name(attribute: str, step: int | None) -> str:

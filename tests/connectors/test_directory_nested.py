@@ -7,8 +7,10 @@ has neither ``memberOf`` nor the in-chain rule, so ``auto`` falls back to the wa
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import ldap3
 import pytest
@@ -136,3 +138,37 @@ async def test_auto_matches_the_walk_for_many_people(
     assert sum(len(v) for v in expected.values()) > 300
     assert await auto.groups_of(dns) == expected
     assert await ranged.groups_of(dns[:5]) == {dn: expected[dn] for dn in dns[:5]}
+
+
+async def test_a_big_groups_slices_are_read_while_its_people_are_looked_up(
+    tmp_path: Path,
+) -> None:
+    """3,200 direct members come in AD's slices of 1,500; a nested group inside adds
+    more. The people of the first slice are looked up before the later slices arrive:
+    those of every slice are found, with the server's slices and with fixed windows."""
+    base = "DC=big,DC=test"
+    people = [f"CN=Person {i:04d},OU=People,{base}" for i in range(3210)]
+    lines = [f"dn: OU=People,{base}", "objectClass: organizationalUnit", ""]
+    for i, dn in enumerate(people):
+        guid = base64.b64encode(uuid.UUID(int=i + 1).bytes_le).decode()
+        lines += [f"dn: {dn}", "objectClass: user", f"cn: Person {i:04d}",
+                  f"sAMAccountName: p{i}", f"objectGUID:: {guid}", ""]  # fmt: skip
+    small = f"CN=Small,OU=People,{base}"
+    lines += [f"dn: {small}", "objectClass: group", "cn: Small",
+              f"objectGUID:: {base64.b64encode(uuid.uuid4().bytes_le).decode()}",
+              *(f"member: {dn}" for dn in people[3200:]), ""]  # fmt: skip
+    big = f"CN=Big,OU=People,{base}"
+    lines += [f"dn: {big}", "objectClass: group", "cn: Big",
+              f"objectGUID:: {base64.b64encode(uuid.uuid4().bytes_le).decode()}",
+              *(f"member: {dn}" for dn in [*people[:3200], small]), ""]  # fmt: skip
+    ldif = tmp_path / "big.ldif"
+    ldif.write_text("\n".join(lines) + "\n")
+    for features in (WALK, DirectoryFeatures(nested_groups="walk", range_step=700)):
+        connector = open_embedded(ldif, base, features=features)
+        try:
+            members = (await connector.members_of([big]))[big]
+            assert sorted(p.account_name or "" for p in members) == sorted(
+                f"p{i}" for i in range(3210)
+            )
+        finally:
+            await connector.close()

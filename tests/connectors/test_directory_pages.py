@@ -62,3 +62,15 @@ async def test_leavers_and_excluded_ous_change_the_index(opener: Opener) -> None
     assert set(current) < set(with_leavers)  # the sample council has leavers
     without_finance = await opener(RULES[1]).people_index()
     assert set(without_finance) < set(current)
+
+
+@pytest.mark.parametrize(
+    "text", ["priya", "planning officer", "county hall", "nobody at all", "*", "shah)(cn=*"]
+)
+async def test_a_search_index_lists_what_the_search_lists(opener: Opener, text: str) -> None:
+    directory = opener(RULES[0])
+    for leavers in (False, True):
+        expected = [p.guid for p in await directory.search_people(text, include_leavers=leavers)]
+        assert expected or text in {"nobody at all", "*", "shah)(cn=*"}
+        assert await directory.people_index(text, include_leavers=leavers) == expected
+    assert await directory.people_index("bad\x00word") == []
