@@ -237,12 +237,16 @@ def main(argv: list[str]) -> int:
         "--widgets-first", action="store_true", help="widget operations before the README's"
     )
     parser.add_argument("--no-walk", action="store_true", help="leave out the 2,000-people walk")
+    parser.add_argument(
+        "--settle", type=float, default=0.0, help="seconds to wait after ready (default 0)"
+    )
     args = parser.parse_args(argv)
     results: dict[str, Any] = {"loadavg_before": Path("/proc/loadavg").read_text().split()[:3]}
     prefix = "townhall-bench-cold-"
     with tempfile.TemporaryDirectory(prefix=prefix) as tmp, townhall_demo(Path(tmp)) as demo:
         url, startup = demo
         print(f"demo ready in {startup:.1f} s; first use of each operation:")
+        time.sleep(args.settle)
         client = Client(url)
         steps = [_widgets, _readme] if args.widgets_first else [_readme, _widgets]
         for step in steps:

@@ -141,10 +141,17 @@ async def embedded_upstreams(fixtures: Path, workdir: Path) -> Any:
             workdir=workdir / "webdav",
         )
     )
-    await asyncio.wait([scim_task, dav_task])
-    started = [t.result() for t in (scim_task, dav_task) if not t.cancelled() and not t.exception()]
+    tasks = (scim_task, dav_task)
     try:
-        scim, dav = scim_task.result(), dav_task.result()  # raises the first that failed
+        scim, dav = await asyncio.gather(*tasks)
+    except BaseException:  # one failed, or the start was interrupted: stop the other too
+        for task in tasks:
+            task.cancel()  # a server still starting stops itself
+        for outcome in await asyncio.gather(*tasks, return_exceptions=True):
+            if isinstance(outcome, upstreams.RunningServer):
+                outcome.stop()
+        raise
+    try:
         yield {
             "hr_url": scim.url,
             "hr_token": token,
@@ -152,8 +159,8 @@ async def embedded_upstreams(fixtures: Path, workdir: Path) -> Any:
             "dav_password": dav_password,
         }
     finally:
-        for server in reversed(started):
-            server.stop()
+        dav.stop()
+        scim.stop()
 
 
 def load_portal() -> Any:
