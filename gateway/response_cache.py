@@ -159,7 +159,8 @@ class ResponseCache:
         Credentials that signed in successfully in this generation, not long ago (never
         past a token's expiry), are trusted again for a cached answer without signing in
         anew; anything else signs in first, as every request does."""
-        generation = await self.generation.current()
+        gen = self.generation
+        generation = await gen.current() if gen.shared else (gen.local, 0)
         credentials = _credentials(request) if generation is not None else None
         known = self._signed.get(credentials) if credentials is not None else None
         if known is not None and (
@@ -344,13 +345,25 @@ def _key(
 ) -> tuple[Any, ...] | None:
     """An entry's key: the viewer's GUID joins the access class when the operation is
     the viewer's own."""
-    variables = params.get("variables") or {}
+    who = f"{access_class}/{guid}" if op.personal else access_class
+    variables = _canonical(params.get("variables") or {})
+    if variables is None:
+        return None
+    return (op.sha256, params.get("operationName") or "", variables, generation, who)
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _canonical(variables: dict[str, Any]) -> Any:
+    """Variables as a hashable value equal for equal JSON: flat ones as sorted (name, type,
+    value) triples (``1``, ``1.0`` and ``true`` differ by type), nested ones as sorted JSON."""
+    if all(type(v) in _SCALARS for v in variables.values()):
+        return tuple(sorted((k, type(v), v) for k, v in variables.items()))
     try:
-        canonical = json.dumps(variables, sort_keys=True, separators=(",", ":"))
+        return json.dumps(variables, sort_keys=True, separators=(",", ":"))
     except (TypeError, ValueError):
         return None
-    who = f"{access_class}/{guid}" if op.personal else access_class
-    return (op.sha256, params.get("operationName") or "", canonical, generation, who)
 
 
 # Request headers that sign a request in (``gateway.auth.Authenticator.credentials``).

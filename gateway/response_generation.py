@@ -45,6 +45,11 @@ class Generation:
         redis = Redis.from_url(settings.cache.redis_url, socket_timeout=2)
         return cls(redis, f"{settings.cache.namespace}:responses:generation")
 
+    @property
+    def shared(self) -> bool:
+        """Whether the generation is kept in Redis too (else ``local`` is all of it)."""
+        return self._redis is not None
+
     async def current(self) -> tuple[int, int] | None:
         """This generation (``None``: Redis cannot be read, nothing may be cached)."""
         if self._redis is None:
