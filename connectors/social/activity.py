@@ -253,6 +253,11 @@ def _home_postgresql(paged: bool) -> Any:
     a = activity.c
     limit = bindparam("limit", type_=Integer)
     not_mine = a.actor != bindparam("viewer", type_=String)
+    # The verbs as one array value, not an IN list expanded into the text at each call.
+    verbs = bindparam("feed_verbs", list(FEED_VERBS), type_=ARRAY(String))
+
+    def shown(condition: Any) -> Any:
+        return and_(condition, a.hidden_at.is_(None), a.verb == any_(verbs))
 
     def newest(name: str, matches: Callable[[Any], Any] | None) -> list[Any]:
         def scan(value: Any) -> Any:
@@ -262,13 +267,13 @@ def _home_postgresql(paged: bool) -> Any:
                     select(a.id)
                     .select_from(joined)
                     .where(item_tags.c.item_kind == "activity", item_tags.c.tag == value)
-                    .where(_shown(not_mine, None))
+                    .where(shown(not_mine))
                     .order_by(item_tags.c.item_id.desc())
                 )
                 if paged:
                     query = query.where(item_tags.c.item_id < bindparam("before_tag", String))
             else:
-                query = select(a.id).where(_shown(and_(matches(value), not_mine), None))
+                query = select(a.id).where(shown(and_(matches(value), not_mine)))
                 query = query.order_by(a.id.desc())
                 if paged:
                     query = query.where(a.id < bindparam("before", type_=Integer))
