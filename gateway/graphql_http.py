@@ -44,7 +44,7 @@ from strawberry.types.graphql import OperationType as AllowedOperation
 from connectors.social import SocialError
 from schema.audit import write_audit
 from schema.context import Context
-from schema.execution import OperationGuard
+from schema.execution import OperationGuard, execute_prepared
 
 from . import logs
 from .metrics import observe_request
@@ -421,12 +421,15 @@ class GraphQLEndpoint:
         )
         try:
             async with asyncio.timeout(self._limits.operation_timeout):
-                result = await self._schema.execute(
-                    prepared.text,
-                    variable_values=prepared.variables,
-                    context_value=context,
+                result = await execute_prepared(
+                    self._schema,
+                    text=prepared.text,
+                    document=prepared.document,
+                    operation=prepared.operation.operation,
+                    variables=prepared.variables,
+                    context=context,
                     operation_name=prepared.name,
-                    allowed_operation_types=allowed,
+                    allowed=allowed,
                 )
         except asyncio.CancelledError:
             task = asyncio.current_task()
