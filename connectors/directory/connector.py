@@ -26,6 +26,7 @@ from . import changes, groups, listing
 from .detect import DirectoryCapabilities, detect
 from .entries import EntryReader, normalise_dn
 from .errors import DirectoryNotFound, DirectoryRejected
+from .index import DEFAULT_MAX_AGE, PeopleIndex
 from .pool import ConnectionPool
 from .records import (
     AttributeMap,
@@ -59,6 +60,7 @@ class DirectoryConnector:
         page_size: int = 500,
         batch_size: int = 100,
         people_rule: PeopleRule | None = None,
+        index_max_age: float = DEFAULT_MAX_AGE,
     ) -> None:
         self._pool = pool
         self.base_dn = base_dn
@@ -72,6 +74,9 @@ class DirectoryConnector:
         self.calls = 0  # searches sent (ranged and paged follow-ups not counted)
         self.on_close: list[Callable[[], None]] = []  # e.g. stopping the embedded server
         self._capabilities: DirectoryCapabilities | None = None
+        # Everyone in listing order, kept current by changes_since (see .index).
+        self.index = PeopleIndex(self.people_rule, index_max_age)
+        self.index_lock = asyncio.Lock()
         self._detecting = asyncio.Lock()
 
     async def capabilities(self) -> DirectoryCapabilities:
@@ -308,7 +313,9 @@ class DirectoryConnector:
         With no checkpoint (or one the directory cannot honour) every person is
         returned with ``full`` set. See :mod:`.changes` for the three ways.
         """
-        return await changes.changes_since(self, checkpoint)
+        found = await changes.changes_since(self, checkpoint)
+        self.index.apply(found)
+        return found
 
     # -- plumbing -----------------------------------------------------------------------
 

@@ -87,17 +87,20 @@ class EntryReader:
                 return str(value).casefold()
         return "?"
 
-    def leaver(self, entry: dict[str, Any], now: datetime) -> bool:
-        """:meth:`DirectoryPerson.is_leaver` without building the record."""
+    def account_state(self, entry: dict[str, Any]) -> tuple[bool, datetime | None]:
+        """(enabled, expires at) as :meth:`person` reads them, without building the record."""
         m = self.map
         attrs = entry["attributes"]
         control = _int(attrs.get(m.account_control)) if m.account_control else None
-        if (control or 0) & _ACCOUNT_DISABLED:
-            return True
         expires = (
             expiry(attrs.get(m.account_expires), m.expiry_format) if m.account_expires else None
         )
-        return expires is not None and expires <= now
+        return not (control or 0) & _ACCOUNT_DISABLED, expires
+
+    def leaver(self, entry: dict[str, Any], now: datetime) -> bool:
+        """:meth:`DirectoryPerson.is_leaver` without building the record."""
+        enabled, expires = self.account_state(entry)
+        return not enabled or (expires is not None and expires <= now)
 
     def group(self, entry: dict[str, Any]) -> DirectoryGroup:
         attrs = entry["attributes"]

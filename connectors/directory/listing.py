@@ -6,9 +6,10 @@ as typed, escaped, in its NFC and NFD spellings; ANR where configured), every
 
 The page index is that search read with only what the listing's order and the leaver
 rule need (GUID, display name, cn, account name, account control and expiry), sorted
-as :func:`~.connector.sort_people` sorts records. It costs about a third of the full
-listing's client time and holds 16-byte keys instead of records, so a page of people
-is its own records' work (looked up by GUID), not the whole directory's.
+as :func:`~.connector.sort_people` sorts records: GUIDs instead of records, so a page
+of people is its own records' work (looked up by GUID). Everyone (no text, no
+criteria) comes from the connector's in-memory index (:mod:`.index`), which the
+change feed keeps current.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from ldap3.utils.conv import escape_filter_chars
 
+from .index import IndexRow
 from .matching import spellings
 from .where import PeopleWhere
 
@@ -67,6 +69,8 @@ async def people_index(
     include_leavers: bool,
     where: PeopleWhere | None,
 ) -> list[str]:
+    if not (text or "").split() and where is None:
+        return await _everyone(d, include_leavers)
     query = people_query(d, text, where)
     if query is None:
         return []
@@ -84,3 +88,28 @@ async def people_index(
     ]
     keyed.sort()
     return [guid for _, guid in keyed]
+
+
+async def _everyone(d: DirectoryConnector, include_leavers: bool) -> list[str]:
+    """Everyone, from the connector's in-memory index (built here when stale)."""
+    index = d.index
+    if not index.fresh():
+        async with d.index_lock:
+            if not index.fresh():
+                index.replace(await _rows(d))
+    return index.guids(include_leavers=include_leavers, now=datetime.now(UTC))
+
+
+async def _rows(d: DirectoryConnector) -> list[IndexRow]:
+    m = d.map
+    wanted = [m.guid, m.display_name, m.common_name, m.account_name, m.account_control,
+              m.account_expires]  # fmt: skip
+    query = f"(&{m.person_filter}{d.people_rule.filter})"
+    entries = await d.search(d.base_dn, query, [n for n in dict.fromkeys(wanted) if n])
+    rows = []
+    for entry in entries:
+        if d.people_rule.excludes(entry["dn"]):
+            continue
+        enabled, expires = d.reader.account_state(entry)
+        rows.append(IndexRow(d.reader.sort_name(entry), d.reader.guid(entry), enabled, expires))
+    return rows

@@ -436,6 +436,35 @@ async def test_changes_by_timestamp(target: Target, scratch: tuple[ldap3.Connect
     assert everyone.full and len(everyone.people) > 1500
 
 
+async def test_the_everyone_index_follows_the_change_feed(
+    target: Target, scratch: tuple[ldap3.Connection, str]
+) -> None:
+    conn, ou = scratch
+    directory = target.open(features=DirectoryFeatures(change_tracking="timestamp"))
+    await asyncio.sleep(1.1)  # past the second the directory was loaded in
+    start = await directory.change_checkpoint()
+    before = await directory.people_index()
+    assert directory.index.builds == 1
+    await asyncio.sleep(1.1)
+    dn = f"CN=Aaron Index,{ou}"
+    target.add_person(conn, dn, "aaron.index")
+    assert await directory.people_index() == before  # kept: no feed round yet
+    joined = await directory.changes_since(start)
+    after = await directory.people_index()
+    assert after == [p.guid for p in await directory.search_people(None)]
+    assert len(after) == len(before) + 1
+    await asyncio.sleep(1.1)
+    target.expire(conn, dn, datetime.now(UTC) - timedelta(days=1))
+    await directory.changes_since(joined.checkpoint)
+    assert await directory.people_index() == before  # a leaver now
+    everyone = [p.guid for p in await directory.search_people(None, include_leavers=True)]
+    assert await directory.people_index(include_leavers=True) == everyone
+    assert directory.index.builds == 1  # the feed kept it current: never read whole again
+    await directory.changes_since("time:not-a-time")  # a full round: read whole next time
+    assert await directory.people_index(include_leavers=True) == everyone
+    assert directory.index.builds == 2
+
+
 async def test_photo(directory: DirectoryConnector, council: Council) -> None:
     with_photo = next(p for p in council.people if p["hasPhoto"])
     without = next(p for p in council.people if not p["hasPhoto"] and p["role"] != "service")
