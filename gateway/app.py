@@ -253,6 +253,12 @@ def create_app(settings: Settings) -> Starlette:
             if responses is not None:  # every write and change feed invalidates answers
                 stack.push_async_callback(responses.generation.close)
                 stack.callback(responses.generation.watch(upstreams))
+            # The warm-ups set to start-up run while the rest opens (the social store, the
+            # live bus, the jobs): the app serves once they are done.
+            warming = asyncio.create_task(
+                warm_before_serving(upstreams, settings.cache, settings.hr.join)
+            )
+            stack.push_async_callback(_stop, warming)
             await upstreams.social.migrate()
             if settings.social.seed_file is not None:
                 await upstreams.social.seed(settings.social.seed_file)
@@ -286,7 +292,7 @@ def create_app(settings: Settings) -> Starlette:
             state.subject_access = await stack.enter_async_context(
                 data_protection(app.state, settings, upstreams)
             )
-            await warm_before_serving(upstreams, settings.cache, settings.hr.join)
+            await warming
             if settings.cache.warm_directory == "background":
                 task = asyncio.create_task(warm_directory(upstreams, settings.cache))
                 task.add_done_callback(_log_failure)
