@@ -10,6 +10,9 @@ hash and a deleted one breaks the link after it. A one-row chain head (``audit_h
 holds the row count and the last hash, written in the same transaction as the rows, so
 deleting the newest rows shows too. ``AuditLog.verify`` walks the chain.
 
+Appends made while another is being written wait for it and are then written together,
+in one transaction (group commit): a busy gateway writes one transaction per round, not
+one per request, and each caller still returns only once its own rows are committed.
 Appends are serialised so the chain never forks, however many gateway instances write:
 on PostgreSQL each append locks the chain head row (``SELECT ... FOR UPDATE``) until it
 commits; on SQLite the store's single ``BEGIN IMMEDIATE`` writer already lets one
@@ -21,6 +24,7 @@ that is missing or disagrees with the table, is ``SocialUnavailable``.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import Sequence
@@ -154,15 +158,46 @@ class AuditLog:
 
     def __init__(self, store: StoreBase) -> None:
         self._store = store
+        # Appends waiting for the one being written: (entries, when, told when committed).
+        self._waiting: list[tuple[Sequence[AuditEntry], datetime, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     async def append(self, entries: Sequence[AuditEntry], *, at: datetime | None = None) -> None:
         """Write ``entries`` at the end of the chain, in order, in one transaction (all or
-        nothing), all at ``at`` (default: now)."""
+        nothing), all at ``at`` (default: now); returns once they are committed. Appends
+        that arrive while one is written share the next transaction."""
         if not entries:
             return
         for entry in entries:
             _check(entry)
-        when = _utc(at or now())
+        committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        committed.add_done_callback(_retrieved)
+        self._waiting.append((list(entries), _utc(at or now()), committed))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_waiting())
+        # A caller that gives up does not stop the write others share.
+        await asyncio.shield(committed)
+
+    async def _write_waiting(self) -> None:
+        while self._waiting:
+            group, self._waiting = self._waiting, []
+            try:
+                await self._write([(entries, when) for entries, when, _ in group])
+            except asyncio.CancelledError:
+                for _, _, committed in group:
+                    committed.cancel()
+                raise
+            except Exception as exc:
+                for _, _, committed in group:
+                    if not committed.done():
+                        committed.set_exception(exc)
+            else:
+                for _, _, committed in group:
+                    if not committed.done():
+                        committed.set_result(None)
+
+    async def _write(self, appends: Sequence[tuple[Sequence[AuditEntry], datetime]]) -> None:
+        """Appends at the end of the chain, in order, in one transaction."""
         try:
             async with self._store._begin() as connection:
                 # The row lock queues every other append (any instance) until this commits.
@@ -177,17 +212,18 @@ class AuditLog:
                     raise SocialUnavailable("the audit chain head is missing")
                 count, prev = int(head.row_count), str(head.last_hash)
                 rows: list[dict[str, Any]] = []
-                for entry in entries:
-                    count += 1
-                    row_hash = chain_hash(count, when, entry, prev)
-                    rows.append(_row(count, when, entry, prev, row_hash))
-                    prev = row_hash
+                for entries, when in appends:
+                    for entry in entries:
+                        count += 1
+                        row_hash = chain_hash(count, when, entry, prev)
+                        rows.append(_row(count, when, entry, prev, row_hash))
+                        prev = row_hash
                 for start in range(0, len(rows), _INSERT_CHUNK):
                     await connection.execute(insert(audit_log), rows[start : start + _INSERT_CHUNK])
                 await connection.execute(
                     update(audit_head)
                     .where(audit_head.c.id == _HEAD)
-                    .values(row_count=count, last_hash=prev, updated_at=when)
+                    .values(row_count=count, last_hash=prev, updated_at=appends[-1][1])
                 )
         except IntegrityError as exc:
             # A row already holds the next id: the head is behind the table.
@@ -328,3 +364,9 @@ def _audit_row(raw: Any) -> AuditRow:
         record=raw.record, role=raw.role, operation=raw.operation, request_id=raw.request_id,
         prev_hash=raw.prev_hash, row_hash=raw.row_hash,
     )  # fmt: skip
+
+
+def _retrieved(future: asyncio.Future[None]) -> None:
+    """Mark a failed append's error seen: a caller that gave up never awaits it."""
+    if not future.cancelled():
+        future.exception()
