@@ -163,23 +163,27 @@ class StoreBase:
         self.calls += 1
         return _Guard(self._writer, self.change_listeners)
 
-    async def _rows(self, query: Any) -> list[Any]:
+    async def _rows(self, query: Any, params: dict[str, Any] | None = None) -> list[Any]:
+        """The rows of a read. ``params``: the values of a statement built once with
+        ``bindparam`` (a read every request makes need not be rebuilt each time)."""
         self.calls += 1
         try:
             if self._read_pool is not None:
                 loop = asyncio.get_running_loop()
                 # The caller's context goes with the read (its trace span, for one).
-                read = functools.partial(contextvars.copy_context().run, self._read_sync, query)
+                read = functools.partial(
+                    contextvars.copy_context().run, self._read_sync, query, params
+                )
                 return await loop.run_in_executor(self._read_pool, read)
             async with self._engine.connect() as connection:
-                return list((await connection.execute(query)).all())
+                return list((await connection.execute(query, params)).all())
         except SQLAlchemyError as exc:
             raise unavailable(exc) from exc
 
-    def _read_sync(self, query: Any) -> list[Any]:
+    def _read_sync(self, query: Any, params: dict[str, Any] | None = None) -> list[Any]:
         assert self._sync_reader is not None
         with self._sync_reader.connect() as connection:
-            return list(connection.execute(query).all())
+            return list(connection.execute(query, params).all())
 
     def _close_readers(self) -> None:
         if self._read_pool is not None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -323,14 +323,8 @@ class CommentsMixin(StoreBase):
 
     async def comments_on(self, kind: str, target: str, *, limit: int) -> list[Comment]:
         """A target's live comments, oldest first (a thread read top to bottom)."""
-        query = (
-            select(comments)
-            .where(comments.c.target_kind == kind, comments.c.target == target)
-            .where(comments.c.deleted_at.is_(None), comments.c.hidden_at.is_(None))
-            .order_by(comments.c.created_at, comments.c.id)
-            .limit(limit)
-        )
-        return [_comment(r) for r in await self._rows(query)]
+        rows = await self._rows(_COMMENTS_ON, {"kind": kind, "target": target, "limit": limit})
+        return [_comment(r) for r in rows]
 
     async def comment_counts(self, kind: str, targets: Sequence[str]) -> list[int]:
         """Live (not deleted, not hidden) comments on each target, in order."""
@@ -358,6 +352,16 @@ class CommentsMixin(StoreBase):
             Revision(r.body, utc(r.written_at), utc(r.replaced_at), r.replaced_by)
             for r in await self._rows(query)
         ]
+
+
+# Read on every view of a document's comments: built once, its values bound per read.
+_COMMENTS_ON = (
+    select(comments)
+    .where(comments.c.target_kind == bindparam("kind"), comments.c.target == bindparam("target"))
+    .where(comments.c.deleted_at.is_(None), comments.c.hidden_at.is_(None))
+    .order_by(comments.c.created_at, comments.c.id)
+    .limit(bindparam("limit"))
+)
 
 
 async def _write_tags_and_mentions(
