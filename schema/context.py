@@ -40,7 +40,11 @@ class SharedLoader(DataLoader[K, V]):
     """
 
     def load(self, key: K) -> Awaitable[V]:
-        return asyncio.shield(super().load(key))
+        future = super().load(key)
+        # A settled future cannot be cancelled by its waiters: no shield needed (a page
+        # asks for the same manager, group or document many times in one request).
+        done = getattr(future, "done", None)
+        return future if done is not None and done() else asyncio.shield(future)
 
 
 @dataclass(frozen=True, slots=True)
