@@ -13,7 +13,14 @@ interleaved round by round:
   latter both one after another and concurrently over the connection pool;
 * walks every one of those people's manager chain to the top: one search per
   level for everyone vs one search per person per level;
-* lists all ~2,000 people with paged searches (Simple Paged Results).
+* lists all ~2,000 people with paged searches (Simple Paged Results);
+* a person in 320 nested groups (made in a throwaway OU as the domain admin), cold
+  (a new connector each time): ``memberOf`` one level at a time (``auto``, the
+  default), LDAP_MATCHING_RULE_IN_CHAIN, and the ``member=`` walk; goal <= 0.5 s;
+* the first page of everyone (``people(first: 100)``) on a new connector: the page
+  index read (first use) plus the page's 100 records by GUID, then the same with the
+  index kept in memory (as the change feed keeps it), against the full listing it
+  replaced (goal: one page's worth of work).
 
 Prints LDAP searches and median wall time of each, with ratios to the batched
 way, and writes bench/results/directory.json.
@@ -23,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import platform
 import statistics
@@ -34,7 +42,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from connectors.directory import DirectoryConnector, LdapOptions, normalise_dn, open_ldap
+from connectors.directory import (
+    DirectoryConnector,
+    DirectoryFeatures,
+    LdapOptions,
+    normalise_dn,
+    open_ldap,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures" / "council"
@@ -159,6 +173,83 @@ async def run(options: LdapOptions, people: int, rounds: int) -> dict[str, Any]:
         await directory.close()
 
 
+GOAL_NESTED_S = 0.5
+NESTED_WAYS = {
+    "memberOf levels (auto)": "auto",
+    "in-chain rule": "in_chain",
+    "member= walk": "walk",
+}
+
+
+def make_many_groups(admin: Any, base_dn: str, count: int = 320) -> tuple[str, str]:
+    """A person in ``count`` groups, two of them in a parent group; (person DN, OU DN)."""
+    ou = f"OU=Bench Groups {int(time.time())},OU=Staff,OU=Northshire,{base_dn}"
+    assert admin.add(ou, ["top", "organizationalUnit"]), admin.result
+    person = f"CN=Many Groups,{ou}"
+    assert admin.add(person, attributes={
+        "objectClass": ["top", "person", "organizationalPerson", "user"],
+        "sAMAccountName": f"many.{int(time.time()) % 100000}", "userAccountControl": 512,
+    }), admin.result  # fmt: skip
+    names = [f"CN=Committee {i:03d},{ou}" for i in range(count)]
+    for i, dn in enumerate(names):
+        attrs = {"objectClass": ["top", "group"], "sAMAccountName": f"bc{i}", "member": person}
+        assert admin.add(dn, attributes=attrs), admin.result
+    attrs = {"objectClass": ["top", "group"], "sAMAccountName": "bcparent", "member": names[:2]}
+    assert admin.add(f"CN=Committees,{ou}", attributes=attrs), admin.result
+    return person, ou
+
+
+async def cold_rows(options: LdapOptions, person: str, rounds: int) -> dict[str, Any]:
+    """Nested groups and the first page, each on a new connector (nothing pooled)."""
+    nested: dict[str, list[float]] = {name: [] for name in NESTED_WAYS}
+    counts: dict[str, int] = {}
+    page: dict[str, list[float]] = {
+        "index built + 100 by GUID": [], "index kept + 100 by GUID": [], "full listing": []
+    }  # fmt: skip
+    for _ in range(rounds):
+        for name, mode in NESTED_WAYS.items():
+            features = DirectoryFeatures(nested_groups=mode)  # type: ignore[arg-type]
+            fresh = open_ldap(dataclasses.replace(options, features=features))
+            try:
+                started = time.perf_counter()
+                counts[name] = len((await fresh.groups_of([person]))[person])
+                nested[name].append(time.perf_counter() - started)
+            finally:
+                await fresh.close()
+        fresh = open_ldap(options)
+        try:
+            for row in ("index built + 100 by GUID", "index kept + 100 by GUID"):
+                started = time.perf_counter()  # the second: the feed keeps the index current
+                first = (await fresh.people_index())[:100]
+                await fresh.people_by("guid", first)
+                page[row].append(time.perf_counter() - started)
+        finally:
+            await fresh.close()
+        fresh = open_ldap(options)
+        try:
+            started = time.perf_counter()
+            await fresh.search_people(None)
+            page["full listing"].append(time.perf_counter() - started)
+        finally:
+            await fresh.close()
+    if len(set(counts.values())) != 1:
+        raise RuntimeError(f"the nested-group ways disagree: {counts}")
+    listing = statistics.median(page["full listing"])
+    return {
+        "nested_groups_320": {
+            name: {"median_s": round(statistics.median(t), 3), "groups": counts[name],
+                   "goal_s": GOAL_NESTED_S,
+                   "over_goal": round(statistics.median(t) / GOAL_NESTED_S, 2)}
+            for name, t in nested.items()
+        },
+        "first_page_cold": {
+            name: {"median_s": round(statistics.median(t), 3),
+                   "over_full_listing": round(statistics.median(t) / listing, 2)}
+            for name, t in page.items()
+        },
+    }  # fmt: skip
+
+
 def print_table(result: dict[str, Any], people: int) -> None:
     for group, ways in result["groups"].items():
         print(f"\n{group} ({people} people)")
@@ -173,6 +264,14 @@ def print_table(result: dict[str, Any], people: int) -> None:
         f"\nlisting everyone: {listing['people']} people in {listing['pages']} pages of "
         f"{listing['page_size']}: median {listing['median_ms']} ms (best {listing['min_ms']} ms)"
     )
+    print("\na person in 320 nested groups, cold (goal <= 0.5 s)")
+    for name, row in result["nested_groups_320"].items():
+        print(f"  {name:<26}{row['median_s']:>8.3f} s  {row['over_goal']:>6.2f}x the goal")
+    print("\nfirst page of everyone (100), cold (goal: one page's worth of work)")
+    for name, row in result["first_page_cold"].items():
+        print(
+            f"  {name:<26}{row['median_s']:>8.3f} s  {row['over_full_listing']:>6.2f}x the listing"
+        )
 
 
 def main(argv: list[str]) -> int:
@@ -195,6 +294,10 @@ def main(argv: list[str]) -> int:
             pool_size=4, page_size=args.page_size,
         )  # fmt: skip
         result = asyncio.run(run(options, args.people, args.rounds))
+        admin = dc.admin_connection()
+        person, _ = make_many_groups(admin, dc.base_dn)
+        admin.unbind()
+        result.update(asyncio.run(cold_rows(options, person, args.rounds)))
     result.update(
         {
             "benchmark": "directory",

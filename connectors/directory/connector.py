@@ -22,9 +22,9 @@ from ldap3.utils.conv import escape_bytes, escape_filter_chars
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from . import changes, groups, listing
+from . import changes, groups, listing, orgchart
 from .detect import DirectoryCapabilities, detect
-from .entries import EntryReader, normalise_dn
+from .entries import EntryReader, chunks, normalise_dn, sort_people
 from .errors import DirectoryNotFound, DirectoryRejected
 from .index import DEFAULT_MAX_AGE, PeopleIndex
 from .pool import ConnectionPool
@@ -36,7 +36,7 @@ from .records import (
     DirectoryPerson,
     PeopleRule,
 )
-from .search import Entry, is_ranged, paged_search, ranged_name
+from .search import Entry, is_ranged, paged_search
 from .search import complete_ranges as complete_entry_ranges
 from .where import PeopleWhere
 
@@ -183,92 +183,15 @@ class DirectoryConnector:
 
     async def reports_of(self, manager_dns: Sequence[str]) -> dict[str, list[DirectoryPerson]]:
         """Direct reports of each manager, keyed by the manager DN as given."""
-        if self.features.reports_via == "direct_reports" and self.map.direct_reports:
-            return await self._reports_from_attribute(manager_dns)
-        unique = {normalise_dn(dn): dn for dn in manager_dns}
-        by_norm: dict[str, list[DirectoryPerson]] = {norm: [] for norm in unique}
-        for chunk in chunks(list(unique.values()), self.batch_size):
-            clauses = "".join(f"({self.map.manager}={escape_filter_chars(dn)})" for dn in chunk)
-            query = f"(&{self.map.person_filter}(|{clauses}))"
-            for entry in await self.search(self.base_dn, query, self.map.person_attributes()):
-                person = self.reader.person(entry)
-                if person.manager_dn is not None:
-                    by_norm.setdefault(normalise_dn(person.manager_dn), []).append(person)
-        return {dn: sort_people(by_norm.get(normalise_dn(dn), [])) for dn in manager_dns}
-
-    async def _reports_from_attribute(
-        self, manager_dns: Sequence[str]
-    ) -> dict[str, list[DirectoryPerson]]:
-        """AD computes ``directReports``: read it (ranged), then resolve the DNs in one batch."""
-        report_dns: dict[str, list[str]] = {}
-        attribute = self.map.direct_reports
-        wanted = [ranged_name(attribute, self.features.range_step)]
-        for entry in await self._entries_by_dn(manager_dns, self.map.person_filter, wanted):
-            report_dns[normalise_dn(entry["dn"])] = self.reader.values(entry, attribute)
-        everyone = list(dict.fromkeys(dn for dns in report_dns.values() for dn in dns))
-        people = {
-            normalise_dn(p.dn): p for p in await self.people_by("dn", everyone) if p is not None
-        }
-        return {
-            dn: sort_people(
-                people[r]
-                for r in map(normalise_dn, report_dns.get(normalise_dn(dn), []))
-                if r in people
-            )
-            for dn in manager_dns
-        }
+        return await orgchart.reports_of(self, manager_dns)
 
     async def manager_chains(self, dns: Sequence[str]) -> dict[str, list[DirectoryPerson]]:
-        """Each person's managers, nearest first, up to the top.
-
-        One batch search per level for everyone at once. A manager loop ends
-        the chain before it repeats; a manager DN the directory cannot resolve
-        (deleted, or outside the search base) ends it there.
-        """
-        known: dict[str, DirectoryPerson | None] = {}
-        level = list(dict.fromkeys(dns))
-        while level:
-            for dn, person in zip(level, await self.people_by("dn", level), strict=True):
-                known[normalise_dn(dn)] = person
-            level = list(
-                dict.fromkeys(
-                    p.manager_dn
-                    for p in (known[normalise_dn(dn)] for dn in level)
-                    if p is not None
-                    and p.manager_dn is not None
-                    and normalise_dn(p.manager_dn) not in known
-                )
-            )
-        chains: dict[str, list[DirectoryPerson]] = {}
-        for dn in dns:
-            chain: list[DirectoryPerson] = []
-            seen = {normalise_dn(dn)}
-            current = known.get(normalise_dn(dn))
-            while current is not None and current.manager_dn is not None:
-                manager = normalise_dn(current.manager_dn)
-                if manager in seen:
-                    break  # a loop in the directory's manager links
-                seen.add(manager)
-                current = known.get(manager)
-                if current is not None:
-                    chain.append(current)
-            chains[dn] = chain
-        return chains
+        """Each person's managers, nearest first, up to the top (one search per level)."""
+        return await orgchart.manager_chains(self, dns)
 
     async def colleagues_of(self, dns: Sequence[str]) -> dict[str, list[DirectoryPerson]]:
         """People who share each person's manager (the person left out); two searches."""
-        people = dict(zip(dns, await self.people_by("dn", dns), strict=True))
-        managers = list(dict.fromkeys(p.manager_dn for p in people.values() if p and p.manager_dn))
-        reports = await self.reports_of(managers) if managers else {}
-        by_manager = {normalise_dn(m): r for m, r in reports.items()}
-        result: dict[str, list[DirectoryPerson]] = {}
-        for dn, person in people.items():
-            if person is None or person.manager_dn is None:
-                result[dn] = []
-                continue
-            team = by_manager.get(normalise_dn(person.manager_dn), [])
-            result[dn] = [p for p in team if p.guid != person.guid]
-        return result
+        return await orgchart.colleagues_of(self, dns)
 
     # -- groups ---------------------------------------------------------------------------
 
@@ -440,15 +363,6 @@ def _first_entry(connection: Connection, base: str) -> None:
 
 _SUCCESS, _SIZE_LIMIT, _NO_SUCH_OBJECT = 0, 4, 32
 _tracer = trace.get_tracer("townhall.directory")
-
-
-def sort_people(people: Iterable[DirectoryPerson]) -> list[DirectoryPerson]:
-    return sorted(people, key=lambda p: (p.display_name.casefold(), p.guid))
-
-
-def chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _valid_key(field: LookupField | GroupLookupField, key: Any) -> bool:

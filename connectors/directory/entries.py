@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -220,3 +221,12 @@ def _unescape(value: str) -> str:
         out += char.encode()
         i += 1
     return out.decode("utf-8", "replace")
+
+
+def sort_people(people: Iterable[DirectoryPerson]) -> list[DirectoryPerson]:
+    return sorted(people, key=lambda p: (p.display_name.casefold(), p.guid))
+
+
+def chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
