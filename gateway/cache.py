@@ -117,6 +117,11 @@ class RecordCache:
         self.misses += len(entries) - hits
         return entries
 
+    @property
+    def in_memory(self) -> bool:
+        """Whether ``fresh`` can answer (the in-memory backend)."""
+        return self._memory is not None
+
     def fresh(
         self, kind: str, keys: Sequence[str], *, ttl: float, missing_ttl: float
     ) -> list[Any] | None:

@@ -271,11 +271,16 @@ def _makers(up: Upstreams, settings: Settings) -> dict[str, Maker]:
             except Exception as exc:  # fill every slot: only these keys fail
                 return [exc for _ in keys]
 
+        def peek(key: str) -> list[Any] | None:
+            return cache.fresh(kind, [normalise(key)], ttl=ttl, missing_ttl=c.missing_ttl)
+
         def make(owner: Any) -> DataLoader[str, Any]:
             load = fetch_of(owner) if fetch_of is not None else fetch
             assert load is not None
             return SharedLoader(
-                load_fn=functools.partial(batch, owner.stale, load), max_batch_size=max_batch
+                load_fn=functools.partial(batch, owner.stale, load),
+                max_batch_size=max_batch,
+                peek=peek if cache.in_memory else None,
             )
 
         return make

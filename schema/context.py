@@ -10,7 +10,7 @@ connection themselves.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Awaitable, Callable, Collection
+from collections.abc import AsyncGenerator, Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TypeVar
 
@@ -37,14 +37,35 @@ class SharedLoader(DataLoader[K, V]):
     shared future, so every other field waiting on the same key, in branches that
     were never cancelled, got ``CancelledError`` (which no error handling catches).
     Each waiter gets its own shield instead.
+
+    ``peek``, when given, answers a key at once when it can (a record fresh in the
+    in-memory cache): a list with its value, else ``None``; the key then joins no batch.
     """
 
+    def __init__(
+        self,
+        load_fn: Callable[[list[K]], Awaitable[Sequence[V | BaseException]]],
+        max_batch_size: int | None = None,
+        *,
+        peek: Callable[[K], list[V] | None] | None = None,
+    ) -> None:
+        super().__init__(load_fn=load_fn, max_batch_size=max_batch_size)
+        self._peek = peek
+
     def load(self, key: K) -> Awaitable[V]:
-        future = super().load(key)
+        known = self.cache_map.get(key)
+        if known is None or known.cancelled():
+            found = self._peek(key) if self._peek is not None else None
+            if found is not None:
+                known = self.loop.create_future()
+                known.set_result(found[0])
+                self.cache_map.set(key, known)
+                return known
+            known = super().load(key)  # type: ignore[assignment]
+            assert known is not None
         # A settled future cannot be cancelled by its waiters: no shield needed (a page
         # asks for the same manager, group or document many times in one request).
-        done = getattr(future, "done", None)
-        return future if done is not None and done() else asyncio.shield(future)
+        return known if known.done() else asyncio.shield(known)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +110,8 @@ class Loaders(Protocol):
     def following_count(self) -> DataLoader[str, int]: ...  # people a person follows
     @property
     def people_search(self) -> DataLoader[str, list[str]]: ...  # by "leavers|text", in order
+    @property
+    def has_photo(self) -> DataLoader[str, bool]: ...  # by objectGUID: the directory holds one
 
 
 @dataclass(frozen=True, slots=True)
