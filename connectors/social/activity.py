@@ -292,7 +292,9 @@ def _home_postgresql(paged: bool) -> Any:
         *newest("groups", lambda v: and_(a.target_kind == "group", a.target_id == v)),
         *newest("tags", None),
     ).subquery("newest")
-    return select(activity).where(a.id.in_(select(ids.c.id))).order_by(a.id.desc()).limit(limit)
+    # The page's ids first (an event may come from several sources), then only their rows.
+    page = select(ids.c.id).distinct().order_by(ids.c.id.desc()).limit(limit)
+    return select(activity).where(a.id.in_(page)).order_by(a.id.desc())
 
 
 def _elements(name: str) -> Any:
