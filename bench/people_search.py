@@ -9,9 +9,11 @@ then times ``--queries`` searches (whole names most, then family names, given na
 and job words), each two ways back to back: what the gateway reads for the first
 page of `people(search:)` on a cache miss (the search's page index, then that
 page's 20 records by GUID) and the full search it replaced (every match decoded),
-and the whole-directory page index against the full listing. Prints p50/p95/max with the goal (p95 <= 50 ms) beside,
-and writes bench/results/people_search.json. Samba is not measured at 50,000:
-loading that many accounts into a DC takes longer than the benchmark is worth.
+and everyone's page index (read, then kept in memory) against the full listing. Prints
+p50/p95/max with the goal (p95 <= 50 ms) beside, and writes bench/results/people_search-<directory>.json. ``--directory samba`` runs
+the same on a throwaway Samba AD DC with the sample council (about 2,000 people,
+queries drawn from them; ``--people`` is ignored): 50,000 accounts are not loaded
+into a DC, which would take longer than the benchmark is worth.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import json
 import platform
 import random
 import statistics
+import sys
 import tempfile
 import time
 import uuid
@@ -30,7 +33,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from connectors.directory import open_embedded
+from connectors.directory import (
+    DirectoryConnector,
+    DirectoryFeatures,
+    LdapOptions,
+    open_embedded,
+    open_ldap,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -109,11 +118,12 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-async def run(ldif: Path, asked: list[tuple[str, str]], rounds: int) -> dict[str, Any]:
+async def run(
+    directory: DirectoryConnector, asked: list[tuple[str, str]], rounds: int
+) -> dict[str, Any]:
     """Each query two ways, back to back: the page the gateway now reads on a miss (the
     search's index, then the first page's 20 records by GUID) and the full search it
     replaced (every match decoded as a record)."""
-    directory = open_embedded(ldif, BASE)
     try:
         await directory.ping()
         ways: dict[str, dict[str, list[float]]] = {"index + page of 20": {}, "full search": {}}
@@ -132,11 +142,14 @@ async def run(ldif: Path, asked: list[tuple[str, str]], rounds: int) -> dict[str
                 if [p.guid for p in found] != guids:
                     raise RuntimeError(f"the index and the search disagree for {text!r}")
                 matches.setdefault(kind, []).append(len(guids))
-        index_times, listing_times = [], []
+        started = time.perf_counter()
+        index = await directory.people_index(include_leavers=True)
+        built = time.perf_counter() - started
+        kept_times, listing_times = [], []
         for _ in range(rounds):
-            started = time.perf_counter()
+            started = time.perf_counter()  # kept in memory, as the change feed keeps it
             index = await directory.people_index(include_leavers=True)
-            index_times.append(time.perf_counter() - started)
+            kept_times.append(time.perf_counter() - started)
             started = time.perf_counter()
             listing = await directory.search_people(None, include_leavers=True)
             listing_times.append(time.perf_counter() - started)
@@ -160,13 +173,43 @@ async def run(ldif: Path, asked: list[tuple[str, str]], rounds: int) -> dict[str
             "queries": len(asked), "rounds": rounds, "search": search,
             "everyone": {
                 "people": len(index),
-                "index_ms": round(min(index_times) * 1000, 1),
+                "index_built_ms": round(built * 1000, 1),
+                "index_kept_ms": round(min(kept_times) * 1000, 2),
                 "full_listing_ms": round(min(listing_times) * 1000, 1),
-                "listing_over_index": round(min(listing_times) / min(index_times), 2),
+                "listing_over_built_index": round(min(listing_times) / built, 2),
             },
         }  # fmt: skip
     finally:
         await directory.close()
+
+
+def run_samba(count: int, rounds: int, *, anr: bool = False) -> dict[str, Any]:
+    """The sample council (about 2,000 people) on a throwaway Samba AD DC; the queries
+    are drawn from its own people."""
+    sys.path.insert(0, str(ROOT / "tests"))  # the test session's Samba launcher
+    from servers.samba import SambaDC
+
+    with (
+        tempfile.TemporaryDirectory(prefix="townhall-bench-samba-") as workdir,
+        SambaDC(Path(workdir) / "dc", ROOT / "fixtures" / "council" / "directory.ldif") as dc,
+    ):
+        options = LdapOptions(
+            url=dc.ldaps_url, bind_dn=dc.bind_user, password=dc.password,
+            base_dn=dc.base_dn, ca_file=dc.ca_file, tls_server_name=dc.tls_hostname,
+            features=DirectoryFeatures(anr=anr),
+        )  # fmt: skip
+
+        async def both() -> dict[str, Any]:
+            reader = open_ldap(options)
+            try:
+                people = await reader.search_people(None)
+            finally:
+                await reader.close()
+            rows = [(p.given_name or "", p.surname or "", p.title or "", p.department or "")
+                    for p in people if p.given_name and p.surname and p.title and p.department]  # fmt: skip
+            return await run(open_ldap(options), queries(rows, count), rounds)
+
+        return asyncio.run(both())
 
 
 def main(argv: list[str]) -> int:
@@ -174,20 +217,28 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--people", type=int, default=50_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--directory", choices=["embedded", "samba"], default="embedded")
+    parser.add_argument("--anr", action="store_true", help="names by AD's ANR (Samba only)")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="townhall-bench-people-") as workdir:
-        ldif = Path(workdir) / "people.ldif"
-        started = time.perf_counter()
-        rows = generate_ldif(ldif, args.people)
-        generated = time.perf_counter() - started
-        result = asyncio.run(run(ldif, queries(rows, args.queries), args.rounds))
+    if args.directory == "samba":
+        result = run_samba(args.queries, args.rounds, anr=args.anr)
+        generated = 0.0
+    else:
+        with tempfile.TemporaryDirectory(prefix="townhall-bench-people-") as workdir:
+            ldif = Path(workdir) / "people.ldif"
+            started = time.perf_counter()
+            rows = generate_ldif(ldif, args.people)
+            generated = time.perf_counter() - started
+            directory = open_embedded(ldif, BASE)
+            result = asyncio.run(run(directory, queries(rows, args.queries), args.rounds))
+    people = result["everyone"]["people"]
     result.update({
-        "benchmark": "people_search", "directory": "embedded", "people": args.people,
+        "benchmark": "people_search", "directory": args.directory, "people": people,
         "generated_s": round(generated, 1),
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(), "machine": platform.machine(),
     })  # fmt: skip
-    print(f"people search over {args.people} generated people (embedded directory), "
+    print(f"people search over {people} people ({args.directory} directory), "
           f"{result['queries']} queries x {result['rounds']} rounds; goal p95 <= {GOAL_P95_MS:g} ms")  # fmt: skip
     print(f"  {'way':<20}{'queries':<13}{'matches':>8}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}"
           f"{'p95/goal':>10}")  # fmt: skip
@@ -196,10 +247,11 @@ def main(argv: list[str]) -> int:
             print(f"  {way:<20}{kind:<13}{row.get('median_matches', ''):>8}{row['p50_ms']:>9}"
                   f"{row['p95_ms']:>9}{row['max_ms']:>9}{row['p95_over_goal']:>10}")  # fmt: skip
     e = result["everyone"]
-    print(f"everyone ({e['people']}): page index {e['index_ms']} ms vs full listing "
-          f"{e['full_listing_ms']} ms ({e['listing_over_index']}x)")  # fmt: skip
+    print(f"everyone ({e['people']}): page index read {e['index_built_ms']} ms, then kept "
+          f"{e['index_kept_ms']} ms; full listing {e['full_listing_ms']} ms "
+          f"({e['listing_over_built_index']}x the index read)")  # fmt: skip
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / "people_search.json"
+    path = RESULTS / f"people_search-{args.directory}{'-anr' if args.anr else ''}.json"
     path.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {path.relative_to(ROOT)}")
     return 0
