@@ -101,6 +101,8 @@ class RecordCache:
 
     async def clear(self) -> None:
         await self._backend.clear()
+        if self._memory is not None:  # aiocache's clear() puts a new dict in place of its own
+            self._memory = self._backend._cache
         for listener in self.change_listeners:
             await listener()
 

@@ -55,6 +55,7 @@ class DirectorySync:
                 keys["reports"].add(normalise_dn(person.manager_dn))
         await self.cache.delete("person", guids)
         await self.cache.delete("photo", guids)  # gateway.photos keeps them by GUID
+        await self.cache.delete("photo-holder", guids)  # the has_photo loader's, by GUID
         for kind, values in keys.items():
             await self.cache.delete(kind, sorted(values))
         await self.cache.delete("people-search", ["0|", "1|"])

@@ -30,6 +30,7 @@ from connectors.directory import (
     normalise_dn,
     search_key,
 )
+from connectors.directory.photos import canonical_guid, photo_holders
 from connectors.directory.where import KEY_SEPARATOR, split_people_search_key
 from connectors.documents import DocumentRecord, DocumentSource, DocumentTimeout
 from connectors.hr import HRRecord, HRSource, HRTimeout
@@ -43,6 +44,8 @@ from .settings import Settings
 
 #: Above this many SCIM batches' worth of keys, HR records are listed, not looked up.
 HR_LISTING_BATCHES = 8
+#: The record cache's kind for "holds a photo" (a bool), keyed by the GUID in lower case.
+PHOTO_HOLDER_KIND = "photo-holder"
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -141,6 +144,10 @@ class DirectoryLoaders(_Lazy):
     @cached_property
     def people_search(self) -> DataLoader[str, list[str]]:
         return self._make("people_search")  # type: ignore[no-any-return]
+
+    @cached_property
+    def has_photo(self) -> DataLoader[str, bool]:  # by objectGUID
+        return self._make("has_photo")  # type: ignore[no-any-return]
 
 
 class DocumentLoaders(_Lazy):
@@ -326,6 +333,11 @@ def _makers(up: Upstreams, settings: Settings) -> dict[str, Maker]:
         )
         return [[p.guid for p in found[k]] for k in keys]
 
+    async def photo_holder(keys: list[str]) -> Sequence[bool]:
+        # One presence search per page of GUIDs, no photo bytes (connectors.directory.photos).
+        held = await photo_holders(directory, keys)
+        return [canonical_guid(k) in held for k in keys]
+
     hr = up.hr
 
     async def hr_unmatched(keys: list[str]) -> Sequence[list[HRRecord]]:
@@ -474,6 +486,7 @@ def _makers(up: Upstreams, settings: Settings) -> dict[str, Maker]:
         "people_search": cached(
             "people-search", list[str], people_search, c.search_ttl, _people_search_key
         ),
+        "has_photo": cached(PHOTO_HOLDER_KIND, bool, photo_holder, c.directory_ttl, _lower),
         "document": cached("document", DocumentRecord, document, c.documents_ttl),
         "index": cached("document-index", list[DocumentRecord], document_index, c.documents_ttl),
         "search": plain(document_search),
@@ -520,8 +533,8 @@ _SOURCES = {
     "person": "directory", "person-dn": "directory", "person-upn": "directory",
     "person-account": "directory", "reports": "directory", "groups": "directory",
     "group": "directory", "group-name": "directory", "group-members": "directory",
-    "people-search": "directory", "hr": "hr", "hr-unmatched": "hr", "document": "documents",
-    "document-index": "documents",
+    "people-search": "directory", PHOTO_HOLDER_KIND: "directory", "hr": "hr",
+    "hr-unmatched": "hr", "document": "documents", "document-index": "documents",
 }  # fmt: skip
 
 

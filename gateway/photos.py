@@ -7,8 +7,11 @@ anyone who merely guesses a GUID.
 A photo is a record in the record cache (kind ``photo``: its bytes, media type and
 ETag, a hash of the bytes), kept and refreshed as the directory's other records are,
 so a photo asked for again costs no directory call; the change feed drops it with the
-person's other records. A cached person record that says the account has no photo
-answers 404 without asking the directory. Answers carry ``Cache-Control: private``
+person's other records. Who holds a photo is known without the bytes (a presence
+search per page of people, ``connectors.directory.photos``, cached by GUID as kind
+``photo-holder`` by the ``has_photo`` loader, which ``Person.hasPhoto`` and ``photoUrl``
+read): when that says the account has none, the route answers 404 without asking the
+directory. Answers carry ``Cache-Control: private``
 for the rest of the signed URL's life and the ETag, and ``If-None-Match`` is answered
 304, so a browser asks once per URL at most and re-validates for a few bytes.
 """
@@ -26,8 +29,7 @@ from pydantic import BaseModel, ConfigDict, field_serializer, field_validator
 from starlette.requests import Request
 from starlette.responses import Response
 
-from connectors.directory import DirectoryPerson
-
+from .loaders import PHOTO_HOLDER_KIND
 from .settings import CacheSettings, Settings
 from .signing import LinkSigner
 from .state import AppState
@@ -98,9 +100,9 @@ class PhotoSigner:
 async def load_photo(upstreams: Upstreams, cache: CacheSettings, guid: str) -> PhotoRecord | None:
     """The person's photo, from the record cache, else from one directory call."""
     key = guid.lower()
-    # The person's cached record already knows whether there is a photo to fetch.
-    [person] = await upstreams.cache.get_many("person", [key], DirectoryPerson)
-    if person is not None and (person.record is None or not person.record.has_photo):
+    # What Person.hasPhoto read may already say there is no photo to fetch.
+    [held] = await upstreams.cache.get_many(PHOTO_HOLDER_KIND, [key], bool)
+    if held is not None and not held.record:
         return None
     directory = upstreams.directory
 

@@ -118,8 +118,10 @@ class Person(Node):
         description="Whether the directory holds a photo of this person (Active Directory's "
         "thumbnailPhoto, or the attribute map's photo). Source: directory."
     )
-    def has_photo(self) -> bool:
-        return self.record.has_photo
+    async def has_photo(self, info: Info) -> bool:
+        # Not read with the person (that would carry the photo's bytes): one presence
+        # search per page of people, cached by GUID like the records.
+        return await upstream(info.context.loaders.has_photo.load(self.record.guid))
 
     @strawberry.field(
         description="URL of the person's photo, served by Townhall; null when they have none "
@@ -127,8 +129,8 @@ class Person(Node):
         "signed and expires, so it works in an <img> tag without a token; the photo is sent "
         "with an ETag and `Cache-Control: private` for the rest of the URL's life."
     )
-    def photo_url(self, info: Info) -> str | None:
-        if not self.record.has_photo:
+    async def photo_url(self, info: Info) -> str | None:
+        if not await upstream(info.context.loaders.has_photo.load(self.record.guid)):
             return None
         return info.context.policy.photo_url(self.record.guid)
 

@@ -70,7 +70,6 @@ class EntryReader:
             if m.account_expires
             else None,
             changed_at=timestamp(attrs.get(m.changed)),
-            has_photo=bool(m.photo) and _present(attrs.get(m.photo)),
         )
 
     def sort_name(self, entry: dict[str, Any]) -> str:
@@ -181,13 +180,6 @@ def timestamp(value: Any) -> datetime | None:
         except ValueError:
             return None
     return None
-
-
-def _present(value: Any) -> bool:
-    """An attribute value that is there and not empty (a list of them, or one)."""
-    if isinstance(value, list):
-        return any(_present(v) for v in value)
-    return value is not None and value != b"" and value != ""
 
 
 def _int(value: Any) -> int | None:

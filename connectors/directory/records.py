@@ -35,8 +35,6 @@ class DirectoryPerson(BaseModel):
     enabled: bool = True
     expires_at: datetime | None = None
     changed_at: datetime | None = None
-    # Whether the account holds a photo (the map's photo attribute); the bytes are not kept.
-    has_photo: bool = False
 
     def is_leaver(self, now: datetime) -> bool:
         """A disabled or expired account: kept for history, hidden from search."""
@@ -171,10 +169,9 @@ class AttributeMap:
             self.account_control,
             self.account_expires,
             self.changed,
-            # LDAP cannot ask whether an attribute is present without its values: the
-            # photo's bytes come with each person read, and only has_photo is kept.
-            self.photo,
         ]
+        # Never the photo: its bytes (2 to 10 KB a person in AD) would come with every person
+        # read. Who has one is asked by a presence filter that sends no values (.photos).
         return list(dict.fromkeys(n for n in names if n))
 
     def group_attributes(self) -> list[str]:

@@ -32,9 +32,11 @@ from connectors.directory import (
     LdapOptions,
     LookupField,
     normalise_dn,
+    open_embedded,
     open_ldap,
 )
 from connectors.directory.entries import under
+from connectors.directory.photos import photo_holders
 
 STAFF_OU = "OU=Staff,OU=Northshire"
 
@@ -465,16 +467,37 @@ async def test_the_everyone_index_follows_the_change_feed(
     assert directory.index.builds == 2
 
 
-async def test_photo(directory: DirectoryConnector, council: Council) -> None:
+async def check_photos(directory: DirectoryConnector, council: Council) -> None:
     with_photo = next(p for p in council.people if p["hasPhoto"])
     without = next(p for p in council.people if not p["hasPhoto"] and p["role"] != "service")
     data = await directory.photo(with_photo["guid"])
     assert data is not None and data.startswith(b"\x89PNG")
     assert await directory.photo(without["guid"]) is None
     assert await directory.photo("nonsense") is None
-    # A person's record says whether there is a photo, so nobody asks for a missing one.
-    found = await directory.people_by("guid", [with_photo["guid"], without["guid"]])
-    assert [p.has_photo if p else None for p in found] == [True, False]
+    # Person reads never ask for the photo's bytes...
+    assert directory.map.photo not in directory.map.person_attributes()
+    # ...who holds one is a presence search: a page of 100 people is one search.
+    page = [p for p in council.people if p["hasAd"]][:100]
+    assert len(page) == 100 and any(p["hasPhoto"] for p in page)
+    assert not all(p["hasPhoto"] for p in page)
+    before = directory.calls
+    held = await photo_holders(directory, [p["guid"].upper() for p in page] + ["nonsense"])
+    assert directory.calls - before == 1
+    assert held == {p["guid"].lower() for p in page if p["hasPhoto"]}
+    assert await photo_holders(directory, ["nonsense", ""]) == set()
+    assert directory.calls - before == 1  # nothing well formed to ask about: no search
+
+
+async def test_photo(directory: DirectoryConnector, council: Council) -> None:
+    await check_photos(directory, council)
+
+
+async def test_photo_on_the_embedded_directory(council: Council) -> None:
+    directory = open_embedded(council.ldif, "DC=ad,DC=northshire,DC=test")
+    try:
+        await check_photos(directory, council)
+    finally:
+        await directory.close()
 
 
 async def test_recovers_after_the_server_restarts(

@@ -110,11 +110,46 @@ async def test_if_none_match_is_answered_304_without_the_bytes(
     assert changed.status_code == 200 and changed.content == first.content
 
 
-async def test_no_photo_is_known_from_the_cached_person_record(
+async def test_a_page_of_people_learns_who_has_a_photo_in_one_search_without_bytes(
+    demo_gateway: Gateway, council: Council
+) -> None:
+    # Person reads ask for no photo attribute (its bytes would ride with every person)...
+    directory = demo_gateway.upstreams.directory
+    assert directory.map.photo not in directory.map.person_attributes()
+    plain = "{ people(first: 100) { nodes { id accountName } } }"
+    photos = "{ people(first: 100) { nodes { id accountName hasPhoto photoUrl } } }"
+
+    async def cold(query: str) -> tuple[dict[str, Any], int]:
+        await demo_gateway.clear_cache()
+        before = directory_calls(demo_gateway)
+        body = await demo_gateway.query(query, user="alex.morgan")
+        assert "errors" not in body, body
+        return body["data"]["people"]["nodes"], directory_calls(demo_gateway) - before
+
+    await cold(plain)  # the page index is built once, outside the counts
+    _, without_photos = await cold(plain)
+    nodes, with_photos = await cold(photos)
+    # ...and hasPhoto for the whole page costs one more directory search, cold.
+    assert len(nodes) == 100
+    assert with_photos - without_photos == 1
+    holders = {p["sAMAccountName"] for p in council.people if p["hasPhoto"]}
+    assert {n["accountName"] for n in nodes if n["hasPhoto"]} == {
+        n["accountName"] for n in nodes if n["accountName"] in holders
+    }
+    assert 0 < sum(n["hasPhoto"] for n in nodes) < 100
+    assert all((n["photoUrl"] is not None) == n["hasPhoto"] for n in nodes)
+    # Warm, it costs none.
+    before = directory_calls(demo_gateway)
+    again = await demo_gateway.query(photos, user="alex.morgan")
+    assert again["data"]["people"]["nodes"] == nodes
+    assert directory_calls(demo_gateway) == before
+
+
+async def test_no_photo_is_known_from_what_has_photo_read(
     demo_gateway: Gateway, council: Council
 ) -> None:
     subject = pick(council, False)
-    # Read by id: the person record is cached under the GUID the photo route is given.
+    # Read by id: hasPhoto's answer is cached under the GUID the photo route is given.
     by_id = "query($id: ID!) { person(id: $id) { hasPhoto } }"
     found = await demo_gateway.query(by_id, {"id": global_id("Person", subject["guid"])})
     assert found["data"]["person"] == {"hasPhoto": False}
