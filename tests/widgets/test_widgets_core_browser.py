@@ -78,7 +78,8 @@ async def test_person_cards_render_by_account_upn_and_id(
         '<townhall-person-card id="by-account" person="priya.shah"></townhall-person-card>\n'
         '<townhall-person-card id="by-upn" person="Alex.Morgan@northshire.test"></townhall-person-card>\n'
         f'<townhall-person-card id="by-id" person="{priya}"></townhall-person-card>\n'
-        '<townhall-person-card id="nobody" person="no.such.person"></townhall-person-card>',
+        '<townhall-person-card id="nobody" person="no.such.person"></townhall-person-card>\n'
+        '<townhall-person-card id="no-photo" person="aaron.morgan"></townhall-person-card>',
     )
     async with open_page(browser, url, persona="alex.morgan") as (page, log):
         bodies: list[dict[str, Any]] = []
@@ -119,6 +120,18 @@ async def test_person_cards_render_by_account_upn_and_id(
         nobody = page.locator("#nobody [part=error]")
         await nobody.wait_for()
         assert "Not found" in (await nobody.text_content() or "")
+        # No photo (a null photoUrl): the initials, and no photo asked for.
+        bare = page.locator("#no-photo")
+        await bare.locator("[part=name]").wait_for()
+        assert await bare.locator("[part=initials]").text_content() == "AM"
+        assert await bare.locator("img").count() == 0
+        shown = {
+            await img.get_attribute("src")
+            for img in await page.locator("townhall-person-card img[part=photo]").all()
+        }
+        asked = {u for u in log.requests if "/photos/" in u}
+        assert asked and asked <= shown  # only the photos that exist
+        assert not [u for u in log.requests if u.split("?")[0].endswith("/null")]
 
         # Follow and unfollow with the keyboard; each change is an event.
         follow = card.locator("[part=follow]")

@@ -159,7 +159,8 @@ export class TownhallPersonCard extends TownhallElement {
     }
   }
 
-  /** The photo URL is relative when the gateway has no server.public_url: it is the gateway's. */
+  /** The photo URL is relative when the gateway has no server.public_url: it is the gateway's.
+   *  Only called when there is one: a person without a photo has a null photoUrl (initials). */
   photoSrc(person) {
     return new URL(person.photoUrl, new URL(this.endpoint || config().endpoint, document.baseURI)).href;
   }
@@ -191,7 +192,7 @@ export class TownhallPersonCard extends TownhallElement {
     const level = Math.min(6, Math.max(1, Number(this.headingLevel) || 2));
     return html`<article class="card" part="card" aria-labelledby="name">
       <div class="header" part="header">
-        ${this.photoFailed
+        ${this.photoFailed || !person.photoUrl
           ? html`<span class="initials" part="initials" aria-hidden="true">${initials(person.displayName)}</span>`
           : html`<img class="photo" part="photo" src=${this.photoSrc(person)} alt="" width="64" height="64"
               @error=${() => (this.photoFailed = true)} />`}

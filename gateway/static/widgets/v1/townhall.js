@@ -701,7 +701,7 @@ ${t.toLowerCase()}`;if(!ke.has(i)){let s=Oi(r,t.toLowerCase());s.catch(()=>ke.de
         </button>`}renderDetail(e,t,i=d){return t==null||t===""?d:c`<dt>${this.t(`person-card.${e}`)}</dt>
       <dd part=${i}>${t}</dd>`}render(){let e=this.data?.person;if(!e||this.status==="error")return this.renderStatus();let t=e.employment??{},i=t.jobTitle||e.title,s=t.department||e.department,n=t.workLocation||[e.office,e.locality].filter(Boolean).join(", "),o=this.data.me?.id===e.id,a=e.activity?.nodes?.[0],l=Math.min(6,Math.max(1,Number(this.headingLevel)||2));return c`<article class="card" part="card" aria-labelledby="name">
       <div class="header" part="header">
-        ${this.photoFailed?c`<span class="initials" part="initials" aria-hidden="true">${Qt(e.displayName)}</span>`:c`<img class="photo" part="photo" src=${this.photoSrc(e)} alt="" width="64" height="64"
+        ${this.photoFailed||!e.photoUrl?c`<span class="initials" part="initials" aria-hidden="true">${Qt(e.displayName)}</span>`:c`<img class="photo" part="photo" src=${this.photoSrc(e)} alt="" width="64" height="64"
               @error=${()=>this.photoFailed=!0} />`}
         <div>
           <p class="name" part="name" id="name" role="heading" aria-level=${l}>${e.displayName}</p>
