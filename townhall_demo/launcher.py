@@ -26,10 +26,14 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from pydantic import SecretStr
 
+from connectors.documents import DocumentIndex
 from gateway.app import create_app
+from gateway.cache import RecordCache
+from gateway.documents import DocumentSync, open_documents
 from gateway.serving import uvicorn_config
-from gateway.settings import Settings
+from gateway.settings import DocumentSettings, Settings
 from gateway.worker import run_beside
 
 from . import upstreams
@@ -75,14 +79,7 @@ def demo_settings(
             "reports_via": "direct_reports",
         },
         hr={"url": hr_url, "token": hr_token},
-        documents={
-            "url": dav_url,
-            "username": DAV_USER,
-            "password": dav_password,
-            "access_file": fixtures / "document_access.json",
-            # Written by the worker, read by the web app (gateway.worker.run_beside).
-            "search_database_url": f"sqlite+aiosqlite:///{workdir / 'search.db'}",
-        },
+        documents=document_settings(fixtures, workdir, dav_url, dav_password),
         social={
             "database_url": f"sqlite+aiosqlite:///{workdir / 'townhall.db'}",
             "seed_file": fixtures / "social.json",
@@ -117,6 +114,34 @@ def demo_settings(
     )
 
 
+def document_settings(
+    fixtures: Path, workdir: Path, dav_url: str, dav_password: str
+) -> DocumentSettings:
+    return DocumentSettings(
+        url=dav_url,
+        username=DAV_USER,
+        password=SecretStr(dav_password),
+        access_file=fixtures / "document_access.json",
+        # Written by the worker, read by the web app (gateway.worker.run_beside).
+        search_database_url=f"sqlite+aiosqlite:///{workdir / 'search.db'}",
+    )
+
+
+async def build_document_index(settings: DocumentSettings) -> None:
+    """Build the document index the worker would build first, before the gateway starts:
+    the worker then finds every document indexed under its current ETag and only checks,
+    instead of reading every document while the first visitor's queries run."""
+    async with contextlib.AsyncExitStack() as stack:
+        source = open_documents(settings, stack)
+        if source is None:
+            return
+        index = DocumentIndex.open(settings.search_database_url)
+        sync = DocumentSync(source, index, RecordCache.memory(), text_limit=settings.text_limit)
+        stack.push_async_callback(sync.close)
+        await sync.open()
+        await sync.poll()
+
+
 @contextlib.asynccontextmanager
 async def embedded_upstreams(fixtures: Path, workdir: Path) -> Any:
     """Start and seed scim2-server and wsgidav; stop them on exit."""
@@ -130,8 +155,9 @@ async def embedded_upstreams(fixtures: Path, workdir: Path) -> Any:
             token=token, schemas_dir=fixtures / "hr", users=users, workdir=workdir / "scim"
         )
     )
-    dav_task = asyncio.create_task(
-        upstreams.start_webdav_server(
+
+    async def documents() -> upstreams.WebDavServer:
+        dav = await upstreams.start_webdav_server(
             root=fixtures / "documents",
             props=props,
             users={
@@ -140,7 +166,16 @@ async def embedded_upstreams(fixtures: Path, workdir: Path) -> Any:
             },
             workdir=workdir / "webdav",
         )
-    )
+        try:  # while the HR server is still being seeded
+            await build_document_index(document_settings(fixtures, workdir, dav.url, dav_password))
+        except Exception as exc:  # the worker builds it then, as without this
+            log.warning("the document index was not built before start: %s", exc)
+        except BaseException:
+            dav.stop()
+            raise
+        return dav
+
+    dav_task = asyncio.create_task(documents())
     tasks = (scim_task, dav_task)
     try:
         scim, dav = await asyncio.gather(*tasks)
