@@ -48,6 +48,11 @@ FEED_VERBS = (
     "endorsed", "added_skill", "updated_profile",
 )  # fmt: skip
 
+# What a viewer follows, built once (the home feed reads it at every call).
+_FOLLOWED = select(follows.c.target_kind, follows.c.target).where(
+    follows.c.follower == bindparam("follower", type_=String)
+)
+
 
 class ActivityMixin(StoreBase):
     async def record(self, event: Event, *, at: datetime | None = None) -> int:
@@ -92,14 +97,13 @@ class ActivityMixin(StoreBase):
     ) -> list[ActivityEvent]:
         """What the viewer follows (people, documents, groups, tags) plus their team.
 
-        One index-ordered branch per source (per document and per tag, up to
-        ``_MAX_BRANCHES`` each), each stopping at ``limit`` rows, merged: a single
-        query OR-ing the sources makes PostgreSQL read every older event instead.
+        One index-ordered branch per source (per person, document, group and tag, up
+        to ``_MAX_BRANCHES`` each), each stopping at ``limit`` rows, merged: a single
+        query OR-ing the sources makes PostgreSQL read every older event instead. On
+        PostgreSQL one statement built once (``_home_postgresql``); on SQLite a union.
         """
         followed: dict[str, list[str]] = {}
-        for kind, target in await self._rows(
-            select(follows.c.target_kind, follows.c.target).where(follows.c.follower == viewer)
-        ):
+        for kind, target in await self._rows(_FOLLOWED, {"follower": viewer}):
             followed.setdefault(kind, []).append(target)
         people = sorted((set(followed.get("person", [])) | set(team)) - {viewer})
         if not (people or any(followed.get(k) for k in ("document", "group", "tag"))):
@@ -117,11 +121,11 @@ class ActivityMixin(StoreBase):
                     ordered[:_MAX_BRANCHES],
                     ordered[_MAX_BRANCHES:],
                 )
-            query = _home_postgresql(before is not None).params(
-                viewer=viewer, limit=limit, before=before,
-                before_tag=activity_tag_id(before) if before is not None else None, **lists,
-            )  # fmt: skip
-            return [_event(r) for r in await self._rows(query)]
+            bound: dict[str, Any] = {"viewer": viewer, "limit": limit, **lists}
+            if before is not None:
+                bound.update(before=before, before_tag=activity_tag_id(before))
+            rows = await self._rows(_home_postgresql(before is not None), bound)
+            return [_event(r) for r in rows]
         a = activity.c
         mine = a.actor != viewer
         conditions: list[Any] = []
