@@ -131,10 +131,11 @@ class RecordCache:
         read without waiting; else ``None`` (ask ``load``). A warm request's lookups come
         here: the memory backend's API would read an environment variable and set up a
         timeout on every call, which cost more than the lookup itself."""
-        mapping = self._memory
-        if mapping is None:
+        if self._memory is None:
             return None
         backend = self._backend
+        # Read afresh each time: the backend may put a new dict in place of its own (clear).
+        mapping: dict[str, Any] = backend._cache
         now = time.time()
         found: list[Any] = []
         for key in keys:
