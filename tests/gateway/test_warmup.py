@@ -2,18 +2,26 @@
 
 A gateway that warms the directory at start-up (``cache.warm_directory=startup``) caches
 every group and its nested members with the people; its answers about groups must be the
-answers the directory gives once the cache is empty, and must need no directory search.
+answers a gateway without the warm-up gets from the directory, and must need no directory
+search. The demo builds its document index before it starts: the worker's first turn is
+then a check.
 """
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
 import pytest
-from servers import Council
+from pydantic import SecretStr
+from servers import WEBDAV_PASSWORD, WEBDAV_USER, Council
 
-from gateway.settings import CacheSettings
+from connectors.documents import DocumentConnector, DocumentIndex
+from gateway.cache import RecordCache
+from gateway.documents import DocumentSync, open_documents
+from gateway.settings import CacheSettings, DocumentSettings
+from townhall_demo.launcher import build_document_index
 from townhall_demo.upstreams import ScimServer, WebDavServer
 
 from .conftest import Gateway, base_settings, serve
@@ -59,3 +67,33 @@ async def test_warmed_groups_answer_as_the_directory_does_without_searching(
 )
 def test_warm_hr_takes_a_mode_or_the_old_flag(given: Any, mode: str) -> None:
     assert CacheSettings(warm_hr=given).warm_hr == mode
+
+
+async def test_the_demos_document_index_built_before_start_leaves_the_worker_a_check(
+    webdav_server: WebDavServer, tmp_path: Path
+) -> None:
+    settings = DocumentSettings(
+        url=webdav_server.url,
+        username=WEBDAV_USER,
+        password=SecretStr(WEBDAV_PASSWORD),
+        search_database_url=f"sqlite+aiosqlite:///{tmp_path / 'search.db'}",
+    )
+    await build_document_index(settings)
+
+    async def first_turn(built: bool) -> int:
+        """The requests of a worker's first turn over the same index."""
+        async with contextlib.AsyncExitStack() as stack:
+            source = open_documents(settings, stack)
+            assert isinstance(source, DocumentConnector)
+            index = DocumentIndex.open(settings.search_database_url)
+            sync = DocumentSync(source, index, RecordCache.memory(), text_limit=10_000)
+            stack.push_async_callback(sync.close)
+            await sync.open()
+            assert await index.built() == built  # searchable before the worker's turn
+            await sync.poll()
+            assert sync.ready.is_set() and await sync.index.search("planning")
+            return source.calls
+
+    checked = await first_turn(built=True)
+    (tmp_path / "search.db").unlink()
+    assert checked < await first_turn(built=False)  # from nothing, every text is read too
