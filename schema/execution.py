@@ -17,16 +17,24 @@
   directly and then does what those extensions would (mask unexpected errors, report
   stale sources): Strawberry's extension runner cost about ten times the execution of
   ``{ __typename }`` itself. With any other extension it runs through Strawberry.
+  Each resolver's coroutine is run at once up to its first real wait
+  (``settle_at_once``): one whose loads are already answered (records fresh in the
+  cache) gives its value there and then, so graphql-core completes the field without
+  a task of its own; one that must wait is resumed where it stopped, by the task that
+  awaits the field. So a resolver must not enter anything bound to the current task
+  (``asyncio.timeout``, a ``TaskGroup``) before its first wait: bound the wait in the
+  loader or connector it calls, as every reader here does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
+from types import CoroutineType
 from typing import Any
 
 import strawberry
-from graphql import DocumentNode, GraphQLError, GraphQLObjectType, execute
+from graphql import DocumentNode, GraphQLError, GraphQLObjectType, MiddlewareManager, execute
 from graphql import ExecutionResult as CoreResult
 from graphql import OperationType as CoreOperation
 from graphql.type.definition import GraphQLResolveInfoHelpers
@@ -174,6 +182,7 @@ async def execute_prepared(
             operation_name=operation_name,
             context_value=context,
             is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
+            middleware=_SETTLE,
             executor_class=schema.execution_context_class,
         )
         if optimized_is_awaitable(core):
@@ -198,3 +207,48 @@ async def execute_prepared(
 
 def _error_of(exc: Exception) -> GraphQLError:
     return GraphQLError(str(exc), original_error=exc)
+
+
+def settle_at_once(next_: Callable[..., Any], root: Any, info: Any, **args: Any) -> Any:
+    """Middleware: a resolver's coroutine run at once to its first real wait. Its value
+    when it needs none; else an awaitable that resumes it (``_Resumed``). What it raises
+    there is raised here, as a resolver that is not async would."""
+    result = next_(root, info, **args)
+    if type(result) is not CoroutineType:
+        return result
+    try:
+        waiting = result.send(None)
+    except StopIteration as done:
+        return done.value
+    return _Resumed(result, waiting)
+
+
+class _Resumed:
+    """A coroutine stopped at its first wait (``waiting``, what it yielded to the event
+    loop), awaited from there on: the awaiting task waits on the same future."""
+
+    __slots__ = ("_coroutine", "_waiting")
+
+    def __init__(self, coroutine: Any, waiting: Any) -> None:
+        self._coroutine = coroutine
+        self._waiting = waiting
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        coroutine, waiting = self._coroutine, self._waiting
+        self._waiting = None
+        while True:
+            try:
+                sent = yield waiting
+            except BaseException as exc:  # a cancellation goes on into the coroutine
+                try:
+                    waiting = coroutine.throw(exc)
+                except StopIteration as done:
+                    return done.value
+            else:
+                try:
+                    waiting = coroutine.send(sent)
+                except StopIteration as done:
+                    return done.value
+
+
+_SETTLE = MiddlewareManager(settle_at_once)
