@@ -12,6 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
+import connectors.social.digests  # noqa: F401  (its tables join the metadata compared below)
 from connectors.social import (
     CommentText,
     ItemNotFound,
