@@ -111,38 +111,43 @@ async def test_if_none_match_is_answered_304_without_the_bytes(
 
 
 async def test_a_page_of_people_learns_who_has_a_photo_in_one_search_without_bytes(
-    demo_gateway: Gateway, council: Council
+    demo_gateway: Gateway, council: Council, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Person reads ask for no photo attribute (its bytes would ride with every person)...
     directory = demo_gateway.upstreams.directory
-    assert directory.map.photo not in directory.map.person_attributes()
-    plain = "{ people(first: 100) { nodes { id accountName } } }"
+    photo = directory.map.photo
+    assert photo not in directory.map.person_attributes()
+    searches: list[tuple[str, list[str]]] = []
+    search = type(directory).search
+
+    async def recorded(self: Any, base: str, query: str, attributes: list[str], **kw: Any) -> Any:
+        searches.append((query, list(attributes)))
+        return await search(self, base, query, attributes, **kw)
+
+    monkeypatch.setattr(type(directory), "search", recorded)  # observed, not replaced
+    await demo_gateway.clear_cache()
     photos = "{ people(first: 100) { nodes { id accountName hasPhoto photoUrl } } }"
-
-    async def cold(query: str) -> tuple[dict[str, Any], int]:
-        await demo_gateway.clear_cache()
-        before = directory_calls(demo_gateway)
-        body = await demo_gateway.query(query, user="alex.morgan")
-        assert "errors" not in body, body
-        return body["data"]["people"]["nodes"], directory_calls(demo_gateway) - before
-
-    await cold(plain)  # the page index is built once, outside the counts
-    _, without_photos = await cold(plain)
-    nodes, with_photos = await cold(photos)
-    # ...and hasPhoto for the whole page costs one more directory search, cold.
+    body = await demo_gateway.query(photos, user="alex.morgan")
+    assert "errors" not in body, body
+    nodes = body["data"]["people"]["nodes"]
+    # ...and hasPhoto for the whole page costs one more directory search, cold, which
+    # asks for GUIDs only.
     assert len(nodes) == 100
-    assert with_photos - without_photos == 1
+    asked = [(q, a) for q, a in searches if f"({photo}=*)" in q]
+    assert len(asked) == 1, [q[:80] for q, _ in searches]
+    assert photo not in asked[0][1]
+    assert all(photo not in attributes for _, attributes in searches)
     holders = {p["sAMAccountName"] for p in council.people if p["hasPhoto"]}
     assert {n["accountName"] for n in nodes if n["hasPhoto"]} == {
         n["accountName"] for n in nodes if n["accountName"] in holders
     }
     assert 0 < sum(n["hasPhoto"] for n in nodes) < 100
     assert all((n["photoUrl"] is not None) == n["hasPhoto"] for n in nodes)
-    # Warm, it costs none.
-    before = directory_calls(demo_gateway)
+    # Warm, the page and its photos cost no directory search.
+    searches.clear()
     again = await demo_gateway.query(photos, user="alex.morgan")
     assert again["data"]["people"]["nodes"] == nodes
-    assert directory_calls(demo_gateway) == before
+    assert not [q for q, _ in searches if "objectGUID=" in q or photo in q], searches
 
 
 async def test_no_photo_is_known_from_what_has_photo_read(
