@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from ldap3.utils.conv import escape_filter_chars
 
 from .detect import IN_CHAIN
-from .entries import normalise_dn
+from .entries import normalise_dn, sort_people
 from .records import DirectoryGroup, DirectoryPerson
 from .search import Entry, ranged_name
 
@@ -64,7 +64,7 @@ async def _in_chain_up(
     async def one(dn: str) -> list[DirectoryGroup]:
         query = f"(&{d.map.group_filter}({d.map.member}:{IN_CHAIN}:={escape_filter_chars(dn)}))"
         entries = await d.search(d.group_base_dn, query, d.map.group_attributes())
-        return _sorted(d.reader.group(e) for e in entries)
+        return sorted_groups(d.reader.group(e) for e in entries)
 
     found = dict(zip(unique, await asyncio.gather(*map(one, unique.values())), strict=True))
     return {dn: found[normalise_dn(dn)] for dn in member_dns}
@@ -108,8 +108,8 @@ async def _walk_member_of(
             groups[normalise_dn(group.dn)] = group
     result: dict[str, list[DirectoryGroup]] = {}
     for dn in member_dns:
-        closure = _closure(normalise_dn(dn), parents)
-        result[dn] = _sorted(groups[g] for g in closure if g in groups)
+        above = closure(normalise_dn(dn), parents)
+        result[dn] = sorted_groups(groups[g] for g in above if g in groups)
     return result
 
 
@@ -139,8 +139,8 @@ async def _walk_up(
         seen |= set(frontier)
     result: dict[str, list[DirectoryGroup]] = {}
     for dn in member_dns:
-        closure = _closure(normalise_dn(dn), parents)
-        result[dn] = _sorted(groups[g] for g in closure)
+        above = closure(normalise_dn(dn), parents)
+        result[dn] = sorted_groups(groups[g] for g in above)
     return result
 
 
@@ -157,7 +157,7 @@ async def members_of(
             entries = await d.search(
                 d.base_dn, f"(&{d.map.person_filter}{rule})", d.map.person_attributes()
             )
-            return _sorted_people(d.reader.person(e) for e in entries)
+            return sort_people(d.reader.person(e) for e in entries)
 
         found = dict(zip(unique, await asyncio.gather(*map(one, unique.values())), strict=True))
         return {dn: found[normalise_dn(dn)] for dn in group_dns}
@@ -211,8 +211,8 @@ async def _walk_down(
         pending = [dn for norm, dn in values.items() if norm not in people and norm not in visited]
     result: dict[str, list[DirectoryPerson]] = {}
     for dn in group_dns:
-        reached = _closure(normalise_dn(dn), children)
-        result[dn] = _sorted_people(people[n] for n in reached if n in people)
+        reached = closure(normalise_dn(dn), children)
+        result[dn] = sort_people(people[n] for n in reached if n in people)
     return result
 
 
@@ -229,7 +229,7 @@ def _member_values(d: DirectoryConnector, entries: list[Entry]) -> dict[str, str
     return values
 
 
-def _closure(start: str, edges: dict[str, set[str]]) -> set[str]:
+def closure(start: str, edges: dict[str, set[str]]) -> set[str]:
     """Everything reachable from ``start`` (cycles are fine)."""
     reached: set[str] = set()
     stack = [start]
@@ -242,12 +242,8 @@ def _closure(start: str, edges: dict[str, set[str]]) -> set[str]:
     return reached
 
 
-def _sorted(groups: Iterable[DirectoryGroup]) -> list[DirectoryGroup]:
+def sorted_groups(groups: Iterable[DirectoryGroup]) -> list[DirectoryGroup]:
     return sorted(groups, key=lambda g: g.name.casefold())
-
-
-def _sorted_people(people: Iterable[DirectoryPerson]) -> list[DirectoryPerson]:
-    return sorted(people, key=lambda p: (p.display_name.casefold(), p.guid))
 
 
 def _chunks(items: list[str], size: int) -> list[list[str]]:

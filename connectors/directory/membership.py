@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .entries import normalise_dn
+from .entries import normalise_dn, sort_people
+from .groups import closure, sorted_groups
 from .records import DirectoryGroup, DirectoryPerson
 from .search import ranged_name
 
@@ -44,7 +45,7 @@ class GroupGraph:
 
     def reached(self, group_dn: str) -> set[str]:
         """Every DN (normalised) reachable down from a group: its nested members."""
-        return _closure(normalise_dn(group_dn), self.children)
+        return closure(normalise_dn(group_dn), self.children)
 
     def not_groups(self) -> dict[str, str]:
         """Member DNs that are not listed groups (people, or anything else), as sent."""
@@ -53,15 +54,13 @@ class GroupGraph:
     def members(self, group_dn: str, people: dict[str, DirectoryPerson]) -> list[DirectoryPerson]:
         """The people (``people`` by normalised DN) in a group, nested ones included,
         sorted as ``members_of`` sorts them."""
-        found = [people[n] for n in self.reached(group_dn) if n in people]
-        return sorted(found, key=lambda p: (p.display_name.casefold(), p.guid))
+        return sort_people(people[n] for n in self.reached(group_dn) if n in people)
 
     def groups_of(self, member_dn: str) -> list[DirectoryGroup]:
         """The groups a member belongs to, through nesting too, sorted as ``groups_of`` sorts
         them (by name; the directory's order between equal names)."""
-        reached = _closure(normalise_dn(member_dn), self.parents)
-        found = [g for n, g in self.groups.items() if n in reached]
-        return sorted(found, key=lambda g: g.name.casefold())
+        reached = closure(normalise_dn(member_dn), self.parents)
+        return sorted_groups(g for n, g in self.groups.items() if n in reached)
 
 
 async def group_graph(d: DirectoryConnector) -> GroupGraph:
@@ -72,16 +71,3 @@ async def group_graph(d: DirectoryConnector) -> GroupGraph:
     for entry in await d.search(d.group_base_dn, d.map.group_filter, attributes):
         graph.add(d.reader.group(entry), d.reader.values(entry, member))
     return graph
-
-
-def _closure(start: str, edges: dict[str, set[str]]) -> set[str]:
-    """Everything reachable from ``start`` (cycles are fine), ``start`` left out."""
-    reached: set[str] = set()
-    stack = [start]
-    while stack:
-        for nxt in edges.get(stack.pop(), ()):
-            if nxt not in reached:
-                reached.add(nxt)
-                stack.append(nxt)
-    reached.discard(start)
-    return reached
