@@ -27,7 +27,6 @@ import asyncio
 import json
 import re
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -44,6 +43,7 @@ from bench.gateway import (
     shapes,
     uvicorn_process,
     wait_http,
+    wrk,
 )
 from gateway.trusted import TrustedDocuments, document_hash
 from gateway.widgets import WIDGET_OPERATIONS
@@ -57,23 +57,7 @@ GOAL = 5.0
 def wrk_rps(
     url: str, body: dict[str, Any], duration: float, connections: int, workdir: Path
 ) -> float:
-    script = workdir / "response-cache.lua"
-    payload = json.dumps(body).replace("\\", "\\\\").replace('"', '\\"')
-    script.write_text(
-        'wrk.method = "POST"\n'
-        f'wrk.body = "{payload}"\n'
-        'wrk.headers["Content-Type"] = "application/json"\n'
-        f'wrk.headers["X-Townhall-User"] = "{VIEWER}"\n'
-    )
-    out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s", "-s", str(script), url],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    if "Non-2xx" in out:
-        raise RuntimeError(f"wrk saw errors:\n{out}")
-    found = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    assert found is not None, out
-    return float(found.group(1))
+    return wrk(url, body, duration, connections, workdir, viewer=VIEWER)["rps"]
 
 
 def bodies() -> dict[str, dict[str, Any]]:
