@@ -60,6 +60,29 @@ def base_settings(
     )  # type: ignore[arg-type]
 
 
+def instance_settings(
+    council: Council,
+    scim: ScimServer,
+    dav: WebDavServer,
+    workdir: Path,
+    *,
+    database_url: str,
+    redis_url: str,
+    namespace: str,
+    seed: bool,
+) -> Settings:
+    """One of several instances sharing a PostgreSQL social store and a Redis cache; only
+    the ``seed`` one migrates and seeds the shared store."""
+    s = base_settings(council, scim, dav, workdir)
+    s.social.database_url = database_url
+    if not seed:
+        s.social.seed_file = None
+    s.cache.backend = "redis"
+    s.cache.redis_url = redis_url
+    s.cache.namespace = namespace
+    return s
+
+
 @pytest.fixture(scope="session")
 async def demo_gateway(
     council: Council,

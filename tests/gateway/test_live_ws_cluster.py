@@ -19,7 +19,7 @@ from servers.redis import RedisServer
 
 from schema.ids import global_id
 
-from .conftest import base_settings
+from .conftest import instance_settings
 from .live_ws import COMMENT_EVENTS, LiveClient, add_comment, live
 from .privacy_world import OPEN_DOC, RESTRICTED, generate
 
@@ -46,13 +46,10 @@ async def pair(
     database = await postgres.create_database()
 
     def settings(name: str, seed: bool) -> Any:
-        s = base_settings(council, scim_server, webdav_server, tmp_path_factory.mktemp(name))
-        s.social.database_url = database
-        if not seed:  # the first instance migrated and seeded the shared store
-            s.social.seed_file = None
-        s.cache.backend = "redis"
-        s.cache.redis_url = redis_server.url
-        s.cache.namespace = "cluster"
+        s = instance_settings(
+            council, scim_server, webdav_server, tmp_path_factory.mktemp(name),
+            database_url=database, redis_url=redis_server.url, namespace="cluster", seed=seed,
+        )  # fmt: skip
         return s
 
     async with serve(settings("a", True)) as first, serve(settings("b", False)) as second:

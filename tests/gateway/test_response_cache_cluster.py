@@ -15,7 +15,7 @@ from servers.redis import RedisServer
 
 from schema.ids import global_id
 
-from .conftest import base_settings
+from .conftest import instance_settings
 from .test_response_cache import CARER, COLLEAGUE, TEAM, ask, hits
 
 
@@ -39,13 +39,10 @@ async def pair(
     database = await postgres.create_database()
 
     def settings(name: str, seed: bool) -> Any:
-        s = base_settings(council, scim_server, webdav_server, tmp_path_factory.mktemp(name))
-        s.social.database_url = database
-        if not seed:  # the first instance migrated and seeded the shared store
-            s.social.seed_file = None
-        s.cache.backend = "redis"
-        s.cache.redis_url = redis_server.url
-        s.cache.namespace = "responses"
+        s = instance_settings(
+            council, scim_server, webdav_server, tmp_path_factory.mktemp(name),
+            database_url=database, redis_url=redis_server.url, namespace="responses", seed=seed,
+        )  # fmt: skip
         s.cache.responses_ttl = 600
         return s
 
