@@ -161,12 +161,23 @@ class ActivityMixin(StoreBase):
     async def person_feed(
         self, person: str, *, before: int | None, limit: int
     ) -> list[ActivityEvent]:
-        return await self._feed(activity.c.actor == person, before, limit)
+        return await self._feed_by("actor", person, before, limit)
 
     async def document_feed(
         self, path: str, *, before: int | None, limit: int
     ) -> list[ActivityEvent]:
-        return await self._feed(activity.c.document == path, before, limit)
+        return await self._feed_by("document", path, before, limit)
+
+    async def _feed_by(
+        self, column: str, value: str, before: int | None, limit: int
+    ) -> list[ActivityEvent]:
+        """One person's or document's feed: a statement built once per column and page
+        kind (a person card reads it on every request), its values bound at each call."""
+        params: dict[str, Any] = {"value": value, "limit": limit}
+        if before is not None:
+            params["before"] = before
+        rows = await self._rows(_feed_statement(column, before is not None), params)
+        return [_event(r) for r in rows]
 
     async def tag_feed(self, tag: str, *, before: int | None, limit: int) -> list[ActivityEvent]:
         ids = _tagged(item_tags.c.tag == tag, true(), before, limit).subquery()
@@ -174,15 +185,6 @@ class ActivityMixin(StoreBase):
             select(activity)
             .where(activity.c.id.in_(select(ids.c.id)))
             .order_by(activity.c.id.desc())
-        )
-        return [_event(r) for r in await self._rows(query)]
-
-    async def _feed(self, condition: Any, before: int | None, limit: int) -> list[ActivityEvent]:
-        query = (
-            select(activity)
-            .where(_shown(condition, before))
-            .order_by(activity.c.id.desc())
-            .limit(limit)
         )
         return [_event(r) for r in await self._rows(query)]
 
@@ -307,6 +309,20 @@ def _elements(name: str) -> Any:
     return func.unnest(array).table_valued("value").render_derived(name=name)
 
 
+@functools.cache
+def _feed_statement(column: str, paged: bool) -> Any:
+    """The feed of one value of ``column`` (``actor`` or ``document``), newest first;
+    ``paged``: older than the ``before`` cursor."""
+    condition = activity.c[column] == bindparam("value", type_=String)
+    before = bindparam("before", type_=Integer) if paged else None
+    return (
+        select(activity)
+        .where(_shown(condition, before))
+        .order_by(activity.c.id.desc())
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
 def _newest(condition: Any, before: int | None, limit: int) -> Any:
     """Ids of the newest feed-worthy events matching ``condition`` (an index-ordered scan)."""
     return (
@@ -332,7 +348,7 @@ def _tagged(tags: Any, condition: Any, before: int | None, limit: int) -> Any:
     )
 
 
-def _shown(condition: Any, before: int | None) -> Any:
+def _shown(condition: Any, before: Any) -> Any:
     """Feed-worthy, not hidden, older than the cursor."""
     condition = and_(condition, activity.c.hidden_at.is_(None), activity.c.verb.in_(FEED_VERBS))
     return condition if before is None else and_(condition, activity.c.id < before)
