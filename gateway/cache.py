@@ -1,10 +1,12 @@
-"""Upstream records cached across requests (aiocache: memory, or Redis shared by instances).
+"""Upstream records cached across requests (in process, or in Redis shared by instances).
 
 The cache holds connector *records*, never GraphQL results: permission and
 privacy rules run on every request, after the cache. Every entry remembers
 when it was fetched. A key the upstream does not know is remembered as missing
 (for a shorter time) so a bad id cannot hammer the upstream.
 
+In process, records live in ``gateway.memory_cache.MemoryStore`` (bounded, no timer per
+key); Redis is reached through aiocache, imported only when Redis is configured.
 In Redis, records are stored as JSON (pydantic), never pickled: a shared cache
 must not be able to run code in the gateway. Concurrent misses for the same
 keys are coalesced in-process (single flight): one upstream call, many waiters.
@@ -18,27 +20,25 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from aiocache import RedisCache, SimpleMemoryCache
-from aiocache.base import BaseCache
-from aiocache.serializers import BaseSerializer
 from pydantic import TypeAdapter
 from pydantic_core import to_jsonable_python
 
+from .memory_cache import Entry, MemoryStore
 from .metrics import observe_cache
+
+if TYPE_CHECKING:
+    from aiocache.base import BaseCache
+
+__all__ = ["DEFAULT_MAX_ENTRIES", "Entry", "RecordCache"]
 
 log = logging.getLogger(__name__)
 
 R = TypeVar("R")
 
 
-@dataclass(frozen=True, slots=True)
-class Entry(Generic[R]):
-    """A cached record (``None`` = the upstream has no such key) and when it was fetched."""
-
-    record: R | None
-    fetched_at: float
+DEFAULT_MAX_ENTRIES = 1_000_000  # as CacheSettings.memory_max_entries: 100k people fit
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,33 +52,35 @@ class _Source:
 
 
 class RecordCache:
-    """``get_many``/``set_many`` of typed records over an aiocache backend."""
+    """``get_many``/``set_many`` of typed records, in process or over aiocache's Redis."""
 
-    def __init__(self, backend: BaseCache, *, serialize: bool) -> None:
-        self._backend = backend
-        self._serialize = serialize
+    def __init__(self, backend: BaseCache | MemoryStore) -> None:
+        # The in-process store (``fresh`` reads it directly), or Redis through aiocache.
+        self._store = backend if isinstance(backend, MemoryStore) else None
+        self._backend = None if isinstance(backend, MemoryStore) else backend
         self._inflight: dict[str, asyncio.Task[dict[str, Any]]] = {}
         self._background: set[asyncio.Task[None]] = set()
         self._failing: set[str] = set()  # kinds whose last upstream fetch failed
         self.hits = 0
         self.misses = 0
-        # The memory backend's own dict (live entries only: expired ones are removed by its
-        # timers), read directly by ``fresh``; None for Redis.
-        memory = (
-            getattr(backend, "_cache", None) if isinstance(backend, SimpleMemoryCache) else None
-        )
-        self._memory: dict[str, Any] | None = memory if isinstance(memory, dict) else None
         # Told after records are dropped for a change (change feeds) or all are cleared:
         # the response cache stops serving answers built from them (gateway.response_cache).
         self.change_listeners: list[Callable[[], Awaitable[None]]] = []
 
     @classmethod
-    def memory(cls, namespace: str = "townhall") -> RecordCache:
-        return cls(SimpleMemoryCache(namespace=namespace, timeout=None), serialize=False)
+    def memory(
+        cls, namespace: str = "townhall", *, max_entries: int = DEFAULT_MAX_ENTRIES
+    ) -> RecordCache:
+        """In this process, at most ``max_entries`` entries (0: no bound). The namespace
+        only separates instances sharing Redis: a process's memory is its own."""
+        del namespace
+        return cls(MemoryStore(max_entries))
 
     @classmethod
     def redis(cls, url: str, namespace: str = "townhall") -> RecordCache:
         from urllib.parse import urlsplit
+
+        from aiocache import RedisCache  # here: a worker without Redis never loads it
 
         parts = urlsplit(url)
         backend = RedisCache(
@@ -87,22 +89,31 @@ class RecordCache:
             db=int((parts.path or "/0").strip("/") or 0),
             password=parts.password,
             namespace=namespace,
-            serializer=_RawBytes(),
+            serializer=_raw_bytes(),
             timeout=2,
         )
-        return cls(backend, serialize=True)
+        return cls(backend)
+
+    @property
+    def store(self) -> MemoryStore | None:
+        """The in-process store (its size, its bound); ``None`` for Redis."""
+        return self._store
 
     async def close(self) -> None:
-        await self._backend.close()
+        if self._backend is not None:
+            await self._backend.close()
 
     async def ping(self) -> None:
         """One round trip to the backend (an ``EXISTS`` in Redis): it answers."""
-        await self._backend.exists("health:ping")
+        if self._backend is not None:
+            await self._backend.exists("health:ping")
 
     async def clear(self) -> None:
-        await self._backend.clear()
-        if self._memory is not None:  # aiocache's clear() puts a new dict in place of its own
-            self._memory = self._backend._cache
+        if self._store is not None:
+            self._store.clear()
+        else:
+            assert self._backend is not None
+            await self._backend.clear()
         for listener in self.change_listeners:
             await listener()
 
@@ -112,8 +123,13 @@ class RecordCache:
         """Entries for each key in order; ``None`` where nothing is cached."""
         if not keys:
             return []
-        values = await self._backend.multi_get([f"{kind}:{k}" for k in keys])
-        entries = [self._decode(v, model) if v is not None else None for v in values]
+        entries: list[Entry[R] | None]
+        if self._store is not None:
+            entries = self._store.get_many(kind, keys, time.time())
+        else:
+            assert self._backend is not None
+            values = await self._backend.multi_get([f"{kind}:{k}" for k in keys])
+            entries = [self._decode(v, model) if v is not None else None for v in values]
         hits = sum(e is not None for e in entries)
         self.hits += hits
         self.misses += len(entries) - hits
@@ -122,25 +138,25 @@ class RecordCache:
     @property
     def in_memory(self) -> bool:
         """Whether ``fresh`` can answer (the in-memory backend)."""
-        return self._memory is not None
+        return self._store is not None
 
     def fresh(
         self, kind: str, keys: Sequence[str], *, ttl: float, missing_ttl: float
     ) -> list[Any] | None:
         """The records for ``keys`` when every one is a fresh hit in the in-memory cache,
         read without waiting; else ``None`` (ask ``load``). A warm request's lookups come
-        here: the memory backend's API would read an environment variable and set up a
-        timeout on every call, which cost more than the lookup itself."""
-        if self._memory is None:
+        here: a plain dict read per key, nothing scheduled, nothing awaited."""
+        if self._store is None:
             return None
-        backend = self._backend
-        # Read afresh each time: the backend may put a new dict in place of its own (clear).
-        mapping: dict[str, Any] = backend._cache
+        # Read afresh each time: clear() puts a new dict in place.
+        mapping = self._store.kinds.get(kind)
+        if mapping is None:
+            return None
         now = time.time()
         found: list[Any] = []
         for key in keys:
-            entry = mapping.get(backend.build_key(f"{kind}:{key}"))
-            if not isinstance(entry, Entry):
+            entry = mapping.get(key)
+            if entry is None or entry.expires_at <= now:
                 return None
             record = entry.record
             if now - entry.fetched_at > (ttl if record is not None else missing_ttl):
@@ -155,6 +171,16 @@ class RecordCache:
     ) -> None:
         """Store records (``None`` = known missing) with their time-to-live."""
         now = time.time()
+        store = self._store
+        if store is not None:
+            if ttl > 0:
+                found = ((k, v) for k, v in records.items() if v is not None)
+                store.set_many(kind, found, now, now + ttl)
+            if missing_ttl > 0:
+                unknown = ((k, v) for k, v in records.items() if v is None)
+                store.set_many(kind, unknown, now, now + missing_ttl)
+            return
+        assert self._backend is not None
         present = [
             (f"{kind}:{k}", self._encode(v, now)) for k, v in records.items() if v is not None
         ]
@@ -168,7 +194,11 @@ class RecordCache:
 
     async def delete(self, kind: str, keys: Sequence[str]) -> None:
         for key in keys:
-            await self._backend.delete(f"{kind}:{key}")
+            if self._store is not None:
+                self._store.delete(kind, key)
+            else:
+                assert self._backend is not None
+                await self._backend.delete(f"{kind}:{key}")
         for listener in self.change_listeners if keys else ():
             await listener()
 
@@ -275,15 +305,11 @@ class RecordCache:
             task.exception()  # retrieved here: every waiter re-raises it itself
 
     def _encode(self, record: Any, now: float) -> Any:
-        if not self._serialize:
-            return Entry(record, now)
         # Records, lists of records (reports, groups, listings), GUID lists: all as JSON.
         body = to_jsonable_python(record)
         return json.dumps({"t": now, "r": body}, separators=(",", ":"))
 
     def _decode(self, value: Any, model: type[R]) -> Entry[R] | None:
-        if not self._serialize:
-            return value if isinstance(value, Entry) else None
         try:
             data = json.loads(value)
             raw = data["r"]
@@ -294,16 +320,21 @@ class RecordCache:
             return None
 
 
-class _RawBytes(BaseSerializer):  # type: ignore[misc]
-    """Pass values through untouched and undecoded: entries are JSON made by RecordCache."""
+def _raw_bytes() -> Any:
+    """An aiocache serializer that passes values through untouched and undecoded: entries
+    are JSON made by RecordCache. Made here, so aiocache loads only with Redis."""
+    from aiocache.serializers import BaseSerializer
 
-    DEFAULT_ENCODING = None
+    class RawBytes(BaseSerializer):  # type: ignore[misc]
+        DEFAULT_ENCODING = None
 
-    def dumps(self, value: Any) -> Any:
-        return value
+        def dumps(self, value: Any) -> Any:
+            return value
 
-    def loads(self, value: Any) -> Any:
-        return value
+        def loads(self, value: Any) -> Any:
+            return value
+
+    return RawBytes()
 
 
 _ADAPTERS: dict[Any, TypeAdapter[Any]] = {}

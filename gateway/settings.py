@@ -322,6 +322,12 @@ class CacheSettings(BaseModel):
     responses_max_entries: int = Field(
         10_000, ge=0, description="Cached answers kept per process at most (LRU)."
     )
+    memory_max_entries: int = Field(
+        1_000_000,
+        ge=0,
+        description="Records kept by the in-memory cache at most (0: no bound); past it, the "
+        "expired go first, then the oldest written. 100,000 people warmed take about 800,000.",
+    )
 
 
 class DeadlineSettings(BaseModel):
