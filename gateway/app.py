@@ -66,6 +66,7 @@ from .metrics import metrics_routes
 from .origins import OriginPolicy
 from .photos import PhotoSigner, photo_endpoint
 from .response_cache import ResponseCache
+from .response_fastpath import ResponseFastPath
 from .retention import data_protection
 from .settings import Settings
 from .signin import SignIn
@@ -365,27 +366,30 @@ def create_app(settings: Settings) -> Starlette:
     async def home(_: Request) -> Response:
         return RedirectResponse("/graphql")
 
-    middleware = [
-        Middleware(
-            RequestGuard,
-            max_body_bytes=settings.server.max_body_bytes,
-            body_timeout=settings.server.body_timeout,
-            hsts_max_age=settings.server.hsts_max_age,
-        )
-    ]
+    guard: dict[str, Any] = {
+        "max_body_bytes": settings.server.max_body_bytes,
+        "body_timeout": settings.server.body_timeout,
+        "hsts_max_age": settings.server.hsts_max_age,
+    }
+    cors: dict[str, Any] = {}
     if settings.server.cors_origins:
-        middleware.append(
-            Middleware(
-                CORSMiddleware,
-                allow_origins=settings.server.cors_origins,
-                allow_methods=["GET", "POST"],
-                # Widgets send a bearer token, or the gateway's cookie (credentials).
-                allow_headers=["Authorization", "Content-Type", "Accept"],
-                allow_credentials=True,
-                expose_headers=["X-Request-Id", "RateLimit", "RateLimit-Policy", "Retry-After"],
-            )
-        )
-    return Starlette(
+        cors = {
+            "allow_origins": settings.server.cors_origins,
+            "allow_methods": ["GET", "POST"],
+            # Widgets send a bearer token, or the gateway's cookie (credentials).
+            "allow_headers": ["Authorization", "Content-Type", "Accept"],
+            "allow_credentials": True,
+            "expose_headers": ["X-Request-Id", "RateLimit", "RateLimit-Policy", "Retry-After"],
+        }
+    middleware = [Middleware(RequestGuard, **guard)]
+    if cors:
+        middleware.append(Middleware(CORSMiddleware, **cors))
+    fast_path = None
+    if responses is not None and not settings.tracing.enabled:
+        # Repeated registered queries answered from the cache before everything else.
+        fast_path = ResponseFastPath(responses, guard=guard, cors=cors or None)
+        middleware.insert(0, Middleware(fast_path.wrap))
+    app = Starlette(
         routes=[
             Route("/", home),
             Route("/healthz", health),
@@ -416,3 +420,5 @@ def create_app(settings: Settings) -> Starlette:
         middleware=middleware,
         lifespan=readiness.around(lifespan),
     )
+    app.state.response_fast_path = fast_path
+    return app

@@ -25,10 +25,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 import re
 import time
-import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -213,7 +213,7 @@ class GraphQLEndpoint:
             return
         request = Request(scope, receive)
         entry = RequestLog(
-            request_id=uuid.uuid4().hex[:16],
+            request_id=new_request_id(),
             client_request_id=client_request_id(request.headers.get("x-request-id")),
         )
         logs.request_id.set(entry.request_id)  # every event of this request carries it
@@ -275,15 +275,7 @@ class GraphQLEndpoint:
 
     async def _params(self, request: Request) -> dict[str, Any]:
         if request.method == "GET":
-            params: dict[str, Any] = {}
-            for key in _PARAMS:
-                value = request.query_params.get(key)
-                if value is None:
-                    continue
-                params[key] = (
-                    _json_param(key, value) if key in ("variables", "extensions") else value
-                )
-            return _check_params(params)
+            return params_from_query(request.query_params)
         content_type = request.headers.get("content-type", "")
         media, _, parameters = content_type.partition(";")
         if media.strip().lower() != JSON:
@@ -291,23 +283,7 @@ class GraphQLEndpoint:
         charset = _charset(parameters)
         if charset not in ("", "utf-8", "utf8"):
             raise Refusal(415, "UNSUPPORTED_MEDIA_TYPE", "Send the request in UTF-8.")
-        body = await request.body()
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError:
-            raise Refusal(400, "BAD_REQUEST", "The request body is not valid UTF-8.") from None
-        try:
-            parsed = json.loads(text)
-        except (ValueError, RecursionError):
-            raise Refusal(400, "BAD_REQUEST", "The request body is not valid JSON.") from None
-        if isinstance(parsed, list):
-            raise Refusal(400, "BAD_REQUEST", "Batched requests are not supported: send one.")
-        if not isinstance(parsed, dict):
-            raise Refusal(400, "BAD_REQUEST", "The request body must be a JSON object.")
-        if _SURROGATE_ESCAPE.search(text) and not _encodable(parsed):
-            # JSON may escape half a surrogate pair; no text is made of one.
-            raise Refusal(400, "BAD_REQUEST", "The request body holds an unpaired surrogate.")
-        return _check_params(parsed)
+        return params_from_json(await request.body())
 
     async def _run(
         self,
@@ -596,6 +572,49 @@ def _charset(parameters: str) -> str:
         if key.strip().lower() == "charset":
             return value.strip().strip('"').lower()
     return ""
+
+
+def params_from_query(query: Mapping[str, str]) -> dict[str, Any]:
+    """A GET request's parameters from its query string (``Refusal`` when malformed)."""
+    params: dict[str, Any] = {}
+    for key in _PARAMS:
+        value = query.get(key)
+        if value is None:
+            continue
+        params[key] = _json_param(key, value) if key in ("variables", "extensions") else value
+    return _check_params(params)
+
+
+def params_from_json(body: bytes) -> dict[str, Any]:
+    """A POST request's parameters from its JSON body (``Refusal`` when malformed)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Refusal(400, "BAD_REQUEST", "The request body is not valid UTF-8.") from None
+    try:
+        parsed = json.loads(text)
+    except (ValueError, RecursionError):
+        raise Refusal(400, "BAD_REQUEST", "The request body is not valid JSON.") from None
+    if isinstance(parsed, list):
+        raise Refusal(400, "BAD_REQUEST", "Batched requests are not supported: send one.")
+    if not isinstance(parsed, dict):
+        raise Refusal(400, "BAD_REQUEST", "The request body must be a JSON object.")
+    if _SURROGATE_ESCAPE.search(text) and not _encodable(parsed):
+        # JSON may escape half a surrogate pair; no text is made of one.
+        raise Refusal(400, "BAD_REQUEST", "The request body holds an unpaired surrogate.")
+    return _check_params(parsed)
+
+
+def json_media(content_type: str) -> bool:
+    """Whether a request's ``Content-Type`` is JSON in UTF-8, as POST bodies must be."""
+    media, _, parameters = content_type.partition(";")
+    return media.strip().lower() == JSON and _charset(parameters) in ("", "utf-8", "utf8")
+
+
+def new_request_id() -> str:
+    """A request's own id: 16 hex digits (a correlation id, not a secret: no system
+    call for it)."""
+    return f"{random.getrandbits(64):016x}"
 
 
 def _json_param(key: str, value: str) -> Any:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -84,11 +85,22 @@ class RequestGuard:
             "REQUEST_TIMEOUT",
         )
 
+    def security_headers(self, scope: Scope) -> list[tuple[bytes, bytes]]:
+        """The headers every answer to this request gets (HSTS over https)."""
+        return self._https_headers if scope.get("scheme") == "https" else self._http_headers
+
+    async def refuse_late_body(
+        self, send: Send, path: str, extra: list[tuple[bytes, bytes]]
+    ) -> None:
+        """Answer 408: the body did not arrive within ``body_timeout`` of the headers."""
+        log.info("request body not received within %gs (%r)", self.body_timeout, path)
+        await _refuse(send, 408, self._too_slow, extra)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = self._https_headers if scope.get("scheme") == "https" else self._http_headers
+        extra = self.security_headers(scope)
         path: str = scope.get("path", "")
         root = scope.get("root_path", "")
         if root and path.startswith(root):  # served under a proxy's prefix
@@ -114,18 +126,7 @@ class RequestGuard:
                 return
             if message["type"] == "http.response.start":
                 started = True
-                headers = list(message.get("headers", ()))
-                names = set()
-                content_type = b""
-                for name, value in headers:
-                    name = name.lower()
-                    names.add(name)
-                    if name == b"content-type":
-                        content_type = value
-                headers += [h for h in extra if h[0] not in names]
-                if b"cache-control" not in names and _is_api_answer(path, content_type):
-                    headers.append(_NO_STORE)
-                message["headers"] = headers
+                message["headers"] = with_security_headers(message.get("headers", ()), extra, path)
             await send(message)
 
         if length <= 0 and not chunked:  # no body: nothing to count or wait for
@@ -141,7 +142,10 @@ class RequestGuard:
             nonlocal refused
             if not started:
                 refused = True
-                await _refuse(send, status, body, extra)
+                if status == 408:
+                    await self.refuse_late_body(send, path, extra)
+                else:
+                    await _refuse(send, status, body, extra)
             return _DISCONNECT
 
         async def receive_within_limits() -> Message:
@@ -165,7 +169,6 @@ class RequestGuard:
                 if not expired:
                     raise
                 task.uncancel()
-                log.info("request body not received within %gs (%r)", self.body_timeout, path)
                 return await refuse(408, self._too_slow)
             finally:
                 timer.cancel()
@@ -185,6 +188,24 @@ class RequestGuard:
             # The app failed reading a body the guard refused (a ClientDisconnect, say):
             # that is the refusal's consequence, already answered and logged.
             log.debug("the app stopped after a refused request body", exc_info=True)
+
+
+def with_security_headers(
+    headers: Iterable[tuple[bytes, bytes]], extra: list[tuple[bytes, bytes]], path: str
+) -> list[tuple[bytes, bytes]]:
+    """An answer's headers with the guard's added (never replacing one the app set)."""
+    headers = list(headers)
+    names = set()
+    content_type = b""
+    for name, value in headers:
+        name = name.lower()
+        names.add(name)
+        if name == b"content-type":
+            content_type = value
+    headers += [h for h in extra if h[0] not in names]
+    if b"cache-control" not in names and _is_api_answer(path, content_type):
+        headers.append(_NO_STORE)
+    return headers
 
 
 async def _refuse(send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]]) -> None:

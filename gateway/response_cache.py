@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 import jwt
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
 
 from connectors.social.audit import AuditEntry
 from schema.context import Context
@@ -159,28 +160,20 @@ class ResponseCache:
         Credentials that signed in successfully in this generation, not long ago (never
         past a token's expiry), are trusted again for a cached answer without signing in
         anew; anything else signs in first, as every request does."""
-        gen = self.generation
-        generation = await gen.current() if gen.shared else (gen.local, 0)
+        generation = await self.current_generation()
         credentials = _credentials(request) if generation is not None else None
-        known = self._signed.get(credentials) if credentials is not None else None
-        if known is not None and (
-            known.generation != generation or known.expires_at <= time.time()
-        ):
-            del self._signed[credentials]  # type: ignore[arg-type]
-            known = None
+        known = self.remembered(credentials, generation) if credentials is not None else None
         if known is not None and generation is not None:
             params = await read_params(request)
-            op = self._operation(params)
-            if op is not None and op.query:
-                key = _key(op, params, generation, known.access_class, known.guid)
-                if key is not None and (body := self._fresh(key)) is not None:
-                    entry.viewer = known.log_name
-                    return self._hit(op, body, media, entry)
+            found = self.cached(params, generation, known)
+            if found is not None:
+                entry.viewer = known.log_name
+                return self._hit(found[0], found[1], media, entry)
             context = await sign_in(request, entry)
         else:
             context = await sign_in(request, entry)
             params = await read_params(request)
-            op = self._operation(params)
+        op = self._operation(params)
         if op is None or not op.query:
             try:
                 return await run(request, context, params, media, entry)
@@ -215,11 +208,48 @@ class ResponseCache:
         return response
 
     def _hit(self, op: Cacheable, body: bytes, media: str, entry: RequestLog) -> Response:
+        self.count_hit(op, entry)
+        return Response(body, media_type=f"{media}; charset=utf-8")
+
+    # -- the hit path's steps (also ``gateway.response_fastpath``'s) --------------------
+
+    async def current_generation(self) -> tuple[int, int] | None:
+        """The change generation now (``None``: it cannot be read, nothing is cached)."""
+        gen = self.generation
+        return await gen.current() if gen.shared else (gen.local, 0)
+
+    def remembered(
+        self, credentials: tuple[Any, ...], generation: tuple[int, int] | None
+    ) -> _SignedIn | None:
+        """What a sign-in with these very credentials told, when it may be trusted again:
+        in this generation, within the TTL, before a token's expiry (else forgotten)."""
+        known = self._signed.get(credentials)
+        if known is not None and (
+            known.generation != generation or known.expires_at <= time.time()
+        ):
+            del self._signed[credentials]
+            return None
+        return known
+
+    def cached(
+        self, params: dict[str, Any], generation: tuple[int, int], known: _SignedIn
+    ) -> tuple[Cacheable, bytes] | None:
+        """The registered query ``params`` ask for and its fresh answer for the viewer
+        ``known`` stands for (``None``: no such answer)."""
+        op = self._operation(params)
+        if op is None or not op.query:
+            return None
+        key = _key(op, params, generation, known.access_class, known.guid)
+        if key is None or (body := self._fresh(key)) is None:
+            return None
+        return op, body
+
+    def count_hit(self, op: Cacheable, entry: RequestLog) -> None:
+        """A hit, in the counters and in the request's log line."""
         self.hits += 1
         observe_response_cache("hit")
         entry.operation = op.name
         entry.document_hash = op.sha256[:16]
-        return Response(body, media_type=f"{media}; charset=utf-8")
 
     # -- who is asking ----------------------------------------------------------------
 
@@ -374,7 +404,11 @@ _CREDENTIAL_HEADERS = frozenset(
 
 def _credentials(request: Request) -> tuple[Any, ...]:
     """Everything sign-in reads of a request, as it came: equal tuples sign in alike."""
-    scope = request.scope
+    return credentials_of(request.scope)
+
+
+def credentials_of(scope: Scope) -> tuple[Any, ...]:
+    """Everything sign-in reads of a request's ASGI scope, as it came."""
     return (
         scope.get("scheme"),
         scope.get("method") in ("GET", "HEAD"),
