@@ -3,8 +3,10 @@
 Each count runs in a fresh process, which first loads what a worker loads (the app and
 its schema), then caches the people as the start-up warm-up does
 (``gateway.warmup.store_people``: by GUID, DN, UPN and account name, the managers'
-direct reports and the whole-directory listing) with an HR record for each: the
-sample council read from its LDIF, and generated people (100,000, the issue's goal).
+direct reports and the whole-directory listing) with an HR record for each, keyed as
+``warm_hr`` keys them: the sample council read from its LDIF, and generated people
+(100,000, the issue's goal). The cache is the worker's own (``RecordCache.memory()``
+with the default bound); how many entries it holds is reported beside the RSS.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from schema import build_schema
 from connectors.directory import DirectoryPerson
 from connectors.hr import HRRecord
 from gateway.cache import RecordCache
+from gateway.loaders import hr_cache_keys
 from gateway.settings import CacheSettings
 from gateway.warmup import store_people
 
@@ -57,15 +60,17 @@ async def main(count, source):
             for n in range(count)
         ]
     await store_people(cache, people, CacheSettings())
-    hr = {p.employee_id or p.guid: HRRecord(scim_id=p.guid, employee_number=p.employee_id,
+    hr = hr_cache_keys([HRRecord(scim_id=p.guid, employee_number=p.employee_id or p.guid,
           grade="PO3", job_title=p.title, working_pattern="Full time", work_location=p.office)
-          for p in people}
+          for p in people], "employee_number")
     await cache.set_many("hr", hr, ttl=3600, missing_ttl=60)
     cached = len(people)
     del people, hr
     gc.collect()
+    cached_mb = rss()
     print(json.dumps({"people": cached, "rss_mb_start": round(base, 1),
-                      "rss_mb_cached": round(rss(), 1)}))
+                      "rss_mb_cached": round(cached_mb, 1), "entries": len(cache.store),
+                      "kb_per_person": round((cached_mb - base) * 1024 / cached, 2)}))
 
 asyncio.run(main(int(sys.argv[1]), sys.argv[2]))
 """

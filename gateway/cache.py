@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import TypeAdapter
 from pydantic_core import to_jsonable_python
 
+from .compact import Compactor
 from .memory_cache import Entry, MemoryStore
 from .metrics import observe_cache
 
@@ -58,6 +59,7 @@ class RecordCache:
         # The in-process store (``fresh`` reads it directly), or Redis through aiocache.
         self._store = backend if isinstance(backend, MemoryStore) else None
         self._backend = None if isinstance(backend, MemoryStore) else backend
+        self._compactor = Compactor()  # records kept in process are made lighter first
         self._inflight: dict[str, asyncio.Task[dict[str, Any]]] = {}
         self._background: set[asyncio.Task[None]] = set()
         self._failing: set[str] = set()  # kinds whose last upstream fetch failed
@@ -173,6 +175,8 @@ class RecordCache:
         now = time.time()
         store = self._store
         if store is not None:
+            for record in records.values():
+                self._compactor.compact(record)
             if ttl > 0:
                 found = ((k, v) for k, v in records.items() if v is not None)
                 store.set_many(kind, found, now, now + ttl)

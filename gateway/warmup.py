@@ -124,16 +124,23 @@ async def warm_hr(upstreams: Upstreams, settings: CacheSettings, join: str) -> i
 
 
 async def store_people(cache: RecordCache, people: list[DirectoryPerson], c: CacheSettings) -> None:
+    """Cache ``people`` as the loaders would: by GUID, DN, UPN and account name, each
+    manager's direct reports (everyone's, empty or not) and the whole-directory listings.
+
+    Keys are made once per person and shared where two kinds use the same one (a DN keys
+    the person and their reports); a key already in the loaders' form is the record's own
+    string, not a copy: at 100,000 people each copy is about 8 MB."""
     ttl, stale = c.directory_ttl + c.max_stale, c.missing_ttl
 
     async def put(kind: str, records: dict[str, object]) -> None:
         await cache.set_many(kind, records, ttl=ttl, missing_ttl=stale)
 
-    await put("person", {p.guid.lower(): p for p in people})
-    await put("person-dn", {normalise_dn(p.dn): p for p in people})
-    await put("person-upn", {p.upn.lower(): p for p in people if p.upn})
-    await put("person-account", {p.account_name.lower(): p for p in people if p.account_name})
-    reports: dict[str, list[DirectoryPerson]] = {normalise_dn(p.dn): [] for p in people}
+    dns = [normalise_dn(p.dn) for p in people]
+    await put("person", {_lowered(p.guid): p for p in people})
+    await put("person-dn", dict(zip(dns, people, strict=True)))
+    await put("person-upn", {_lowered(p.upn): p for p in people if p.upn})
+    await put("person-account", {_lowered(p.account_name): p for p in people if p.account_name})
+    reports: dict[str, list[DirectoryPerson]] = {dn: [] for dn in dns}
     for person in people:
         if person.manager_dn:
             reports.setdefault(normalise_dn(person.manager_dn), []).append(person)
@@ -151,3 +158,9 @@ async def store_people(cache: RecordCache, people: list[DirectoryPerson], c: Cac
         ttl=c.search_ttl + c.max_stale,
         missing_ttl=stale,
     )
+
+
+def _lowered(text: str) -> str:
+    """``text.lower()``, or ``text`` itself when it is lower case already (no second copy)."""
+    lowered = text.lower()
+    return text if lowered == text else lowered
