@@ -79,6 +79,7 @@ class ResponseFastPath:
         self._guard = RequestGuard(_never, **guard)
         self._cors = CORSMiddleware(_never, **cors) if cors else None
         self._media: dict[bytes, str | None] = {}
+        self._added: dict[tuple[bool, str], list[tuple[bytes, bytes]]] = {}
 
     def wrap(self, app: ASGIApp) -> ResponseFastPath:
         """Starlette's middleware factory: this layer around ``app``."""
@@ -215,25 +216,32 @@ class ResponseFastPath:
     ) -> None:
         """The cached answer with the headers the normal path gives a hit, in its order:
         the response's own, then CORS's, then the guard's."""
-        start: Message = {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [
-                (b"content-length", b"%d" % len(body)),
-                (b"content-type", f"{media}; charset=utf-8".encode("latin-1")),
-                (b"x-request-id", request_id.encode("latin-1")),
-            ],
-        }
+        headers = [
+            (b"content-length", b"%d" % len(body)),
+            (b"content-type", f"{media}; charset=utf-8".encode("latin-1")),
+            (b"x-request-id", request_id.encode("latin-1")),
+        ]
         guard_headers = self._guard.security_headers(scope)
+        if self._cors is None:
+            # What the guard adds depends only on the scheme and the media type: worked
+            # out once by the guard's own function, then added as it would add it.
+            key = (scope.get("scheme") == "https", media)
+            added = self._added.get(key)
+            if added is None:
+                added = self._added[key] = with_security_headers(headers, guard_headers, API_PATH)[
+                    len(headers) :
+                ]
+            headers += added
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
 
         async def send_decorated(message: Message) -> None:
             message["headers"] = with_security_headers(message["headers"], guard_headers, API_PATH)
             await send(message)
 
-        if self._cors is not None:
-            await self._cors.send(start, send_decorated, Headers(scope=scope))
-        else:
-            await send_decorated(start)
+        start: Message = {"type": "http.response.start", "status": 200, "headers": headers}
+        await self._cors.send(start, send_decorated, Headers(scope=scope))
         await send({"type": "http.response.body", "body": body})
 
 
