@@ -141,3 +141,25 @@ def wrk(
 
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     return {"rps": rps, "p50_ms": latency("50"), "p99_ms": latency("99")}
+
+
+_FLOOR_BODY = b'{"data":{"__typename":"Query"}}'
+_FLOOR_HEADERS = [
+    (b"content-length", b"%d" % len(_FLOOR_BODY)),
+    (b"content-type", b"application/json"),
+]
+
+
+async def server_floor_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """The server's floor: a bare ASGI app answering every request with a constant body,
+    its request body read (what uvicorn and httptools cost per request, nothing else)."""
+    if scope["type"] == "lifespan":
+        while (await receive())["type"] != "lifespan.shutdown":
+            await send({"type": "lifespan.startup.complete"})
+        await send({"type": "lifespan.shutdown.complete"})
+        return
+    more = scope["method"] == "POST"
+    while more:
+        more = (await receive()).get("more_body", False)
+    await send({"type": "http.response.start", "status": 200, "headers": _FLOOR_HEADERS})
+    await send({"type": "http.response.body", "body": _FLOOR_BODY})

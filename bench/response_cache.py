@@ -9,10 +9,14 @@ In one run, with ``wrk`` (a separate process), against real upstreams started he
 - Townhall with the response cache on, answering the same card operation registered
   ahead (a manifest in ``limits.trusted_sources``), sent as text as the ceiling gets it;
 - Townhall answering the person-card widget's own operation (``PersonCard``, sent by
-  hash alone as the widget sends it) for the same person.
+  hash alone as the widget sends it) for the same person;
+- the server's floor: a bare ASGI app (``bench._serving.server_floor_app``) under the same
+  uvicorn settings answering every request with a constant body, its body read: what
+  uvicorn and httptools cost a request on this machine, so the most any answer can reach
+  (``server_floor.over_ceiling_card``; a goal above it is out of reach here).
 
 Each is measured ``rounds`` times, interleaved, best round kept; the result is each
-Townhall shape's req/s over the ceiling card's (goal >= 5). The viewer is a member of
+Townhall shape's req/s over the ceiling card's (goal >= 5) and over the server's floor. The viewer is a member of
 staff outside the subject's management chain: a manager's read of restricted HR fields
 is written to the audit trail on every request, so such answers are never cached.
 
@@ -39,6 +43,7 @@ from bench.gateway import (
     FIXTURES,
     RESULTS,
     TOKEN,
+    index_ready,
     settings_for,
     shapes,
     uvicorn_process,
@@ -96,7 +101,7 @@ async def measure(
     card = shapes()["card"]
     manifest = workdir / "response-cache-operations.json"
     manifest.write_text(json.dumps({document_hash(card["query"]): card["query"]}))
-    ceiling_port, townhall_port = free_port(), free_port()
+    ceiling_port, townhall_port, floor_port = free_port(), free_port(), free_port()
     settings = settings_for(up["scim"], up["dav"], workdir, townhall_port, up["directory"])
     settings["cache"].update({"warm_directory": "startup", "responses": True})
     settings["limits"] = {"trusted_sources": [str(manifest)]}
@@ -109,12 +114,16 @@ async def measure(
     )
     townhall = uvicorn_process("gateway.asgi:build", townhall_port,
                                {"TOWNHALL_SETTINGS_FILE": str(settings_file)}, factory=True)  # fmt: skip
+    floor = uvicorn_process("bench._serving:server_floor_app", floor_port, {})
     ceiling_url = f"http://127.0.0.1:{ceiling_port}/graphql"
     townhall_url = f"http://127.0.0.1:{townhall_port}/graphql"
-    rps: dict[str, list[float]] = {"ceiling": [], **{name: [] for name in bodies()}}
+    floor_url = f"http://127.0.0.1:{floor_port}/graphql"
+    rps: dict[str, list[float]] = {"ceiling": [], "floor": [], **{name: [] for name in bodies()}}
     try:
         await wait_http(ceiling_url)
+        await wait_http(floor_url)
         await wait_http(f"http://127.0.0.1:{townhall_port}/healthz")
+        await index_ready(townhall_port)  # start-up indexing must not share the measurement
         async with httpx.AsyncClient(timeout=60, headers={"X-Townhall-User": VIEWER}) as client:
             for name, body in bodies().items():  # fill the cache, check the answers
                 for _ in range(2):
@@ -135,6 +144,7 @@ async def measure(
             rps["ceiling"].append(
                 wrk_rps(ceiling_url, card, args.duration, args.connections, workdir)
             )
+            rps["floor"].append(wrk_rps(floor_url, card, args.duration, args.connections, workdir))
             for name, body in bodies().items():
                 rps[name].append(
                     wrk_rps(townhall_url, body, args.duration, args.connections, workdir)
@@ -142,22 +152,32 @@ async def measure(
         async with httpx.AsyncClient(timeout=60) as client:
             hits = await _hits(client, townhall_port)
     finally:
-        for process in (ceiling, townhall):
+        for process in (ceiling, townhall, floor):
             process.terminate()
             process.wait(10)
     best_ceiling = max(rps["ceiling"])
-    return {
+    results: dict[str, Any] = {
         name: {
             "rps": round(max(values), 1),
             "ceiling_rps": round(best_ceiling, 1),
             "over_ceiling": round(max(values) / best_ceiling, 2),
+            "over_server_floor": round(max(values) / max(rps["floor"]), 2),
             "goal": GOAL,
             "rounds": {"townhall": values, "ceiling": rps["ceiling"]},
             "hits": hits,
         }
         for name, values in rps.items()
-        if name != "ceiling"
+        if name not in ("ceiling", "floor")
     }
+    results["server_floor"] = {
+        "rps": round(max(rps["floor"]), 1),
+        "ceiling_rps": round(best_ceiling, 1),
+        "over_ceiling_card": round(max(rps["floor"]) / best_ceiling, 2),
+        "rounds": rps["floor"],
+        "what": "a bare ASGI app, constant body, same uvicorn settings: the most any answer "
+        "can reach on this machine",
+    }
+    return results
 
 
 async def _hits(client: httpx.AsyncClient, port: int) -> int:
@@ -190,8 +210,12 @@ def main(argv: list[str]) -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "response_cache.json").write_text(json.dumps(results, indent=2))
     print("response cache: a repeated registered operation vs the ceiling's card (req/s, wrk)")
+    floor = results.pop("server_floor")
     for name, r in results.items():
         verdict = "meets" if r["over_ceiling"] >= r["goal"] else "misses"
         print(f"{name:12} {r['rps']:>9.0f} vs ceiling {r['ceiling_rps']:>7.0f}: "
-              f"{r['over_ceiling']:.2f} x (goal >= {r['goal']:g}: {verdict})")  # fmt: skip
+              f"{r['over_ceiling']:.2f} x (goal >= {r['goal']:g}: {verdict}); "
+              f"{r['over_server_floor']:.2f} x the server's floor")  # fmt: skip
+    print(f"{'server floor':12} {floor['rps']:>9.0f} vs ceiling {floor['ceiling_rps']:>7.0f}: "
+          f"{floor['over_ceiling_card']:.2f} x (a bare ASGI app: the most any answer reaches)")  # fmt: skip
     return 0
