@@ -166,7 +166,20 @@ class DirectoryConnector:
         """The GUIDs :meth:`search_people` would list, in its order, read with only the
         attributes that order and the leaver rule need: a page of them then costs only
         its own records (looked up by GUID), not decoding every match to sort them."""
+        if where is None:
+            found = await listing.indexed_search(self, text, include_leavers=include_leavers)
+            if found is not None:
+                return found
         return await listing.people_index(self, text, include_leavers=include_leavers, where=where)
+
+    async def indexed_search(
+        self, text: str | None, *, include_leavers: bool = False
+    ) -> list[str] | None:
+        """The GUIDs :meth:`search_people` would list for ``text`` (no criteria), in its
+        order, answered from the in-memory index (no directory call once it is read, and
+        the change feed keeps it current); ``None`` when only the directory can answer
+        exactly (see :func:`.listing.indexed_search`)."""
+        return await listing.indexed_search(self, text, include_leavers=include_leavers)
 
     async def photo(self, guid: str) -> bytes | None:
         """The person's photo bytes, or ``None``."""
@@ -315,6 +328,10 @@ class DirectoryConnector:
             *(self.search(base, q, attributes, complete_ranges=complete_ranges) for q in queries)
         )
         return [entry for answer in answers for entry in answer]
+
+    def guid_assertion(self, guid: str) -> str:
+        """A GUID as a filter value (escaped bytes where the directory holds them)."""
+        return self._assertion("guid", guid)
 
     def _lookup_attribute(self, field: LookupField) -> str:
         m = self.map

@@ -9,7 +9,9 @@ rule need (GUID, display name, cn, account name, account control and expiry), so
 as :func:`~.connector.sort_people` sorts records: GUIDs instead of records, so a page
 of people is its own records' work (looked up by GUID). Everyone (no text, no
 criteria) comes from the connector's in-memory index (:mod:`.index`), which the
-change feed keeps current.
+change feed keeps current; so does a text search with no criteria
+(:func:`indexed_search`), from the same index's search text (:mod:`.search_index`)
+where the server's matching rule can be reproduced exactly.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from ldap3.utils.conv import escape_filter_chars
 
 from .index import IndexRow
 from .matching import spellings
+from .search import Entry
+from .search_index import MatchRule, detect_rule, row_text, word_forms
 from .where import PeopleWhere
 
 if TYPE_CHECKING:
@@ -29,6 +33,9 @@ if TYPE_CHECKING:
 #: Words of a search beyond this are ignored (each adds a clause to the filter).
 MAX_SEARCH_WORDS = 8
 MAX_WORD_LENGTH = 1024
+#: A change round's people are read again by GUID in up to this many searches (of
+#: ``batch_size``); more changed people than that, and everyone is read again instead.
+REREAD_LIMIT = 4
 
 
 def people_query(d: DirectoryConnector, text: str | None, where: PeopleWhere | None) -> str | None:
@@ -90,6 +97,61 @@ async def people_index(
     return [guid for _, guid in keyed]
 
 
+async def indexed_search(
+    d: DirectoryConnector, text: str | None, *, include_leavers: bool
+) -> list[str] | None:
+    """The GUIDs :meth:`~.connector.DirectoryConnector.search_people` lists for ``text``
+    (no criteria), in its order, from the in-memory index; ``None`` when the index
+    cannot answer exactly as the server would (ANR, a people filter, a server whose
+    matching rule is unknown, a word the rule's model does not cover): ask the server."""
+    if d.features.anr or d.people_rule.filter:
+        return None
+    words = (text or "").split()[:MAX_SEARCH_WORDS]
+    if not words:
+        return None
+    if any(not word.isprintable() or len(word) > MAX_WORD_LENGTH for word in words):
+        return []  # as people_query: nobody
+    index = d.index
+    if not index.rule_known:
+        async with d.index_lock:
+            await _detect(d)
+    rule = index.match_rule
+    if rule is None:
+        return None
+    forms = [word_forms(rule, word) for word in words]
+    if any(f is None for f in forms):
+        return None
+    if not index.fresh() or index.pending:
+        async with d.index_lock:
+            if not index.fresh() or len(index.pending) > REREAD_LIMIT * d.batch_size:
+                index.replace(await _rows(d))  # one paged search beats many by GUID
+            if index.pending:
+                await _reread(d)
+    rows, doubtful = index.search(
+        [f for f in forms if f is not None], include_leavers=include_leavers, now=datetime.now(UTC)
+    )
+    if doubtful:
+        confirmed = await _confirm(d, text, sorted(doubtful))
+        return [r.guid for r in rows if r.guid in confirmed or r.guid not in doubtful]
+    return [row.guid for row in rows]
+
+
+async def _confirm(d: DirectoryConnector, text: str | None, guids: list[str]) -> set[str]:
+    """Which of ``guids`` the directory itself matches to ``text`` (one search per
+    ``batch_size``): people whose values the index holds only in a wider form."""
+    query = people_query(d, text, None)
+    if query is None:
+        return set()
+    m, found = d.map, set()
+    for start in range(0, len(guids), d.batch_size):
+        keys = "".join(
+            f"({m.guid}={d.guid_assertion(g)})" for g in guids[start : start + d.batch_size]
+        )
+        for entry in await d.search(d.base_dn, f"(&{query}(|{keys}))", [m.guid]):
+            found.add(d.reader.guid(entry))
+    return found
+
+
 async def _everyone(d: DirectoryConnector, include_leavers: bool) -> list[str]:
     """Everyone, from the connector's in-memory index (built here when stale)."""
     index = d.index
@@ -100,16 +162,65 @@ async def _everyone(d: DirectoryConnector, include_leavers: bool) -> list[str]:
     return index.guids(include_leavers=include_leavers, now=datetime.now(UTC))
 
 
-async def _rows(d: DirectoryConnector) -> list[IndexRow]:
-    m = d.map
+async def _detect(d: DirectoryConnector) -> None:
+    """The server's matching rule, once (under the index lock); none is needed (and
+    no search text kept) where a text search must go to the server anyway."""
+    index = d.index
+    if index.rule_known:
+        return
+    if not (d.features.anr or d.people_rule.filter):
+        index.match_rule = await d.pool.run(detect_rule)
+    index.rule_known = True
+
+
+async def _rows(d: DirectoryConnector, guids: list[str] | None = None) -> list[IndexRow]:
+    """Everyone's rows (or those of ``guids``), with their search text when a matching
+    rule is known: one paged search (one per ``batch_size`` GUIDs)."""
+    await _detect(d)
+    m, rule = d.map, d.index.match_rule
     wanted = [m.guid, m.display_name, m.common_name, m.account_name, m.account_control,
               m.account_expires]  # fmt: skip
+    if rule is not None:
+        wanted += [m.title, m.department, m.office, m.mail]
+    attributes = [n for n in dict.fromkeys(wanted) if n]
     query = f"(&{m.person_filter}{d.people_rule.filter})"
-    entries = await d.search(d.base_dn, query, [n for n in dict.fromkeys(wanted) if n])
-    rows = []
-    for entry in entries:
-        if d.people_rule.excludes(entry["dn"]):
-            continue
-        enabled, expires = d.reader.account_state(entry)
-        rows.append(IndexRow(d.reader.sort_name(entry), d.reader.guid(entry), enabled, expires))
-    return rows
+    if guids is None:
+        entries = await d.search(d.base_dn, query, attributes)
+    else:
+        chunks = [guids[i : i + d.batch_size] for i in range(0, len(guids), d.batch_size)]
+        entries = []
+        for chunk in chunks:  # a round's changes: usually one chunk
+            keys = "".join(f"({m.guid}={d.guid_assertion(g)})" for g in chunk)
+            entries += await d.search(d.base_dn, f"(&{query}(|{keys}))", attributes)
+    return [_row(d, rule, e) for e in entries if not d.people_rule.excludes(e["dn"])]
+
+
+def _row(d: DirectoryConnector, rule: MatchRule | None, entry: Entry) -> IndexRow:
+    enabled, expires = d.reader.account_state(entry)
+    text = None
+    if rule is not None:
+        m, raw = d.map, entry.get("raw_attributes") or {}
+
+        def values(name: str) -> list[str]:
+            found = raw.get(name) if name else None
+            return [v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+                    for v in found or ()]  # fmt: skip
+
+        names = [m.display_name, m.common_name, m.title, m.department, m.office]
+        text = row_text(
+            rule, [v for n in names for v in values(n)], values(m.account_name), values(m.mail)
+        )
+    return IndexRow(d.reader.sort_name(entry), d.reader.guid(entry), enabled, expires, text)
+
+
+async def _reread(d: DirectoryConnector) -> None:
+    """Read the search text of the people the change feed changed (under the index lock)."""
+    index = d.index
+    guids = set(index.pending)
+    index.pending -= guids
+    try:
+        rows = await _rows(d, sorted(guids))
+    except BaseException:
+        index.pending |= guids  # read again by the next search
+        raise
+    index.reread(guids, rows)

@@ -1,0 +1,154 @@
+"""People search answered from memory, matching each word as the directory itself would.
+
+A text search (no ``where``) lists everyone whose name, ``cn``, title, department or
+office contains every word, or whose account name or mail starts with it
+(:func:`.listing.people_query` says the same to the directory). Each person's values
+are kept as one line of text, already in the form the server's matching rule compares
+(:func:`normalise`); the lines of everyone, in the listing's order, are joined into one
+string, so a word's matches are found by one compiled literal pattern at C speed, and
+each match yields its line's number (the row's place in the listing), never a Python
+step per person. Lines look like::
+
+    \\x02account\\x03mail\\x04display name\\x01cn\\x01title\\x01department\\x01office\\x00<n>\\n
+
+A word (printable: it holds none of these separators) is a substring match when it is
+followed by nothing but field text up to ``\\x00`` (so not inside the account or mail
+part), and a prefix match when it follows ``\\x02`` or ``\\x03``. Values' own control
+characters become ``\\x01``, which no word can match across.
+
+The matching rules, found out from the root DSE rather than configured (:func:`detect_rule`):
+
+* ``ad`` (Active Directory, Samba, the embedded directory): simple one-to-one case
+  mapping (:func:`.matching.fold`), no Unicode normalisation; the word is tried in its
+  NFC and NFD spellings, as the directory is asked for both.
+* ``openldap``: caseIgnore(IA5)SubstringsMatch folds case and applies compatibility
+  normalisation (``ﬁ`` is ``fi``, ``ß`` may be ``ss``, the Kelvin sign is ``k``) by its own,
+  older Unicode tables and substring index keys, which cannot be reproduced exactly.
+  Only ASCII words are answered here (others go to the directory). Values of ASCII
+  text compare as lower case (spaces collapsed), exactly; a person with any other
+  character in a searchable value is kept in a wider form (compatibility-decomposed,
+  marks dropped, case-folded: every match slapd could make, and more) and marked
+  *doubtful* (:data:`DOUBTFUL`): when one is among the matches, the directory confirms
+  those few by GUID (:func:`.listing.indexed_search`).
+
+Any other server is left to the directory.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from array import array
+from collections.abc import Iterable, Sequence
+from itertools import accumulate
+from typing import Literal
+
+from ldap3 import BASE, Connection
+
+from .matching import fold, spellings
+
+MatchRule = Literal["ad", "openldap"]
+
+ACTIVE_DIRECTORY = "1.2.840.113556.1.4.800"
+_FIELD, _ACCOUNT, _MAIL, _TEXT, _END = "\x01", "\x02", "\x03", "\x04", "\x00"
+# A value's own separators and line ends must not read as the index's own.
+_CLEAN = str.maketrans({c: _FIELD for c in "\x00\x02\x03\x04\n"})
+# OpenLDAP folds these unlike Python's simple lower-case mapping (measured on slapd 2.5).
+#: Starts the line of a person whose match the directory must confirm (OpenLDAP).
+DOUBTFUL = "\x05"
+_SPACES = re.compile(" +")
+
+
+def detect_rule(connection: Connection) -> MatchRule | None:
+    """Which matching rule the server compares names by, from its root DSE (blocking)."""
+    wanted = ["supportedCapabilities", "objectClass", "structuralObjectClass"]
+    connection.search("", "(objectClass=*)", BASE, attributes=wanted)
+    root: dict[str, object] = {}
+    for entry in connection.response or []:
+        if entry.get("type") == "searchResEntry":
+            root = entry.get("attributes") or {}
+    if ACTIVE_DIRECTORY in _texts(root.get("supportedCapabilities")):
+        return "ad"
+    classes = {c.casefold() for n in ("objectClass", "structuralObjectClass")
+               for c in _texts(root.get(n))}  # fmt: skip
+    return "openldap" if "openldaprootdse" in classes else None
+
+
+def normalise(rule: MatchRule, value: str) -> str:
+    """A value in the form the rule compares: AD's case mapping; OpenLDAP's case folding,
+    compatibility composition and insignificant spaces."""
+    if rule == "ad":
+        return fold(value)
+    if not value.isascii():  # the wider form: see the module's docstring
+        decomposed = unicodedata.normalize("NFKD", value)
+        value = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return _SPACES.sub(" ", value.lower().strip(" "))
+
+
+def word_forms(rule: MatchRule, word: str) -> list[str] | None:
+    """The normalised forms to look a word up by (any one matching is a match); ``None``
+    when the index cannot answer for it exactly (the directory must be asked)."""
+    if rule == "ad":
+        return list(dict.fromkeys(fold(form) for form in spellings(word)))
+    if not word.isascii():
+        return None
+    return [word.lower()]
+
+
+def row_text(
+    rule: MatchRule, texts: Iterable[str], accounts: Iterable[str], mails: Iterable[str]
+) -> str:
+    """One person's line, without its number: prefix fields first, then substring fields."""
+
+    def part(marker: str, values: Iterable[str]) -> str:
+        return "".join(marker + normalise(rule, v).translate(_CLEAN) for v in values if v)
+
+    texts, accounts, mails = list(texts), list(accounts), list(mails)
+    doubtful = rule == "openldap" and not all(v.isascii() for v in [*texts, *accounts, *mails])
+    return (
+        (DOUBTFUL if doubtful else "")
+        + part(_ACCOUNT, accounts)
+        + part(_MAIL, mails)
+        + _TEXT
+        + _FIELD.join(normalise(rule, v).translate(_CLEAN) for v in texts if v)
+    )
+
+
+class SearchText:
+    """Everyone's lines joined in the listing's order: which line numbers match words."""
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        pieces = [f"{line}{_END}{n}\n" for n, line in enumerate(lines)]
+        self.starts = array("L", accumulate((len(p) for p in pieces[:-1]), initial=0))
+        self.text = "".join(pieces)
+
+    def doubtful(self, n: int) -> bool:
+        """Whether line ``n``'s match must be confirmed by the directory (OpenLDAP)."""
+        return self.text.startswith(DOUBTFUL, self.starts[n])
+
+    def line(self, n: int) -> str:
+        """Line ``n`` as it was given."""
+        start = self.starts[n]
+        return self.text[start : self.text.index(_END, start)]
+
+    def matches(self, words: Sequence[Sequence[str]]) -> list[int]:
+        """Line numbers (ascending) matching every word, each word by any of its forms."""
+        found: set[str] | None = None
+        for forms in words:
+            hits: set[str] = set()
+            for form in forms:
+                literal = re.escape(form)
+                hits.update(re.findall(f"{literal}[^\x00\x02-\x04\n]*\x00([0-9]+)", self.text))
+                hits.update(re.findall(f"\x02{literal}[^\x00\n]*\x00([0-9]+)", self.text))
+                hits.update(re.findall(f"\x03{literal}[^\x00\n]*\x00([0-9]+)", self.text))
+            found = hits if found is None else found & hits
+            if not found:
+                return []
+        return sorted(map(int, found or ()))
+
+
+def _texts(value: object) -> list[str]:
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    return [i.decode("utf-8", "replace") if isinstance(i, bytes) else str(i) for i in items]
