@@ -5,7 +5,8 @@ its schema), then caches the people as the start-up warm-up does
 (``gateway.warmup.store_people``: by GUID, DN, UPN and account name, the managers'
 direct reports and the whole-directory listing) with an HR record for each, keyed as
 ``warm_hr`` keys them: the sample council read from its LDIF, and generated people
-(100,000, the issue's goal). The cache is the worker's own (``RecordCache.memory()``
+(100,000, the issue's goal), and what the freed memory is handed back as the warm-up
+does (``release_freed_memory``). The cache is the worker's own (``RecordCache.memory()``
 with the default bound); how many entries it holds is reported beside the RSS.
 """
 
@@ -38,7 +39,7 @@ from connectors.hr import HRRecord
 from gateway.cache import RecordCache
 from gateway.loaders import hr_cache_keys
 from gateway.settings import CacheSettings
-from gateway.warmup import store_people
+from gateway.warmup import release_freed_memory, store_people
 
 build_schema()
 
@@ -67,6 +68,7 @@ async def main(count, source):
     cached = len(people)
     del people, hr
     gc.collect()
+    release_freed_memory()  # as the warm-up does when it ends
     cached_mb = rss()
     print(json.dumps({"people": cached, "rss_mb_start": round(base, 1),
                       "rss_mb_cached": round(cached_mb, 1), "entries": len(cache.store),

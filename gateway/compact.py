@@ -8,7 +8,11 @@ A cached record lives for minutes to hours, so before it is kept:
 - its fields-set becomes one shared set per distinct set of names (records are frozen:
   pydantic only reads it, and copies it before any change, as ``model_copy`` does);
 - the values of fields that repeat across people (titles, departments, offices, grades…)
-  become one shared string per distinct value, from a bounded pool.
+  become one shared string per distinct value, from a bounded pool;
+- its ``__dict__`` becomes a key-sharing dict (one table of field names per model, each
+  record holding only its values: 296 bytes instead of 464 for a directory person). Such a
+  dict is what CPython makes for a plain object's attributes; one is made that way and
+  used only where it is in fact smaller (so on another interpreter nothing changes).
 
 Both only replace an object by an equal one, so every read, comparison and dump of the
 record is unchanged. Lists of records (a manager's reports, a person's groups) are walked.
@@ -16,6 +20,7 @@ record is unchanged. Lists of records (a manager's reports, a person's groups) a
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from pydantic import BaseModel
@@ -50,6 +55,7 @@ class Compactor:
         self._field_sets: dict[frozenset[str], set[str]] = {}
         self._shared: set[int] = set()  # ids of the shared sets: a record already done
         self._strings: dict[str, str] = {}
+        self._holders: dict[type[BaseModel], type] = {}  # per model: whose dicts share keys
 
     def compact(self, value: Any) -> None:
         """Make ``value`` (a record, a list of records, anything else: left alone) lighter."""
@@ -82,3 +88,17 @@ class Compactor:
                     continue
                 pooled = strings[text] = text
             values[name] = pooled
+        self._share_keys(record, values)
+
+    def _share_keys(self, record: BaseModel, values: dict[str, Any]) -> None:
+        """Put a key-sharing dict of the same values in place of ``values``."""
+        model = type(record)
+        holder = self._holders.get(model)
+        if holder is None:
+            holder = self._holders[model] = type(f"{model.__name__}Values", (), {})
+        instance = holder()
+        for name, value in values.items():  # always the model's field order: one key table
+            setattr(instance, name, value)
+        shared = instance.__dict__
+        if sys.getsizeof(shared) < sys.getsizeof(values):
+            object.__setattr__(record, "__dict__", shared)

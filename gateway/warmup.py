@@ -16,6 +16,7 @@ that needs HR fields does not wait on the HR system.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import time
 from datetime import UTC, datetime
@@ -38,7 +39,10 @@ async def warm_directory(upstreams: Upstreams, settings: CacheSettings) -> int:
     await store_people(upstreams.cache, people, settings)
     log.info("cached %d directory people in %.1fs", len(people), time.monotonic() - started)
     await warm_groups(upstreams, settings, people)
-    return len(people)
+    count = len(people)
+    del people
+    release_freed_memory()
+    return count
 
 
 async def warm_groups(
@@ -120,7 +124,21 @@ async def warm_hr(upstreams: Upstreams, settings: CacheSettings, join: str) -> i
         "hr", by_key, ttl=settings.hr_ttl + settings.max_stale, missing_ttl=settings.missing_ttl
     )
     log.info("cached %d HR records in %.1fs", len(by_key), time.monotonic() - started)
-    return len(by_key)
+    count = len(by_key)
+    del records, by_key
+    release_freed_memory()
+    return count
+
+
+def release_freed_memory() -> None:
+    """Give the system back the heap pages a warm-up's passing objects left free (the
+    listing's parse, the copies the cache made lighter): glibc keeps them otherwise, and
+    a worker's size is what it holds at its peak. Elsewhere than glibc, nothing."""
+    try:
+        trim = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)
 
 
 async def store_people(cache: RecordCache, people: list[DirectoryPerson], c: CacheSettings) -> None:

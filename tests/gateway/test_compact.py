@@ -3,6 +3,8 @@ fields-sets shared between records given the same fields, repeated values one st
 
 from __future__ import annotations
 
+import sys
+
 from connectors.directory import DirectoryPerson
 from connectors.hr import HRRecord
 from gateway.cache import RecordCache
@@ -34,6 +36,9 @@ def test_equal_fields_sets_and_repeated_values_are_shared_and_nothing_changes() 
     assert a.title is b.title is c.title and a.department is b.department
     assert a.display_name != b.display_name  # not pooled: unique to each person
     assert a == person(1) and hash(a) == hash(person(1))
+    # The values in a key-sharing dict: smaller than the dict pydantic made, same contents.
+    assert sys.getsizeof(a.__dict__) < sys.getsizeof(person(1).__dict__)
+    assert a.__dict__ == person(1).__dict__ and list(a.__dict__) == list(person(1).__dict__)
 
 
 def test_a_copy_with_changes_leaves_the_shared_set_alone() -> None:
