@@ -2,7 +2,7 @@
 
 Against a gateway of its own over real HTTP (the demo's upstreams; CORS for one portal
 origin, a 4 KiB body limit, a half-second body deadline, bearer tokens beside the
-development sign-in): a repeated registered query with remembered credentials is answered
+development sign-in), and two instances sharing Redis and PostgreSQL: a repeated registered query with remembered credentials is answered
 by the fast path (counted by the layer itself) exactly as the normal path answers a hit
 (the layer turned off for the comparison), and every request a miss would treat
 differently is not answered there.
@@ -29,7 +29,8 @@ from gateway.trusted import document_hash
 from townhall_demo.upstreams import ScimServer, WebDavServer
 
 from .conftest import Gateway, base_settings, serve
-from .test_response_cache import CARER, COLLEAGUE, hits, registered
+from .test_response_cache import CARER, COLLEAGUE, OUTSIDER, ask, hits, registered
+from .test_response_cache_cluster import pair, redis_server  # noqa: F401 - fixtures
 
 PORTAL = "https://portal.northshire.test"
 KEY = rsa_key()
@@ -367,3 +368,24 @@ async def test_a_late_body_is_refused_as_the_guard_refuses_it(gateway: Gateway) 
     assert b"REQUEST_TIMEOUT" in answer
     assert 0.4 < waited < 5
     assert layer.answered == answered + 1
+
+
+async def test_a_write_through_another_instance_ends_a_remembered_sign_in(
+    pair: tuple[Gateway, Gateway],  # noqa: F811 - the cluster module's fixture
+) -> None:
+    """Two instances sharing the generation in Redis: the fast path reads it too."""
+    first, second = pair
+    body = card_body(second, first=2)
+    headers = {"X-Townhall-User": COLLEAGUE}
+    layer = fast_path(second)
+    listing = (await post(second, body, headers)).json()
+    answered = layer.answered
+    assert (await post(second, body, headers)).json() == listing
+    assert layer.answered == answered + 1
+    me = await ask(first, "Me", {}, OUTSIDER)
+    followed = await ask(first, "FollowPerson", {"id": me["data"]["me"]["id"]}, CARER)
+    assert followed["data"]["followPerson"]["__typename"] == "FollowSuccess", followed
+    assert (await post(second, body, headers)).status_code == 200
+    assert layer.answered == answered + 1  # the shared generation moved: signed in again
+    await post(second, body, headers)
+    assert layer.answered == answered + 2
