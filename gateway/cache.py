@@ -172,29 +172,40 @@ class RecordCache:
         self, kind: str, records: dict[str, Any], *, ttl: float, missing_ttl: float
     ) -> None:
         """Store records (``None`` = known missing) with their time-to-live."""
+        await self.set_many_kinds({kind: records}, ttl=ttl, missing_ttl=missing_ttl)
+
+    async def set_many_kinds(
+        self, kinds: dict[str, dict[str, Any]], *, ttl: float, missing_ttl: float
+    ) -> None:
+        """Store records of several kinds at once, as ``set_many`` does each. In process, a
+        record stored under several keys (a person by GUID, DN, UPN and account name)
+        holds one entry for them all."""
         now = time.time()
         store = self._store
         if store is not None:
-            for record in records.values():
-                self._compactor.compact(record)
-            if ttl > 0:
-                found = ((k, v) for k, v in records.items() if v is not None)
-                store.set_many(kind, found, now, now + ttl)
-            if missing_ttl > 0:
-                unknown = ((k, v) for k, v in records.items() if v is None)
-                store.set_many(kind, unknown, now, now + missing_ttl)
+            shared: dict[int, Entry[Any]] = {}  # the records are alive until this returns
+            for kind, records in kinds.items():
+                for record in records.values():
+                    self._compactor.compact(record)
+                if ttl > 0:
+                    found = ((k, v) for k, v in records.items() if v is not None)
+                    store.set_many(kind, found, now, now + ttl, shared)
+                if missing_ttl > 0:
+                    unknown = ((k, v) for k, v in records.items() if v is None)
+                    store.set_many(kind, unknown, now, now + missing_ttl)
             return
         assert self._backend is not None
-        present = [
-            (f"{kind}:{k}", self._encode(v, now)) for k, v in records.items() if v is not None
-        ]
-        missing = [
-            (f"{kind}:{k}", self._encode(None, now)) for k, v in records.items() if v is None
-        ]
-        if present and ttl > 0:
-            await self._backend.multi_set(present, ttl=ttl)
-        if missing and missing_ttl > 0:
-            await self._backend.multi_set(missing, ttl=missing_ttl)
+        for kind, records in kinds.items():
+            present = [
+                (f"{kind}:{k}", self._encode(v, now)) for k, v in records.items() if v is not None
+            ]
+            missing = [
+                (f"{kind}:{k}", self._encode(None, now)) for k, v in records.items() if v is None
+            ]
+            if present and ttl > 0:
+                await self._backend.multi_set(present, ttl=ttl)
+            if missing and missing_ttl > 0:
+                await self._backend.multi_set(missing, ttl=missing_ttl)
 
     async def delete(self, kind: str, keys: Sequence[str]) -> None:
         for key in keys:

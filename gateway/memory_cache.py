@@ -71,17 +71,30 @@ class MemoryStore:
         return found
 
     def set_many(
-        self, kind: str, records: Iterable[tuple[str, Any]], fetched_at: float, expires_at: float
+        self,
+        kind: str,
+        records: Iterable[tuple[str, Any]],
+        fetched_at: float,
+        expires_at: float,
+        shared: dict[int, Entry[Any]] | None = None,
     ) -> None:
-        """Store each ``(key, record)`` as fetched at ``fetched_at``, kept until ``expires_at``."""
+        """Store each ``(key, record)`` as fetched at ``fetched_at``, kept until ``expires_at``.
+
+        ``shared`` (by the record's ``id``, for records alive for as long as it is used):
+        one record stored under several keys, at the same times, holds one entry."""
         entries = self.kinds.get(kind)
         if entries is None:
             entries = self.kinds[kind] = {}
         written = 0
         for key, record in records:
+            entry = None if shared is None else shared.get(id(record))
+            if entry is None or entry.fetched_at != fetched_at or entry.expires_at != expires_at:
+                entry = Entry(record, fetched_at, expires_at)
+                if shared is not None:
+                    shared[id(record)] = entry
             # Popped first, so that a rewritten key moves to the end (the newest written).
             entries.pop(key, None)
-            entries[key] = Entry(record, fetched_at, expires_at)
+            entries[key] = entry
             written += 1
         writes = self._writes.get(kind, 0) + written
         if writes >= max(SWEEP_AFTER, len(entries) // 2):

@@ -133,3 +133,26 @@ async def test_the_bound_comes_from_the_settings(
         upstreams = open_upstreams(settings, stack)
         assert upstreams.cache.store is not None
         assert upstreams.cache.store.max_entries == 1234
+
+
+async def test_a_record_under_several_kinds_holds_one_entry() -> None:
+    cache = RecordCache.memory()
+    alice, bob = {"name": "Alice"}, {"name": "Bob"}
+    by_key = {
+        "person": {"a": alice, "b": bob},
+        "person-dn": {"cn=a": alice, "cn=b": bob, "cn=x": None},
+    }
+    await cache.set_many_kinds(by_key, ttl=60, missing_ttl=30)
+    store = cache.store
+    assert store is not None
+    assert store.kinds["person"]["a"] is store.kinds["person-dn"]["cn=a"]
+    assert store.kinds["person"]["a"] is not store.kinds["person"]["b"]
+    missing = store.kinds["person-dn"]["cn=x"]
+    assert missing.record is None and missing.expires_at - missing.fetched_at == 30
+    assert cache.fresh("person-dn", ["cn=b", "cn=x"], ttl=60, missing_ttl=30) == [bob, None]
+    await cache.delete("person", ["a"])  # one key dropped: the other kinds keep theirs
+    assert cache.fresh("person", ["a"], ttl=60, missing_ttl=30) is None
+    assert cache.fresh("person-dn", ["cn=a"], ttl=60, missing_ttl=30) == [alice]
+    # Stored again later: a new entry, at its own time.
+    await cache.set_many("person", {"a": alice}, ttl=60, missing_ttl=30)
+    assert store.kinds["person"]["a"] is not store.kinds["person-dn"]["cn=a"]
