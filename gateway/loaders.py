@@ -438,6 +438,13 @@ def _makers(up: Upstreams, settings: Settings) -> dict[str, Maker]:
                 # Everyone: the sorted index (GUIDs only), so a page decodes its own people.
                 results.append(await directory.people_index(include_leavers=leavers == "1"))
                 continue
+            if where is None:
+                # Words alone: the connector's own index answers as the directory would,
+                # and the page's records come by GUID (no match decoded to sort them).
+                found = await directory.indexed_search(text, include_leavers=leavers == "1")
+                if found is not None:
+                    results.append(found)
+                    continue
             people = await directory.search_people(
                 text, include_leavers=leavers == "1", where=where
             )
