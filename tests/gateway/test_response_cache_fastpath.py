@@ -11,6 +11,7 @@ differently is not answered there.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import re
@@ -29,6 +30,7 @@ from gateway.trusted import document_hash
 from townhall_demo.upstreams import ScimServer, WebDavServer
 
 from .conftest import Gateway, base_settings, serve
+from .test_request_garbage import post as post_into
 from .test_response_cache import CARER, COLLEAGUE, OUTSIDER, ask, hits, registered
 from .test_response_cache_cluster import pair, redis_server  # noqa: F401 - fixtures
 
@@ -389,3 +391,24 @@ async def test_a_write_through_another_instance_ends_a_remembered_sign_in(
     assert layer.answered == answered + 1  # the shared generation moved: signed in again
     await post(second, body, headers)
     assert layer.answered == answered + 2
+
+
+async def test_a_fast_hit_leaves_no_cyclic_garbage(gateway: Gateway) -> None:
+    layer = fast_path(gateway)
+    body = json.dumps(card_body(gateway, first=7)).encode()
+    for _ in range(3):  # signed in, run and kept, then remembered
+        answer = await post_into(layer, body)
+        assert answer.get("data") and not answer.get("errors"), answer
+    answered = layer.answered
+    counts = []
+    for _ in range(3):  # the fewest: background jobs of the session share the heap
+        gc.collect()
+        gc.disable()
+        try:
+            for _ in range(50):
+                await post_into(layer, body)
+            counts.append(gc.collect() / 50)
+        finally:
+            gc.enable()
+    assert layer.answered == answered + 150
+    assert min(counts) == 0, f"{counts} objects in cycles per request"
