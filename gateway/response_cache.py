@@ -27,6 +27,9 @@ A hit costs no sign-in when the very same credentials (the headers sign-in reads
 in successfully in this generation within the TTL, never past a token's ``exp``: the
 viewer's identity and access class are remembered for them. Anything else signs in first.
 Hits spend no budget (``limits.budget_per_minute``): they cost the upstreams nothing.
+Such a hit is answered in front of the app by ``gateway.response_fastpath`` with the
+steps below (``current_generation``, ``remembered``, ``cached``, ``count_hit``); the
+endpoint's hook ``answer`` takes the same steps for what reaches it.
 """
 
 from __future__ import annotations
