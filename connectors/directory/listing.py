@@ -206,10 +206,9 @@ def _row(d: DirectoryConnector, rule: MatchRule | None, entry: Entry) -> IndexRo
             return [v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
                     for v in found or ()]  # fmt: skip
 
-        names = [m.display_name, m.common_name, m.title, m.department, m.office]
-        text = row_text(
-            rule, [v for n in names for v in values(n)], values(m.account_name), values(m.mail)
-        )
+        names = list(dict.fromkeys([*values(m.display_name), *values(m.common_name)]))
+        shared = [v for n in (m.title, m.department, m.office) for v in values(n)]
+        text = row_text(rule, names, values(m.account_name), values(m.mail), shared)
     return IndexRow(d.reader.sort_name(entry), d.reader.guid(entry), enabled, expires, text)
 
 

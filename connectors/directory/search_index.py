@@ -36,6 +36,7 @@ Any other server is left to the directory.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from array import array
@@ -51,8 +52,9 @@ MatchRule = Literal["ad", "openldap"]
 
 ACTIVE_DIRECTORY = "1.2.840.113556.1.4.800"
 _FIELD, _ACCOUNT, _MAIL, _TEXT, _END = "\x01", "\x02", "\x03", "\x04", "\x00"
+_VALUE = "\x06"  # before each shared value (title, department, office) of a row's line
 # A value's own separators and line ends must not read as the index's own.
-_CLEAN = str.maketrans({c: _FIELD for c in "\x00\x02\x03\x04\n"})
+_CLEAN = str.maketrans({c: _FIELD for c in "\x00\x02\x03\x04\x05\x06\n"})
 # OpenLDAP folds these unlike Python's simple lower-case mapping (measured on slapd 2.5).
 #: Starts the line of a person whose match the directory must confirm (OpenLDAP).
 DOUBTFUL = "\x05"
@@ -96,31 +98,61 @@ def word_forms(rule: MatchRule, word: str) -> list[str] | None:
 
 
 def row_text(
-    rule: MatchRule, texts: Iterable[str], accounts: Iterable[str], mails: Iterable[str]
+    rule: MatchRule,
+    names: Iterable[str],
+    accounts: Iterable[str],
+    mails: Iterable[str],
+    values: Iterable[str] = (),
 ) -> str:
-    """One person's line, without its number: prefix fields first, then substring fields."""
+    """One person's line, without its number: prefix fields first, then the names, then
+    the shared values (title, department, office), each after :data:`_VALUE`."""
 
-    def part(marker: str, values: Iterable[str]) -> str:
-        return "".join(marker + normalise(rule, v).translate(_CLEAN) for v in values if v)
+    def part(marker: str, found: Iterable[str]) -> str:
+        return "".join(marker + normalise(rule, v).translate(_CLEAN) for v in found if v)
 
-    texts, accounts, mails = list(texts), list(accounts), list(mails)
-    doubtful = rule == "openldap" and not all(v.isascii() for v in [*texts, *accounts, *mails])
+    names, accounts, mails, values = list(names), list(accounts), list(mails), list(values)
+    everything = [*names, *accounts, *mails, *values]
+    doubtful = rule == "openldap" and not all(v.isascii() for v in everything)
     return (
         (DOUBTFUL if doubtful else "")
         + part(_ACCOUNT, accounts)
         + part(_MAIL, mails)
         + _TEXT
-        + _FIELD.join(normalise(rule, v).translate(_CLEAN) for v in texts if v)
+        + _FIELD.join(normalise(rule, v).translate(_CLEAN) for v in names if v)
+        + part(_VALUE, values)
     )
 
 
 class SearchText:
-    """Everyone's lines joined in the listing's order: which line numbers match words."""
+    """Everyone's lines in the listing's order: which line numbers match words.
+
+    The per-person part of each line (accounts, mails, names) is joined into one text;
+    the values many people share (titles, departments, offices) are kept once each, in
+    a text of their own, with the lines that hold each: a word is looked for in both,
+    and a value it matches brings all its lines at once."""
 
     def __init__(self, lines: Sequence[str]) -> None:
-        pieces = [f"{line}{_END}{n}\n" for n, line in enumerate(lines)]
+        pieces: list[str] = []
+        ids: dict[str, int] = {}
+        holders: list[list[int]] = []  # value id -> its lines
+        self.line_values = array("I")  # the value ids of every line, line after line
+        self.value_starts = array("I")  # line n's value ids start here
+        for n, line in enumerate(lines):
+            head, *values = line.split(_VALUE)
+            pieces.append(f"{head}{_END}{n}\n")
+            self.value_starts.append(len(self.line_values))
+            for value in values:
+                found = ids.setdefault(value, len(ids))
+                if found == len(holders):
+                    holders.append([])
+                holders[found].append(n)
+                self.line_values.append(found)
+        self.value_starts.append(len(self.line_values))
         self.starts = array("L", accumulate((len(p) for p in pieces[:-1]), initial=0))
         self.text = "".join(pieces)
+        self.values = list(ids)
+        self.values_text = "".join(f"{_TEXT}{v}{_END}{i}\n" for i, v in enumerate(self.values))
+        self.holders = [array("I", lines_of) for lines_of in holders]
 
     def doubtful(self, n: int) -> bool:
         """Whether line ``n``'s match must be confirmed by the directory (OpenLDAP)."""
@@ -129,22 +161,37 @@ class SearchText:
     def line(self, n: int) -> str:
         """Line ``n`` as it was given."""
         start = self.starts[n]
-        return self.text[start : self.text.index(_END, start)]
+        ids = self.line_values[self.value_starts[n] : self.value_starts[n + 1]]
+        return self.text[start : self.text.index(_END, start)] + "".join(
+            _VALUE + self.values[i] for i in ids
+        )
 
     def matches(self, words: Sequence[Sequence[str]]) -> list[int]:
         """Line numbers (ascending) matching every word, each word by any of its forms."""
-        found: set[str] | None = None
+        found: set[int] | None = None
         for forms in words:
-            hits: set[str] = set()
+            hits: set[int] = set()
             for form in forms:
-                literal = re.escape(form)
-                hits.update(re.findall(f"{literal}[^\x00\x02-\x04\n]*\x00([0-9]+)", self.text))
-                hits.update(re.findall(f"\x02{literal}[^\x00\n]*\x00([0-9]+)", self.text))
-                hits.update(re.findall(f"\x03{literal}[^\x00\n]*\x00([0-9]+)", self.text))
+                pattern = _pattern(form)
+                hits.update(map(int, pattern.findall(self.text)))
+                for value in pattern.findall(self.values_text):
+                    hits.update(self.holders[int(value)])
             found = hits if found is None else found & hits
             if not found:
                 return []
-        return sorted(map(int, found or ()))
+        return sorted(found or ())
+
+
+@functools.lru_cache(maxsize=256)
+def _pattern(form: str) -> re.Pattern[str]:
+    """One scan for a word's matches: it starts with the word (so the scan looks for that
+    literal), then either it followed an account or mail marker (a prefix match: any
+    text may follow), or nothing but field text follows it to the end of the fields (a
+    substring match outside the prefix fields); it captures the line's number."""
+    literal = re.escape(form)
+    prefix = f"(?<=[{_ACCOUNT}{_MAIL}]{literal})[^{_END}\n]*"
+    within = f"[^{_END}{_ACCOUNT}{_MAIL}{_TEXT}\n]*"
+    return re.compile(f"{literal}(?:{prefix}|{within}){_END}([0-9]+)")
 
 
 def _texts(value: object) -> list[str]:
