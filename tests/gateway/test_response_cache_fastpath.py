@@ -133,6 +133,8 @@ async def answered_by_both(
         (True, {"Origin": PORTAL}),
         (False, {"Origin": "https://elsewhere.test"}),
         (False, {"X-Request-Id": "portal-1234"}),
+        (False, {"X-Forwarded-Proto": "https"}),  # a trusted proxy's TLS: HSTS
+        (True, {"X-Forwarded-Proto": "https", "Origin": PORTAL}),
     ],
 )
 async def test_a_hit_is_answered_as_the_normal_path_answers_it(
@@ -157,6 +159,8 @@ async def test_a_hit_is_answered_as_the_normal_path_answers_it(
     else:
         assert "access-control-allow-origin" not in fast.headers
     assert "Origin" in fast.headers.get("vary", "")  # CORS is configured: always Vary
+    https = headers.get("X-Forwarded-Proto") == "https"
+    assert ("strict-transport-security" in fast.headers) is https
 
 
 async def test_a_get_with_query_parameters_is_answered_as_the_normal_path_does(
