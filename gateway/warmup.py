@@ -163,13 +163,17 @@ async def store_people(cache: RecordCache, people: list[DirectoryPerson], c: Cac
     }
     await cache.set_many_kinds(by_key, ttl=ttl, missing_ttl=stale)
     del by_key
-    reports: dict[str, list[DirectoryPerson]] = {dn: [] for dn in dns}
+    teams: dict[str, list[DirectoryPerson]] = {}
     for person in people:
         if person.manager_dn:
-            reports.setdefault(normalise_dn(person.manager_dn), []).append(person)
-    for team in reports.values():
+            teams.setdefault(normalise_dn(person.manager_dn), []).append(person)
+    for team in teams.values():
         team.sort(key=lambda p: (p.display_name.casefold(), p.guid))
-    await put("reports", dict(reports))
+    # Most people manage no one: they share one empty list, and so one entry (a cached
+    # list is never changed: every request reading it shares it already).
+    nobody: list[DirectoryPerson] = []
+    reports: dict[str, object] = {dn: teams.pop(dn, nobody) for dn in dns}
+    await put("reports", reports | teams)
     now = datetime.now(UTC)
     everyone = sorted(people, key=lambda p: (p.display_name.casefold(), p.guid))
     await cache.set_many(
