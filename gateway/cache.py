@@ -6,7 +6,8 @@ when it was fetched. A key the upstream does not know is remembered as missing
 (for a shorter time) so a bad id cannot hammer the upstream.
 
 In process, records live in ``gateway.memory_cache.MemoryStore`` (bounded, no timer per
-key); Redis is reached through aiocache, imported only when Redis is configured.
+key), made lighter first (``gateway.compact``); Redis is reached through aiocache, imported
+only when Redis is configured.
 In Redis, records are stored as JSON (pydantic), never pickled: a shared cache
 must not be able to run code in the gateway. Concurrent misses for the same
 keys are coalesced in-process (single flight): one upstream call, many waiters.
