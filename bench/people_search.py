@@ -6,10 +6,13 @@ Writes an LDIF of ``--people`` generated people (names, titles, departments and
 offices drawn from small lists, so words repeat as in a real council), serves it
 with the embedded directory (the same connector, client and protocol as a DC),
 then times ``--queries`` searches (whole names most, then family names, given names
-and job words), each two ways back to back: what the gateway reads for the first
-page of `people(search:)` on a cache miss (the search's page index, then that
-page's 20 records by GUID) and the full search it replaced (every match decoded),
-and everyone's page index (read, then kept in memory) against the full listing. Prints
+and job words), each three ways back to back: what the gateway reads for the first
+page of `people(search:)` on a cache miss now (the connector's in-memory search index,
+kept current by the change feed, then that page's 20 records by GUID), the directory's
+own page index it replaced (a search for GUIDs, then the page's records) and the full
+search before that (every match decoded); then everyone's page index (read, then kept
+in memory) against the full listing; then the search index's build time and its size
+(its rows and its search text, object by object). Prints
 p50/p95/max with the goal (p95 <= 50 ms) beside, and writes bench/results/people_search-<directory>.json. ``--directory samba`` runs
 the same on a throwaway Samba AD DC with the sample council (about 2,000 people,
 queries drawn from them; ``--people`` is ignored): 50,000 accounts are not loaded
@@ -40,6 +43,7 @@ from connectors.directory import (
     open_embedded,
     open_ldap,
 )
+from connectors.directory.listing import people_index as directory_page_index
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -118,30 +122,55 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+MEMORY, DIRECTORY, FULL = "memory + page of 20", "dir. index + page", "full search"
+LOOKUP = "(memory alone)"  # the in-memory lookup's share of MEMORY, the page left out
+
+
 async def run(
     directory: DirectoryConnector, asked: list[tuple[str, str]], rounds: int
 ) -> dict[str, Any]:
-    """Each query two ways, back to back: the page the gateway now reads on a miss (the
-    search's index, then the first page's 20 records by GUID) and the full search it
-    replaced (every match decoded as a record)."""
+    """Each query three ways, back to back: the page the gateway now reads on a miss (the
+    in-memory search index, then the first page's 20 records by GUID), the directory's
+    page index it replaced (GUIDs searched, then the page) and the full search before
+    that (every match decoded as a record)."""
     try:
         await directory.ping()
-        ways: dict[str, dict[str, list[float]]] = {"index + page of 20": {}, "full search": {}}
+        started = time.perf_counter()  # the first search reads everyone and builds the index
+        if await directory.indexed_search("warm") is None:
+            raise RuntimeError("the in-memory search index does not answer this directory")
+        search_index_built = time.perf_counter() - started
+        ways: dict[str, dict[str, list[float]]] = {MEMORY: {}, LOOKUP: {}, DIRECTORY: {}, FULL: {}}
         matches: dict[str, list[int]] = {}
         for _ in range(rounds):
             for kind, text in asked:
                 started = time.perf_counter()
-                guids = await directory.people_index(text)
+                guids = await directory.indexed_search(text) or []
+                ways[LOOKUP].setdefault(kind, []).append(time.perf_counter() - started)
                 await directory.people_by("guid", guids[:20])
-                ways["index + page of 20"].setdefault(kind, []).append(
-                    time.perf_counter() - started
+                ways[MEMORY].setdefault(kind, []).append(time.perf_counter() - started)
+                started = time.perf_counter()
+                searched = await directory_page_index(
+                    directory, text, include_leavers=False, where=None
                 )
+                await directory.people_by("guid", searched[:20])
+                ways[DIRECTORY].setdefault(kind, []).append(time.perf_counter() - started)
                 started = time.perf_counter()
                 found = await directory.search_people(text)
-                ways["full search"].setdefault(kind, []).append(time.perf_counter() - started)
-                if [p.guid for p in found] != guids:
-                    raise RuntimeError(f"the index and the search disagree for {text!r}")
+                ways[FULL].setdefault(kind, []).append(time.perf_counter() - started)
+                if not [p.guid for p in found] == guids == searched:
+                    raise RuntimeError(f"the indexes and the search disagree for {text!r}")
                 matches.setdefault(kind, []).append(len(guids))
+        memory = index_size(directory)
+        # A change round's cost to the next search: the text joined again (the changed
+        # people's new lines, everyone else's copied from the old text).
+        index = directory.index
+        rejoins = []
+        for _ in range(3):
+            index._sorted = None
+            started = time.perf_counter()
+            index._join(index._listing())
+            rejoins.append(time.perf_counter() - started)
+        memory["rejoined_after_a_change_ms"] = round(min(rejoins) * 1000, 1)
         started = time.perf_counter()
         index = await directory.people_index(include_leavers=True)
         built = time.perf_counter() - started
@@ -171,6 +200,7 @@ async def run(
                                      "median_matches": statistics.median(matches[kind])}  # fmt: skip
         return {
             "queries": len(asked), "rounds": rounds, "search": search,
+            "search_index": {"built_ms": round(search_index_built * 1000, 1), **memory},
             "everyone": {
                 "people": len(index),
                 "index_built_ms": round(built * 1000, 1),
@@ -181,6 +211,38 @@ async def run(
         }  # fmt: skip
     finally:
         await directory.close()
+
+
+def index_size(directory: DirectoryConnector) -> dict[str, Any]:
+    """What the index holds, object by object (``sys.getsizeof``; a string shared by
+    two rows counted once): its rows, and the search text (each row's line and the
+    joined text)."""
+    index = directory.index
+    seen: set[int] = set()
+
+    def size(value: object) -> int:
+        if value is None or id(value) in seen:
+            return 0
+        seen.add(id(value))
+        return sys.getsizeof(value)
+
+    rows = size(index._rows) + size(index._sorted)
+    text = 0
+    for row in index._rows.values():
+        rows += size(row) + size(row.key) + size(row.guid) + size(row.expires_at)
+        text += size(row.text)
+    search = index._search
+    if search is not None:  # the joined text, the shared values and who holds each
+        parts: list[object] = [search.text, search.values_text, search.values, search.starts,
+                               search.line_values, search.value_starts, search.holders,
+                               *search.values, *search.holders]  # fmt: skip
+        text += sum(size(part) for part in parts)
+    people = len(index._rows)
+    return {
+        "people": people, "bytes_rows": rows, "bytes_search_text": text,
+        "mb_in_all": round((rows + text) / 2**20, 1),
+        "search_text_bytes_per_person": round(text / max(1, people)),
+    }  # fmt: skip
 
 
 def run_samba(count: int, rounds: int, *, anr: bool = False) -> dict[str, Any]:
@@ -246,6 +308,11 @@ def main(argv: list[str]) -> int:
         for kind, row in kinds.items():
             print(f"  {way:<20}{kind:<13}{row.get('median_matches', ''):>8}{row['p50_ms']:>9}"
                   f"{row['p95_ms']:>9}{row['max_ms']:>9}{row['p95_over_goal']:>10}")  # fmt: skip
+    i = result["search_index"]
+    print(f"search index: built with everyone's listing in {i['built_ms']} ms (the text "
+          f"joined again after a change round: {i['rejoined_after_a_change_ms']} ms); holds "
+          f"{i['mb_in_all']} MB for {i['people']} people (rows {i['bytes_rows']:,} bytes, "
+          f"search text {i['bytes_search_text']:,}: {i['search_text_bytes_per_person']} a person)")  # fmt: skip
     e = result["everyone"]
     print(f"everyone ({e['people']}): page index read {e['index_built_ms']} ms, then kept "
           f"{e['index_kept_ms']} ms; full listing {e['full_listing_ms']} ms "
