@@ -3,18 +3,20 @@
 A text search (no ``where``) lists everyone whose name, ``cn``, title, department or
 office contains every word, or whose account name or mail starts with it
 (:func:`.listing.people_query` says the same to the directory). Each person's values
-are kept as one line of text, already in the form the server's matching rule compares
-(:func:`normalise`); the lines of everyone, in the listing's order, are joined into one
-string, so a word's matches are found by one compiled literal pattern at C speed, and
-each match yields its line's number (the row's place in the listing), never a Python
-step per person. Lines look like::
+are kept in the form the server's matching rule compares (:func:`normalise`). The
+per-person part (accounts, mails, names) of everyone, in the listing's order, is joined
+into one text of lines; the values many people share (titles, departments, offices) are
+kept once each, in a text of their own, with the lines holding each. A word's matches
+are found in both by one compiled pattern starting with the word (a literal scan at C
+speed), each match yielding a line's number (the row's place in the listing) or a
+value's (all its lines at once), never a Python step per person. Lines look like::
 
-    \\x02account\\x03mail\\x04display name\\x01cn\\x01title\\x01department\\x01office\\x00<n>\\n
+    \x02account\x03mail\x04display name\x01cn\x00<n>\n      (a value: \x04title\x00<id>\n)
 
 A word (printable: it holds none of these separators) is a substring match when it is
-followed by nothing but field text up to ``\\x00`` (so not inside the account or mail
-part), and a prefix match when it follows ``\\x02`` or ``\\x03``. Values' own control
-characters become ``\\x01``, which no word can match across.
+followed by nothing but field text up to ``\x00`` (so not inside the account or mail
+part), and a prefix match when it follows ``\x02`` or ``\x03``. Values' own control
+characters become ``\x01``, which no word can match across.
 
 The matching rules, found out from the root DSE rather than configured (:func:`detect_rule`):
 
