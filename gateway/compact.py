@@ -9,6 +9,7 @@ A cached record lives for minutes to hours, so before it is kept:
   pydantic only reads it, and copies it before any change, as ``model_copy`` does);
 - the values of fields that repeat across people (titles, departments, offices, grades…)
   become one shared string per distinct value, from a bounded pool;
+- equal values within a record (a mail address that is also the UPN) become one string;
 - its ``__dict__`` becomes a key-sharing dict (one table of field names per model, each
   record holding only its values: 296 bytes instead of 464 for a directory person). Such a
   dict is what CPython makes for a plain object's attributes; one is made that way and
@@ -97,8 +98,20 @@ class Compactor:
         if holder is None:
             holder = self._holders[model] = type(f"{model.__name__}Values", (), {})
         instance = holder()
+        seen: dict[str, str] = {}
         for name, value in values.items():  # always the model's field order: one key table
+            if type(value) is str:  # equal values in one record (mail and UPN): one string
+                value = seen.setdefault(value, value)
             setattr(instance, name, value)
         shared = instance.__dict__
         if sys.getsizeof(shared) < sys.getsizeof(values):
             object.__setattr__(record, "__dict__", shared)
+
+
+def share_equal(record: BaseModel, name: str, value: str) -> None:
+    """Put ``value`` in place of ``record``'s value of ``name`` when the two are equal, so
+    one string serves both (a person's manager DN and the manager's own DN)."""
+    values = record.__dict__
+    current = values.get(name)
+    if current is not value and current == value:
+        values[name] = value

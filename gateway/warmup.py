@@ -25,6 +25,7 @@ from connectors.directory import DirectoryGroup, DirectoryPerson, normalise_dn
 from connectors.directory.membership import GroupGraph, group_graph
 
 from .cache import RecordCache
+from .compact import share_equal
 from .loaders import Upstreams, hr_cache_keys
 from .settings import CacheSettings
 
@@ -155,6 +156,11 @@ async def store_people(cache: RecordCache, people: list[DirectoryPerson], c: Cac
         await cache.set_many(kind, records, ttl=ttl, missing_ttl=stale)
 
     dns = [normalise_dn(p.dn) for p in people]
+    own_dn = {p.dn: p.dn for p in people}
+    for person in people:  # a manager DN as written in the manager's own record: one string
+        if person.manager_dn is not None and person.manager_dn in own_dn:
+            share_equal(person, "manager_dn", own_dn[person.manager_dn])
+    del own_dn
     by_key = {  # in one call: a person's four keys share one cache entry
         "person": {_lowered(p.guid): p for p in people},
         "person-dn": dict(zip(dns, people, strict=True)),

@@ -8,7 +8,7 @@ import sys
 from connectors.directory import DirectoryPerson
 from connectors.hr import HRRecord
 from gateway.cache import RecordCache
-from gateway.compact import Compactor
+from gateway.compact import Compactor, share_equal
 
 
 def person(n: int, **extra: str | None) -> DirectoryPerson:
@@ -62,3 +62,19 @@ async def test_the_memory_cache_keeps_compacted_records() -> None:
     assert one.grade is two.grade and one.work_location is two.work_location
     assert one.model_fields_set is two.model_fields_set
     await cache.close()
+
+
+def test_equal_values_within_a_record_become_one_string() -> None:
+    a = person(1, mail="".join(["p1@", "x"]), upn="".join(["p1", "@x"]))
+    assert a.mail == a.upn and a.mail is not a.upn
+    Compactor().compact(a)
+    assert a.mail is a.upn and a.mail == "p1@x"
+
+
+def test_share_equal_puts_one_string_in_place_of_an_equal_one_only() -> None:
+    a = person(1, manager_dn="".join(["CN=Boss,", "DC=x"]))
+    boss_dn = "".join(["CN=Boss", ",DC=x"])
+    share_equal(a, "manager_dn", boss_dn)
+    assert a.manager_dn is boss_dn
+    share_equal(a, "manager_dn", "CN=Other,DC=x")  # not equal: left as it is
+    assert a.manager_dn is boss_dn

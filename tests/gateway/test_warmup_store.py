@@ -51,3 +51,4 @@ async def test_people_are_cached_as_the_loaders_read_them() -> None:
     assert kinds["reports"][normalise_dn(zoe.dn)] is kinds["reports"][normalise_dn(amy.dn)]
     assert kinds["reports"][normalise_dn(zoe.dn)] is not kinds["reports"][normalise_dn(boss.dn)]
     assert read("people-search", "1|") == [[amy.guid, boss.guid, zoe.guid]]
+    assert zoe.manager_dn is boss.dn and amy.manager_dn is boss.dn  # one string for the DN
