@@ -251,6 +251,7 @@ class DirectoryConnector:
         """
         found = await changes.changes_since(self, checkpoint)
         self.index.apply(found)
+        await listing.refresh_search(self)
         return found
 
     # -- plumbing -----------------------------------------------------------------------

@@ -144,6 +144,12 @@ class PeopleIndex:
         found = [n for n in search.matches(words) if include_leavers or not rows[n].is_leaver(now)]
         return [rows[n] for n in found], {rows[n].guid for n in found if search.doubtful(n)}
 
+    def prepare(self) -> None:
+        """Join the search text now (a change round's end), not on the next search."""
+        rows = self._listing()
+        if self.match_rule is not None and not self.pending and self._searched is not rows:
+            self._join(rows)
+
     def _join(self, rows: list[IndexRow]) -> None:
         """Join everyone's lines in the listing's order. A row's line is held once: new
         rows bring theirs, which then moves into the joined text (the row keeps None);

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from ldap3.utils.conv import escape_filter_chars
 
+from .errors import DirectoryError
 from .index import IndexRow
 from .matching import spellings
 from .search import Entry
@@ -134,6 +135,25 @@ async def indexed_search(
         confirmed = await _confirm(d, text, sorted(doubtful))
         return [r.guid for r in rows if r.guid in confirmed or r.guid not in doubtful]
     return [row.guid for row in rows]
+
+
+async def refresh_search(d: DirectoryConnector) -> None:
+    """After a change round, off any request's path: the changed people's search text
+    read again and everyone's text joined, so the next search waits for neither. A
+    failing read, or more changed people than :data:`REREAD_LIMIT` searches read, leaves
+    them pending: the next search reads them (or everyone)."""
+    index = d.index
+    if index.match_rule is None or not index.fresh():
+        return
+    async with d.index_lock:
+        if not index.fresh() or len(index.pending) > REREAD_LIMIT * d.batch_size:
+            return  # so many changed that the next search reads everyone instead
+        try:
+            if index.pending:
+                await _reread(d)
+        except DirectoryError:
+            return
+        index.prepare()
 
 
 async def _confirm(d: DirectoryConnector, text: str | None, guids: list[str]) -> set[str]:

@@ -296,13 +296,17 @@ async def test_a_change_feed_round_is_seen_by_the_next_search(
         await asyncio.sleep(1.1)
         dn = _add(conn, ou, *SLAPD_PEOPLE[-1])
         assert await d.indexed_search("zebedee") == []  # no feed round yet
+        before = d.calls
         joined = await d.changes_since(start)
+        # The round: its own search (counted twice, as changes_since counts itself) and
+        # one search by GUID reading its changed people's search text again.
+        assert d.calls - before == 3
+        assert len(joined.people) == 2  # the anchor (the checkpoint's second) and Zed
         [guid] = [p.guid for p in await d.search_people("zebedee")]
         before = d.calls
         assert await d.indexed_search("zebedee") == [guid]
         assert await d.indexed_search("zed") == [guid]  # by cn: read again by GUID
-        assert len(joined.people) == 2  # the anchor (the checkpoint's second) and Zed
-        assert d.calls - before == 1  # one search for the round's changed people
+        assert d.calls == before  # the searches after the round ask the directory nothing
         assert d.index.builds == 1
         await asyncio.sleep(1.1)
         change = {"title": [(ldap3.MODIFY_REPLACE, ["Harbour Master"])]}
@@ -313,6 +317,15 @@ async def test_a_change_feed_round_is_seen_by_the_next_search(
         # Everyone else's lines carried over from the text joined before the changes.
         for text in ("harbour", "officer", "planning", "e"):
             await _same_as_the_directory(d, text, indexed=True)
+        # A round applied without the connector's own refresh (as when its read failed):
+        # the next search reads the changed person's text again first.
+        [record] = await d.people_by("guid", [guid])
+        assert record is not None
+        d.index.apply(DirectoryChanges(people=[record], checkpoint="x"))
+        assert d.index.pending == {guid}
+        before = d.calls
+        assert await d.indexed_search("zed") == [guid]  # cn, which the record lacks
+        assert d.calls - before == 1 and not d.index.pending
         # Removed: the timestamp feed cannot see deletions; a USN or DirSync round says so.
         assert conn.delete(dn), conn.result
         d.index.apply(DirectoryChanges(people=[], removed=[guid], checkpoint="x"))
