@@ -219,6 +219,29 @@ async def test_where_anr_and_a_people_filter_ask_the_directory(
             await d.close()
 
 
+async def test_excluded_ous_are_left_out_as_the_directory_leaves_them(
+    embedded_server: EmbeddedServer,
+) -> None:
+    finance = f"OU=Finance,OU=Staff,OU=Northshire,{BASE}"
+    d = open_ldap(
+        LdapOptions(
+            url=embedded_server.url,
+            bind_dn=f"{EMBEDDED_BIND_DN},{BASE}",
+            password=EMBEDDED_PASSWORD,
+            base_dn=BASE,
+            allow_plain=True,
+            people_rule=PeopleRule(excluded_ous=(finance,)),
+        )
+    )
+    try:
+        everyone = await d.search_people(None)
+        assert not any(p.dn.endswith(finance) for p in everyone)
+        for text in ("finance", "officer", "a", "priya"):
+            await _same_as_the_directory(d, text, indexed=True)
+    finally:
+        await d.close()
+
+
 # -- slapd ---------------------------------------------------------------------------------
 
 SLAPD_PEOPLE = [  # (cn, uid, displayName, title)
