@@ -175,10 +175,8 @@ class DirectoryConnector:
     async def indexed_search(
         self, text: str | None, *, include_leavers: bool = False
     ) -> list[str] | None:
-        """The GUIDs :meth:`search_people` would list for ``text`` (no criteria), in its
-        order, answered from the in-memory index (no directory call once it is read, and
-        the change feed keeps it current); ``None`` when only the directory can answer
-        exactly (see :func:`.listing.indexed_search`)."""
+        """The GUIDs :meth:`search_people` would list for ``text``, in its order, from the
+        in-memory index; ``None`` when only the directory can answer exactly (.listing)."""
         return await listing.indexed_search(self, text, include_leavers=include_leavers)
 
     async def photo(self, guid: str) -> bytes | None:
