@@ -21,8 +21,11 @@ characters become ``\x01``, which no word can match across.
 The matching rules, found out from the root DSE rather than configured (:func:`detect_rule`):
 
 * ``ad`` (Active Directory, Samba, the embedded directory): simple one-to-one case
-  mapping (:func:`.matching.fold`), no Unicode normalisation; the word is tried in its
-  NFC and NFD spellings, as the directory is asked for both.
+  mapping (:func:`.matching.fold`), no Unicode normalisation. Beyond ASCII that mapping
+  is each server's own table (Samba does not take a lower-case dotless i for an
+  upper-case I; Windows has its own), so, as for OpenLDAP below, only ASCII words are
+  answered here, and a person with any other character in a searchable value is kept in
+  a wider form and marked *doubtful*, confirmed by the directory when matched.
 * ``openldap``: caseIgnore(IA5)SubstringsMatch folds case and applies compatibility
   normalisation (``ﬁ`` is ``fi``, ``ß`` may be ``ss``, the Kelvin sign is ``k``) by its own,
   older Unicode tables and substring index keys, which cannot be reproduced exactly.
@@ -48,7 +51,7 @@ from typing import Literal
 
 from ldap3 import BASE, Connection
 
-from .matching import fold, spellings
+from .matching import fold
 
 MatchRule = Literal["ad", "openldap"]
 
@@ -58,7 +61,7 @@ _VALUE = "\x06"  # before each shared value (title, department, office) of a row
 # A value's own separators and line ends must not read as the index's own.
 _CLEAN = str.maketrans({c: _FIELD for c in "\x00\x02\x03\x04\x05\x06\n"})
 # OpenLDAP folds these unlike Python's simple lower-case mapping (measured on slapd 2.5).
-#: Starts the line of a person whose match the directory must confirm (OpenLDAP).
+#: Starts the line of a person whose match the directory must confirm.
 DOUBTFUL = "\x05"
 _SPACES = re.compile(" +")
 
@@ -82,21 +85,26 @@ def normalise(rule: MatchRule, value: str) -> str:
     """A value in the form the rule compares: AD's case mapping; OpenLDAP's case folding,
     compatibility composition and insignificant spaces."""
     if rule == "ad":
-        return fold(value)
+        # ASCII compares exactly by the case mapping; anything else in the wider form
+        # (marks dropped, compatibility-decomposed, case-folded, dotless i as i, then the
+        # case mapping): every match a DC could make for an ASCII word, and more.
+        return fold(value if value.isascii() else _wider(value).replace("\u0131", "i"))
     if not value.isascii():  # the wider form: see the module's docstring
-        decomposed = unicodedata.normalize("NFKD", value)
-        value = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+        value = _wider(value)
     return _SPACES.sub(" ", value.lower().strip(" "))
+
+
+def _wider(value: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", value)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def word_forms(rule: MatchRule, word: str) -> list[str] | None:
     """The normalised forms to look a word up by (any one matching is a match); ``None``
     when the index cannot answer for it exactly (the directory must be asked)."""
-    if rule == "ad":
-        return list(dict.fromkeys(fold(form) for form in spellings(word)))
     if not word.isascii():
         return None
-    return [word.lower()]
+    return [fold(word) if rule == "ad" else word.lower()]
 
 
 def row_text(
@@ -114,7 +122,7 @@ def row_text(
 
     names, accounts, mails, values = list(names), list(accounts), list(mails), list(values)
     everything = [*names, *accounts, *mails, *values]
-    doubtful = rule == "openldap" and not all(v.isascii() for v in everything)
+    doubtful = not all(v.isascii() for v in everything)
     return (
         (DOUBTFUL if doubtful else "")
         + part(_ACCOUNT, accounts)
@@ -157,7 +165,7 @@ class SearchText:
         self.holders = [array("I", lines_of) for lines_of in holders]
 
     def doubtful(self, n: int) -> bool:
-        """Whether line ``n``'s match must be confirmed by the directory (OpenLDAP)."""
+        """Whether line ``n``'s match must be confirmed by the directory."""
         return self.text.startswith(DOUBTFUL, self.starts[n])
 
     def line(self, n: int) -> str:

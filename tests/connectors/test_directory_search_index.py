@@ -88,7 +88,12 @@ async def _same_as_the_directory(d: DirectoryConnector, text: str, *, indexed: b
         expected = [p.guid for p in await d.search_people(text, include_leavers=leavers)]
         found = await d.indexed_search(text, include_leavers=leavers)
         if indexed:
-            assert found == expected, (text, leavers)
+            # A word beyond ASCII is the directory's to answer (its own case table).
+            asked = text.split()[:MAX_SEARCH_WORDS]
+            if all(w.isascii() for w in asked) or not all(w.isprintable() for w in asked):
+                assert found == expected, (text, leavers)
+            else:
+                assert found is None, (text, leavers)
         assert await d.people_index(text, include_leavers=leavers) == expected, (text, leavers)
 
 
@@ -156,8 +161,9 @@ async def test_the_index_lists_what_the_embedded_directory_lists(
     assert embedded.index.match_rule == "ad"
     # The index answers without a directory call once read.
     before = embedded.calls
-    assert await embedded.indexed_search("planning officer")
-    assert embedded.calls == before
+    assert await embedded.indexed_search("helen.carter")
+    assert await embedded.indexed_search("planning officer")  # a confirming search at most
+    assert embedded.calls <= before + 1
 
 
 @pytest.mark.parametrize("text", HOSTILE, ids=repr)
@@ -171,8 +177,12 @@ async def test_real_names_are_found_as_a_dc_finds_them(embedded: DirectoryConnec
     added = {account for _, account, _, _ in EXTRA}
 
     async def accounts(text: str) -> set[str]:
-        """The added people found (the council has Renées of its own)."""
+        """The added people found (the council has Renées of its own): by the index for
+        ASCII words, by the directory for others (the index declines them)."""
         guids = await embedded.indexed_search(text)
+        if not text.isascii():
+            assert guids is None
+            guids = await embedded.people_index(text)
         assert guids is not None
         found = {p.account_name or "" for p in await embedded.people_by("guid", guids) if p}
         return found & added
