@@ -23,9 +23,11 @@ The matching rules, found out from the root DSE rather than configured (:func:`d
 * ``ad`` (Active Directory, Samba, the embedded directory): simple one-to-one case
   mapping (:func:`.matching.fold`), no Unicode normalisation. Beyond ASCII that mapping
   is each server's own table (Samba does not take a lower-case dotless i for an
-  upper-case I; Windows has its own), so, as for OpenLDAP below, only ASCII words are
-  answered here, and a person with any other character in a searchable value is kept in
-  a wider form and marked *doubtful*, confirmed by the directory when matched.
+  upper-case I; Windows has its own), so only ASCII words are answered here. For them a
+  value compares exactly unless it holds one of the few letters some table maps onto
+  ASCII (:data:`_RISKY`: dotless and dotted i, long s, the Kelvin sign, sharp s, the
+  ligatures); a person with one is kept in a wider form and marked *doubtful*, confirmed
+  by the directory when matched, as on OpenLDAP below.
 * ``openldap``: caseIgnore(IA5)SubstringsMatch folds case and applies compatibility
   normalisation (``ﬁ`` is ``fi``, ``ß`` may be ``ss``, the Kelvin sign is ``k``) by its own,
   older Unicode tables and substring index keys, which cannot be reproduced exactly.
@@ -85,13 +87,30 @@ def normalise(rule: MatchRule, value: str) -> str:
     """A value in the form the rule compares: AD's case mapping; OpenLDAP's case folding,
     compatibility composition and insignificant spaces."""
     if rule == "ad":
-        # ASCII compares exactly by the case mapping; anything else in the wider form
-        # (marks dropped, compatibility-decomposed, case-folded, dotless i as i, then the
-        # case mapping): every match a DC could make for an ASCII word, and more.
-        return fold(value if value.isascii() else _wider(value).replace("\u0131", "i"))
+        # Exact by the case mapping, unless a letter some case table maps onto ASCII is
+        # there: then the wider form (marks dropped, compatibility-decomposed, case-folded,
+        # dotless i as i, then the case mapping): every match a DC could make for an ASCII
+        # word, and more (such a person's matches are confirmed by the DC).
+        if not _risky(value):
+            return fold(value)
+        return fold(_wider(value).replace("\u0131", "i"))
     if not value.isascii():  # the wider form: see the module's docstring
         value = _wider(value)
     return _SPACES.sub(" ", value.lower().strip(" "))
+
+
+#: Letters beyond ASCII that some case mapping or folding turns into ASCII letters (the
+#: dotless and dotted i, the long s, the Kelvin sign, sharp s, the ligatures...): only these
+#: can take part in an ASCII word's match at a DC, by that DC's own table. A value without
+#: them compares the same by Python's one-to-one mapping as by any DC's, for ASCII words.
+_RISKY = frozenset(
+    "\u00df\u0130\u0131\u0149\u017f\u01f0\u1e96\u1e97\u1e98\u1e99\u1e9a\u1e9e\u212a"
+    "\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05\ufb06"
+)  # every such letter in this Python's Unicode tables (a test checks the list is whole)
+
+
+def _risky(value: str) -> bool:
+    return not value.isascii() and not _RISKY.isdisjoint(value)
 
 
 def _wider(value: str) -> str:
@@ -122,7 +141,10 @@ def row_text(
 
     names, accounts, mails, values = list(names), list(accounts), list(mails), list(values)
     everything = [*names, *accounts, *mails, *values]
-    doubtful = not all(v.isascii() for v in everything)
+    if rule == "ad":
+        doubtful = any(_risky(v) for v in everything)
+    else:
+        doubtful = not all(v.isascii() for v in everything)
     return (
         (DOUBTFUL if doubtful else "")
         + part(_ACCOUNT, accounts)
