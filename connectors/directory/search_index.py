@@ -110,7 +110,15 @@ _RISKY = frozenset(
 
 
 def _risky(value: str) -> bool:
-    return not value.isascii() and not _RISKY.isdisjoint(value)
+    """Whether an ASCII word could match ``value`` at some DC where the exact mapping says
+    no: a letter of :data:`_RISKY`, or one compatibility-equal to ASCII (full-width
+    letters, which a Windows DC compares width-insensitively, circled and mathematical
+    letters): rare in a directory, so such a person's matches are simply confirmed."""
+    if value.isascii():
+        return False
+    if not _RISKY.isdisjoint(value):
+        return True
+    return any(not c.isascii() and unicodedata.normalize("NFKC", c).isascii() for c in value)
 
 
 def _wider(value: str) -> str:

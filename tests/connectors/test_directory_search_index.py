@@ -389,3 +389,15 @@ def test_the_letters_a_case_table_maps_onto_ascii_are_all_known() -> None:
         if any(x.isascii() and x.isalnum() for x in c.upper() + c.lower() + c.casefold())
     }
     assert found == _RISKY
+
+
+def test_letters_some_dc_takes_for_ascii_make_a_person_doubtful() -> None:
+    """Full-width letters (a Windows DC compares width-insensitively), the dotless i, sharp
+    s: a person holding one is confirmed by the DC; accents alone compare exactly."""
+    from connectors.directory.search_index import DOUBTFUL, normalise, row_text
+
+    for name in ("\uff21\uff4c\uff45\uff58 Smith", "I\u015f\u0131k", "Gro\u00df"):
+        assert row_text("ad", [name], [], []).startswith(DOUBTFUL), name
+    assert normalise("ad", "\uff21\uff4c\uff45\uff58 Smith") == "ALEX SMITH"
+    assert not row_text("ad", ["Siobh\u00e1n Zo\u00eb"], ["siobhan"], []).startswith(DOUBTFUL)
+    assert normalise("ad", "Siobh\u00e1n") == "SIOBH\u00c1N"
