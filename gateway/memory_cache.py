@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any, Generic, TypeVar
 
+from .metrics import observe_evictions
+
 R = TypeVar("R")
 
 SWEEP_AFTER = 1024  # writes to a kind before its expired entries may be swept
@@ -136,3 +138,4 @@ class MemoryStore:
             for key in oldest:
                 del entries[key]
             self.evicted += len(oldest)
+            observe_evictions(len(oldest))

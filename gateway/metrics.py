@@ -86,6 +86,11 @@ CACHE_LOOKUPS = Counter(
     "Record cache lookups, by record kind and result (hit, stale, miss).",
     ["kind", "result"],
 )
+CACHE_EVICTIONS = Counter(
+    "townhall_cache_evictions",
+    "Records the in-memory record cache dropped to stay within "
+    "cache.memory_max_entries (not expired ones): a steady rise means the bound is too low.",
+)
 RESPONSE_CACHE = Counter(
     "townhall_response_cache_lookups",
     "Response cache lookups of registered queries, by result (hit, miss).",
@@ -210,6 +215,11 @@ def observe_cache(kind: str, hits: int, stale: int, misses: int) -> None:
 
 
 _response_children = {r: RESPONSE_CACHE.labels(r) for r in ("hit", "miss")}
+
+
+def observe_evictions(count: int) -> None:
+    """Records dropped by the in-memory cache's bound."""
+    CACHE_EVICTIONS.inc(count)
 
 
 def observe_response_cache(result: str) -> None:

@@ -49,6 +49,12 @@ def test_few_writes_do_not_sweep() -> None:
 
 
 def test_the_bound_drops_the_expired_first_then_the_oldest_written() -> None:
+    from prometheus_client import REGISTRY
+
+    def exported() -> float:
+        return REGISTRY.get_sample_value("townhall_cache_evictions_total") or 0.0
+
+    counted = exported()
     store = MemoryStore(max_entries=100)
     store.set_many("hr", [(f"x{n}", n) for n in range(30)], 0.0, 5.0)  # expired by t=10
     store.set_many("person", [(f"p{n}", n) for n in range(70)], 0.0, 1000.0)
@@ -63,6 +69,7 @@ def test_the_bound_drops_the_expired_first_then_the_oldest_written() -> None:
     assert store.evicted == 120 - len(people)
     assert people[-30:] == [f"r{n}" for n in range(30)]  # the newest written stay
     assert people[0] == f"p{store.evicted}"  # the oldest went first
+    assert exported() - counted == store.evicted  # /metrics counts them (expired ones not)
 
 
 def test_a_rewritten_entry_counts_as_newly_written() -> None:
