@@ -152,26 +152,9 @@ class RequestGuard:
             nonlocal received, complete
             if complete or refused:  # waiting for a disconnect: no deadline applies
                 return await receive()
-            # A timer that cancels this wait, as asyncio.timeout does, for half the cost.
-            task = asyncio.current_task()
-            assert task is not None
-            expired = False
-
-            def expire() -> None:
-                nonlocal expired
-                expired = True
-                task.cancel()
-
-            timer = loop.call_at(deadline, expire)
-            try:
-                message = await receive()
-            except asyncio.CancelledError:
-                if not expired:
-                    raise
-                task.uncancel()
+            message = await receive_before(receive, deadline)
+            if message is None:
                 return await refuse(408, self._too_slow)
-            finally:
-                timer.cancel()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
@@ -225,3 +208,29 @@ async def _refuse(send: Send, status: int, body: bytes, extra: list[tuple[bytes,
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+async def receive_before(receive: Receive, deadline: float) -> Message | None:
+    """``receive()``, given up at the event loop's time ``deadline``: the message, or
+    ``None`` when it did not come in time. A timer that cancels the wait, as
+    ``asyncio.timeout`` does, for half the cost."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
+    expired = False
+
+    def expire() -> None:
+        nonlocal expired
+        expired = True
+        task.cancel()
+
+    timer = loop.call_at(deadline, expire)
+    try:
+        return await receive()
+    except asyncio.CancelledError:
+        if not expired:
+            raise
+        task.uncancel()
+        return None
+    finally:
+        timer.cancel()

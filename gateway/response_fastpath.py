@@ -45,7 +45,7 @@ from .graphql_http import (
     params_from_json,
     params_from_query,
 )
-from .guard import API_PATH, RequestGuard, with_security_headers
+from .guard import API_PATH, RequestGuard, receive_before, with_security_headers
 from .response_cache import ResponseCache, credentials_of
 
 log = logging.getLogger("townhall.responses")
@@ -168,33 +168,19 @@ class ResponseFastPath:
     ) -> bytes | None:
         """The whole body, read within the guard's deadline (``None``: it was late, and
         answered 408); anything but body messages sends the request the normal way."""
-        loop = asyncio.get_running_loop()
-        task = asyncio.current_task()
-        assert task is not None
-        expired = False
-
-        def expire() -> None:
-            nonlocal expired
-            expired = True
-            task.cancel()
-
-        timer = loop.call_at(loop.time() + self._guard.body_timeout, expire)
-        try:
-            while True:
-                message = await receive()
-                read.append(message)
-                if message["type"] != "http.request":
-                    raise _FallThrough
-                if not message.get("more_body", False):
-                    break
-        except asyncio.CancelledError:
-            if not expired:
-                raise
-            task.uncancel()
-            await self._guard.refuse_late_body(send, API_PATH, self._guard.security_headers(scope))
-            return None
-        finally:
-            timer.cancel()
+        deadline = asyncio.get_running_loop().time() + self._guard.body_timeout
+        while True:
+            message = await receive_before(receive, deadline)
+            if message is None:
+                await self._guard.refuse_late_body(
+                    send, API_PATH, self._guard.security_headers(scope)
+                )
+                return None
+            read.append(message)
+            if message["type"] != "http.request":
+                raise _FallThrough
+            if not message.get("more_body", False):
+                break
         if len(read) == 1:
             body: bytes = read[0].get("body", b"")
         else:
