@@ -80,6 +80,18 @@ def card_body(gateway: Gateway, *, by_hash: bool = False, first: int = 3) -> dic
     return body
 
 
+async def remembered_card(
+    gateway: Gateway, headers: dict[str, str]
+) -> tuple[ResponseFastPath, dict[str, Any], int]:
+    """The layer, the card's body sent twice by the same credentials (so remembered and
+    cached), and the hits the layer had answered by then."""
+    body = card_body(gateway)
+    layer = fast_path(gateway)
+    await post(gateway, body, headers)
+    await post(gateway, body, headers)
+    return layer, body, layer.answered
+
+
 async def post(
     gateway: Gateway, body: dict[str, Any] | bytes, headers: dict[str, str], **kw: Any
 ) -> httpx.Response:
@@ -293,12 +305,8 @@ async def test_a_miss_reaches_the_app_with_the_body_read(gateway: Gateway) -> No
 
 
 async def test_unusual_requests_go_to_the_app(gateway: Gateway) -> None:
-    body = card_body(gateway)
     headers = {"X-Townhall-User": CARER}
-    layer = fast_path(gateway)
-    await post(gateway, body, headers)
-    await post(gateway, body, headers)
-    answered = layer.answered
+    layer, body, answered = await remembered_card(gateway, headers)
     encoded = json.dumps(body).encode()
 
     async def chunks() -> AsyncIterator[bytes]:
@@ -340,12 +348,8 @@ async def test_unusual_requests_go_to_the_app(gateway: Gateway) -> None:
 
 
 async def test_a_late_body_is_refused_as_the_guard_refuses_it(gateway: Gateway) -> None:
-    body = card_body(gateway)
     headers = {"X-Townhall-User": CARER}
-    layer = fast_path(gateway)
-    await post(gateway, body, headers)
-    await post(gateway, body, headers)
-    answered = layer.answered
+    layer, body, answered = await remembered_card(gateway, headers)
     encoded = json.dumps(body).encode()
     port = int(gateway.url.rsplit(":", 1)[1])
     # The very headers httpx sends for this viewer (so remembered), by hand.
