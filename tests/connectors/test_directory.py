@@ -21,6 +21,7 @@ import ldap3
 import pytest
 from servers import Council
 from servers.samba import SambaDC
+from servers.scratch import scratch_ou
 from servers.slapd import Slapd
 
 from connectors.directory import (
@@ -120,13 +121,8 @@ async def directory(target: Target) -> DirectoryConnector:
 def scratch(target: Target) -> Iterator[tuple[ldap3.Connection, str]]:
     """An admin connection and an empty OU under Staff, deleted (with its contents) after."""
     conn = target.admin()
-    ou = f"OU=Test {uuid.uuid4().hex[:8]},{STAFF_OU},{target.options.base_dn}"
-    assert conn.add(ou, ["top", "organizationalUnit"]), conn.result
-    yield conn, ou
-    conn.search(ou, "(objectClass=*)", ldap3.SUBTREE, attributes=[])
-    for dn in sorted((e["dn"] for e in conn.response), key=len, reverse=True):
-        conn.delete(dn)
-    conn.unbind()
+    with scratch_ou(conn, f"{STAFF_OU},{target.options.base_dn}") as ou:
+        yield conn, ou
 
 
 def account(council: Council, name: str) -> dict[str, Any]:

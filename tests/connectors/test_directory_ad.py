@@ -14,6 +14,7 @@ import ldap3
 import pytest
 from servers import Council
 from servers.samba import SambaDC
+from servers.scratch import scratch_ou
 
 from connectors.directory import (
     DirectoryConnector,
@@ -57,13 +58,8 @@ def open_directory(samba: SambaDC, connectors: list[DirectoryConnector]) -> Any:
 def scratch(samba: SambaDC) -> Iterator[tuple[ldap3.Connection, str]]:
     """The domain admin over LDAPS and an empty OU under Staff, removed after the test."""
     conn = ldaps(samba, samba.admin_user, samba.admin_password)
-    ou = f"OU=Test {uuid.uuid4().hex[:8]},OU=Staff,OU=Northshire,{samba.base_dn}"
-    assert conn.add(ou, ["top", "organizationalUnit"]), conn.result
-    yield conn, ou
-    conn.search(ou, "(objectClass=*)", ldap3.SUBTREE, attributes=[])
-    for dn in sorted((e["dn"] for e in conn.response), key=len, reverse=True):
-        conn.delete(dn)
-    conn.unbind()
+    with scratch_ou(conn, f"OU=Staff,OU=Northshire,{samba.base_dn}") as ou:
+        yield conn, ou
 
 
 def add_user(conn: ldap3.Connection, dn: str, account: str, **extra: Any) -> None:

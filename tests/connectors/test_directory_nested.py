@@ -16,6 +16,7 @@ import ldap3
 import pytest
 from servers import Council
 from servers.samba import SambaDC
+from servers.scratch import scratch_ou
 from servers.slapd import Slapd
 
 from connectors.directory import DirectoryConnector, DirectoryFeatures, open_embedded, open_ldap
@@ -35,13 +36,8 @@ async def opened() -> AsyncIterator[list[DirectoryConnector]]:
 @pytest.fixture
 def samba_scratch(samba: SambaDC) -> Iterator[tuple[ldap3.Connection, str]]:
     conn = samba.admin_connection()
-    ou = f"OU=Nested {uuid.uuid4().hex[:8]},OU=Staff,OU=Northshire,{samba.base_dn}"
-    assert conn.add(ou, ["top", "organizationalUnit"]), conn.result
-    yield conn, ou
-    conn.search(ou, "(objectClass=*)", ldap3.SUBTREE, attributes=[])
-    for dn in sorted((e["dn"] for e in conn.response), key=len, reverse=True):
-        conn.delete(dn)
-    conn.unbind()
+    with scratch_ou(conn, f"OU=Staff,OU=Northshire,{samba.base_dn}", "Nested") as ou:
+        yield conn, ou
 
 
 def _group(conn: ldap3.Connection, dn: str, members: list[str]) -> None:

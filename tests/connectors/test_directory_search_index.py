@@ -18,6 +18,7 @@ from typing import Any
 import ldap3
 import pytest
 from servers import Council
+from servers.scratch import scratch_ou
 from servers.slapd import Slapd
 
 from connectors.directory import (
@@ -275,13 +276,8 @@ def slapd_scratch(slapd: Slapd) -> Iterator[tuple[ldap3.Connection, str]]:
         ldap3.Server(slapd.url, get_info=ldap3.NONE), slapd.admin_dn, slapd.admin_password,
         auto_bind=True,
     )  # fmt: skip
-    ou = f"OU=Search {uuid.uuid4().hex[:8]},OU=Staff,OU=Northshire,{slapd.base_dn}"
-    assert conn.add(ou, ["top", "organizationalUnit"]), conn.result
-    yield conn, ou
-    conn.search(ou, "(objectClass=*)", ldap3.SUBTREE, attributes=[])
-    for dn in sorted((e["dn"] for e in conn.response), key=len, reverse=True):
-        conn.delete(dn)
-    conn.unbind()
+    with scratch_ou(conn, f"OU=Staff,OU=Northshire,{slapd.base_dn}", "Search") as ou:
+        yield conn, ou
 
 
 def _add(conn: ldap3.Connection, ou: str, cn: str, uid: str, display: str, title: str) -> str:

@@ -5,13 +5,12 @@ names whose case and normal form a DC compares in its own way (added in a throwa
 from __future__ import annotations
 
 import unicodedata
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import ldap3
 import pytest
 from servers.samba import SambaDC
+from servers.scratch import scratch_ou
 
 from connectors.directory import DirectoryConnector, DirectoryFeatures, open_ldap
 
@@ -36,22 +35,17 @@ def names_ou(samba: SambaDC) -> Iterator[str]:
     conn = samba.ldaps_connection(
         samba.admin_user, samba.admin_password, auto_range=False, return_empty_attributes=False
     )
-    ou = f"OU=Index {uuid.uuid4().hex[:8]},OU=Staff,OU=Northshire,{samba.base_dn}"
-    assert conn.add(ou, ["top", "organizationalUnit"]), conn.result
-    for cn, account, display, extra in NAMES:
-        attrs = {
-            "objectClass": ["top", "person", "organizationalPerson", "user"],
-            "sAMAccountName": account,
-            "displayName": display,
-            "userAccountControl": 512,
-            **extra,
-        }
-        assert conn.add(f"CN={cn},{ou}", attributes=attrs), conn.result
-    yield ou
-    conn.search(ou, "(objectClass=*)", ldap3.SUBTREE, attributes=[])
-    for dn in sorted((e["dn"] for e in conn.response), key=len, reverse=True):
-        conn.delete(dn)
-    conn.unbind()
+    with scratch_ou(conn, f"OU=Staff,OU=Northshire,{samba.base_dn}", "Index") as ou:
+        for cn, account, display, extra in NAMES:
+            attrs = {
+                "objectClass": ["top", "person", "organizationalPerson", "user"],
+                "sAMAccountName": account,
+                "displayName": display,
+                "userAccountControl": 512,
+                **extra,
+            }
+            assert conn.add(f"CN={cn},{ou}", attributes=attrs), conn.result
+        yield ou
 
 
 @pytest.fixture
