@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sys
 from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -46,6 +47,7 @@ _NOSNIFF = (b"x-content-type-options", b"nosniff")
 _REFERRER = (b"referrer-policy", b"no-referrer")
 _NO_STORE = (b"cache-control", b"no-store")
 _DISCONNECT: Message = {"type": "http.disconnect"}
+MAX_LENGTH_DIGITS = 18  # a Content-Length longer than this is over any limit
 
 
 def error_body(message: str, code: str) -> bytes:
@@ -109,7 +111,9 @@ class RequestGuard:
         chunked = False
         for name, value in scope["headers"]:
             if name == b"content-length" and value.isdigit():
-                length = int(value)
+                # More digits than any real body has: over every limit (int() itself
+                # refuses more than 4,300 digits).
+                length = int(value) if len(value) <= MAX_LENGTH_DIGITS else sys.maxsize
             elif name == b"transfer-encoding":
                 chunked = True
         if length > self.max_body_bytes:

@@ -45,7 +45,13 @@ from .graphql_http import (
     params_from_json,
     params_from_query,
 )
-from .guard import API_PATH, RequestGuard, receive_before, with_security_headers
+from .guard import (
+    API_PATH,
+    MAX_LENGTH_DIGITS,
+    RequestGuard,
+    receive_before,
+    with_security_headers,
+)
 from .response_cache import ResponseCache, credentials_of
 
 log = logging.getLogger("townhall.responses")
@@ -119,10 +125,13 @@ class ResponseFastPath:
                     raise _FallThrough
                 seen[name] = value
         responses = self.responses
+        credentials = credentials_of(scope)
+        if not responses.may_remember(credentials):
+            raise _FallThrough  # before the generation's read (a Redis round trip when shared)
         generation = await responses.current_generation()
         if generation is None:
             raise _FallThrough
-        known = responses.remembered(credentials_of(scope), generation)
+        known = responses.remembered(credentials, generation)
         if known is None:
             raise _FallThrough
         media = self._media_type(seen.get(b"accept", b""))
@@ -137,6 +146,7 @@ class ResponseFastPath:
             else:
                 if (
                     not length.isdigit()
+                    or len(length) > MAX_LENGTH_DIGITS
                     or int(length) > self._guard.max_body_bytes
                     or not json_media(seen.get(b"content-type", b"").decode("latin-1"))
                 ):

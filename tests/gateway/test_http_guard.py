@@ -487,6 +487,31 @@ async def test_the_guard_never_replaces_what_the_app_set() -> None:
     assert response.headers["x-content-type-options"] == "nosniff"
 
 
+async def test_a_content_length_of_thousands_of_digits_is_over_the_limit() -> None:
+    """Whatever the HTTP parser lets through, a length too long for int() is refused as
+    too large (413), not a server error."""
+    reached = False
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        nonlocal reached
+        reached = True
+
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    scope = {"type": "http", "method": "POST", "path": "/graphql", "root_path": "",
+             "scheme": "http", "headers": [(b"content-length", b"9" * 5000)]}  # fmt: skip
+    guard = RequestGuard(app, max_body_bytes=1024, body_timeout=1, hsts_max_age=60)
+    await guard(scope, receive, send)
+    assert not reached
+    assert sent[0]["status"] == 413
+
+
 # Under uvloop, as ``townhall serve`` runs (the suite's own loop is asyncio's)
 
 
