@@ -221,6 +221,11 @@ class ResponseCache:
         gen = self.generation
         return await gen.current() if gen.shared else (gen.local, 0)
 
+    def may_remember(self, credentials: tuple[Any, ...]) -> bool:
+        """Whether a sign-in with these very credentials is held at all (not yet checked
+        against the generation and the clock: :meth:`remembered`)."""
+        return credentials in self._signed
+
     def remembered(
         self, credentials: tuple[Any, ...], generation: tuple[int, int] | None
     ) -> _SignedIn | None:
