@@ -133,9 +133,7 @@ def open_upstreams(settings: Settings, stack: contextlib.AsyncExitStack) -> Upst
     if settings.cache.backend == "redis":
         cache = RecordCache.redis(settings.cache.redis_url, settings.cache.namespace)
     else:
-        cache = RecordCache.memory(
-            settings.cache.namespace, max_entries=settings.cache.memory_max_entries
-        )
+        cache = RecordCache.memory(max_entries=settings.cache.memory_max_entries)
     stack.push_async_callback(cache.close)
     social.follow_listeners.append(functools.partial(forget_counts, cache))
     return Upstreams(directory=directory, hr=hr, documents=documents, social=social, cache=cache)

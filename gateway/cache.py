@@ -71,12 +71,9 @@ class RecordCache:
         self.change_listeners: list[Callable[[], Awaitable[None]]] = []
 
     @classmethod
-    def memory(
-        cls, namespace: str = "townhall", *, max_entries: int = DEFAULT_MAX_ENTRIES
-    ) -> RecordCache:
-        """In this process, at most ``max_entries`` entries (0: no bound). The namespace
-        only separates instances sharing Redis: a process's memory is its own."""
-        del namespace
+    def memory(cls, *, max_entries: int = DEFAULT_MAX_ENTRIES) -> RecordCache:
+        """In this process, at most ``max_entries`` entries (0: no bound). No namespace:
+        that only separates instances sharing Redis, and a process's memory is its own."""
         return cls(MemoryStore(max_entries))
 
     @classmethod

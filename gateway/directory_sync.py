@@ -13,6 +13,7 @@ from __future__ import annotations
 from connectors.directory import DirectoryConnector, DirectoryPerson, normalise_dn
 
 from .cache import RecordCache
+from .loaders import PHOTO_HOLDER_KIND
 
 
 class DirectorySync:
@@ -55,7 +56,7 @@ class DirectorySync:
                 keys["reports"].add(normalise_dn(person.manager_dn))
         await self.cache.delete("person", guids)
         await self.cache.delete("photo", guids)  # gateway.photos keeps them by GUID
-        await self.cache.delete("photo-holder", guids)  # the has_photo loader's, by GUID
+        await self.cache.delete(PHOTO_HOLDER_KIND, guids)  # the has_photo loader's, by GUID
         for kind, values in keys.items():
             await self.cache.delete(kind, sorted(values))
         await self.cache.delete("people-search", ["0|", "1|"])

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import functools
 import logging
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 from connectors.directory import DirectoryGroup, DirectoryPerson, normalise_dn
 from connectors.directory.membership import GroupGraph, group_graph
@@ -42,7 +44,7 @@ async def warm_directory(upstreams: Upstreams, settings: CacheSettings) -> int:
     await warm_groups(upstreams, settings, people)
     count = len(people)
     del people
-    release_freed_memory()
+    await asyncio.to_thread(release_freed_memory)  # it holds the heap's lock a while
     return count
 
 
@@ -127,7 +129,7 @@ async def warm_hr(upstreams: Upstreams, settings: CacheSettings, join: str) -> i
     log.info("cached %d HR records in %.1fs", len(by_key), time.monotonic() - started)
     count = len(by_key)
     del records, by_key
-    release_freed_memory()
+    await asyncio.to_thread(release_freed_memory)  # it holds the heap's lock a while
     return count
 
 
@@ -135,11 +137,17 @@ def release_freed_memory() -> None:
     """Give the system back the heap pages a warm-up's passing objects left free (the
     listing's parse, the copies the cache made lighter): glibc keeps them otherwise, and
     a worker's size is what it holds at its peak. Elsewhere than glibc, nothing."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Any:
     try:
-        trim = ctypes.CDLL("libc.so.6").malloc_trim
+        return ctypes.CDLL("libc.so.6").malloc_trim
     except (OSError, AttributeError):
-        return
-    trim(0)
+        return None
 
 
 async def store_people(cache: RecordCache, people: list[DirectoryPerson], c: CacheSettings) -> None:

@@ -16,7 +16,7 @@ class Rec(BaseModel):
 
 @pytest.fixture
 def cache() -> RecordCache:
-    return RecordCache.memory(namespace="test-cache")
+    return RecordCache.memory()
 
 
 async def test_misses_are_fetched_in_one_call_and_then_served_from_cache(

@@ -9,7 +9,7 @@ from gateway.cache import RecordCache
 
 
 async def test_fresh_answers_only_fresh_hits() -> None:
-    cache = RecordCache.memory("fresh-test")
+    cache = RecordCache.memory()
     try:
         await cache.set_many("person", {"a": "Alice", "b": None}, ttl=60, missing_ttl=60)
         assert cache.in_memory
