@@ -184,6 +184,9 @@ class AuditLog:
             try:
                 await self._write([(entries, when) for entries, when, _ in group])
             except asyncio.CancelledError:
+                # Those queued meanwhile too: with no writer left they would wait for an
+                # append that may never come.
+                group, self._waiting = group + self._waiting, []
                 for _, _, committed in group:
                     committed.cancel()
                 raise

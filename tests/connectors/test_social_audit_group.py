@@ -34,3 +34,20 @@ async def test_concurrent_appends_share_transactions_and_keep_their_order(
 async def test_an_append_returns_once_its_rows_are_committed(store: SocialStore) -> None:
     await store.audit.append([entry(1)])
     assert [r.subject for r in await store.audit.rows()] == ["person-1"]
+
+
+async def test_a_cancelled_writer_leaves_no_append_waiting(store: SocialStore) -> None:
+    """The writer cancelled mid-write (shutdown): the appends queued behind it are told
+    at once, not left waiting for an append that may never come."""
+    first = asyncio.ensure_future(store.audit.append([entry(100)]))
+    await asyncio.sleep(0)  # the writer has started on the first
+    queued = asyncio.ensure_future(store.audit.append([entry(101)]))
+    await asyncio.sleep(0)
+    writer = store.audit._writer
+    assert writer is not None and not writer.done()
+    writer.cancel()
+    _done, pending = await asyncio.wait({first, queued}, timeout=5)
+    assert not pending
+    assert queued.cancelled() or isinstance(queued.exception(), asyncio.CancelledError)
+    await store.audit.append([entry(102)])  # a new writer serves the next append
+    assert (await store.audit.verify()).ok
