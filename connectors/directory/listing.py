@@ -37,6 +37,9 @@ MAX_WORD_LENGTH = 1024
 #: A change round's people are read again by GUID in up to this many searches (of
 #: ``batch_size``); more changed people than that, and everyone is read again instead.
 REREAD_LIMIT = 4
+#: Searches by GUID a text search may spend confirming doubtful matches; past that, the
+#: directory answers the whole search (one search however many match).
+CONFIRM_LIMIT = 4
 
 
 def people_query(d: DirectoryConnector, text: str | None, where: PeopleWhere | None) -> str | None:
@@ -131,6 +134,8 @@ async def indexed_search(
     rows, doubtful = index.search(
         [f for f in forms if f is not None], include_leavers=include_leavers, now=datetime.now(UTC)
     )
+    if len(doubtful) > CONFIRM_LIMIT * d.batch_size:
+        return None  # more to confirm than one search of the directory costs: ask it
     if doubtful:
         confirmed = await _confirm(d, text, sorted(doubtful))
         return [r.guid for r in rows if r.guid in confirmed or r.guid not in doubtful]

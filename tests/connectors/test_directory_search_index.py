@@ -397,3 +397,16 @@ def test_letters_some_dc_takes_for_ascii_make_a_person_doubtful() -> None:
     assert normalise("ad", "\uff21\uff4c\uff45\uff58 Smith") == "ALEX SMITH"
     assert not row_text("ad", ["Siobh\u00e1n Zo\u00eb"], ["siobhan"], []).startswith(DOUBTFUL)
     assert normalise("ad", "Siobh\u00e1n") == "SIOBH\u00c1N"
+
+
+async def test_too_many_to_confirm_and_the_directory_answers(
+    embedded: DirectoryConnector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Doubtful matches past the limit are not confirmed one search at a time: the
+    directory answers the whole search instead, with the same people."""
+    from connectors.directory import listing
+
+    assert await embedded.indexed_search("gross") == []  # Groß: confirmed, and not ss
+    monkeypatch.setattr(listing, "CONFIRM_LIMIT", 0)
+    assert await embedded.indexed_search("gross") is None
+    await _same_as_the_directory(embedded, "gross", indexed=False)
